@@ -1,0 +1,58 @@
+# TOH Recovery: `make run` and `make test` are all a newcomer needs (Python 3.12+ and make).
+# `python3` resolves to 3.12 here through .python-version (pyenv); set PYTHON=... otherwise.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.install-stamp
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install run demo migrate test lint format lock bench check-deploy
+
+help:
+	@echo "make run    - install, migrate, load the demo, start web + worker + beat"
+	@echo "make test   - install and run the whole test suite"
+	@echo "make lint   - ruff check and ruff format --check"
+	@echo "make bench  - benchmarks against framework floors (needs PostgreSQL and Redis)"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "TOH Recovery needs Python 3.12+ (Django 6); found " + sys.version.split()[0] + ". Run make PYTHON=python3.12 ...")'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml requirements/constraints.txt
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25"
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+run: demo
+	$(BIN)/python scripts/run.py
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lock: install
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^toh-recovery' | sort -f > requirements/constraints.txt.new
+	@printf '# Exact versions of every package, direct and transitive. Every install uses this file:\n# pip install -c requirements/constraints.txt ".[dev]". Regenerate with `make lock`.\n' | cat - requirements/constraints.txt.new > requirements/constraints.txt
+	@rm requirements/constraints.txt.new
+
+bench: install
+	$(BIN)/python scripts/bench.py
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=backend.settings.production DJANGO_SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') DJANGO_ALLOWED_HOSTS=toh.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING

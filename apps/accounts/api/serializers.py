@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from apps.accounts.models import Patient, Role, Sex, User
+from apps.core.timezones import validate_timezone_name
+
+
+class TimezoneField(serializers.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("help_text", "IANA time zone name, e.g. Europe/London.")
+        super().__init__(**kwargs)
+        self.validators.append(validate_timezone_name)
+
+
+class UserSerializer(serializers.ModelSerializer):
+    patient_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "first_name", "last_name", "role", "clinic", "patient_id"]
+        read_only_fields = fields
+
+    def get_patient_id(self, user: User) -> str | None:
+        if user.role != Role.PATIENT:
+            return None
+        patient = getattr(user, "patient", None)
+        return str(patient.pk) if patient else None
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField(allow_null=True)
+    user = UserSerializer()
+
+
+class EnrolRequestSerializer(serializers.Serializer):
+    enrolment_code = serializers.CharField(max_length=32)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    consent_version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2_147_483_647,
+        help_text=(
+            "The version of the consent document (GET /api/v1/consent/current/) the patient "
+            "read and accepts. Required whenever a consent document is published."
+        ),
+    )
+
+
+class PatientCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+    date_of_birth = serializers.DateField()
+    sex = serializers.ChoiceField(choices=Sex.choices)
+    timezone = TimezoneField()
+    care_team = serializers.UUIDField(
+        required=False, help_text="Needed only when you are in several care teams."
+    )
+
+    def validate_date_of_birth(self, value):
+        import datetime as dt
+
+        if value > dt.date.today() or value.year < 1900:  # noqa: DTZ011 - a coarse sanity bound
+            raise serializers.ValidationError("Enter a real date of birth.")
+        return value
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    is_active = serializers.BooleanField(source="user.is_active", read_only=True)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "sex",
+            "timezone",
+            "care_team",
+            "enrolled_at",
+            "activated_at",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class PatientCreatedSerializer(PatientSerializer):
+    enrolment_code = serializers.CharField(read_only=True)
+    enrolment_code_expires_at = serializers.DateTimeField(read_only=True)
+
+    class Meta(PatientSerializer.Meta):
+        fields = [*PatientSerializer.Meta.fields, "enrolment_code", "enrolment_code_expires_at"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.Serializer):
+    """The signed-in user's profile; patients also see and set their time zone."""
+
+    id = serializers.UUIDField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    first_name = serializers.CharField(max_length=150, required=False)
+    last_name = serializers.CharField(max_length=150, required=False)
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True)
+    patient_id = serializers.UUIDField(read_only=True, allow_null=True)
+    date_of_birth = serializers.DateField(read_only=True, allow_null=True)
+    sex = serializers.CharField(read_only=True, allow_null=True)
+    # Staff have no time zone here: null in responses; a patient cannot set it to null.
+    timezone = TimezoneField(required=False, allow_null=True)
+
+    def validate_timezone(self, value):
+        if value is None:
+            raise serializers.ValidationError("Enter an IANA time zone name.")
+        return value

@@ -1,0 +1,301 @@
+"""Writes about accounts: enrolment, activation, device tokens, profiles, onboarding."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from knox.models import AuthToken
+
+from apps.accounts.models import (
+    CareTeam,
+    CareTeamMembership,
+    Clinic,
+    EnrolmentCode,
+    Patient,
+    Role,
+    User,
+)
+from apps.accounts.selectors import care_teams_for_clinician
+from apps.core.exceptions import NotAllowed, ValidationFailed
+
+# No 0/O or 1/I/L: the code is read off paper or a screen and typed on a phone.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+_CODE_LENGTH = 10
+
+
+def _hash_code(code: str) -> str:
+    normalised = code.replace("-", "").replace(" ", "").upper()
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def _new_code() -> str:
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def _pick_care_team(*, by: User, care_team_id: uuid.UUID | None) -> CareTeam:
+    teams = care_teams_for_clinician(by)
+    if care_team_id is not None:
+        team = teams.filter(pk=care_team_id).first()
+        if team is None:
+            raise ValidationFailed("Unknown care team.", field="care_team")
+        return team
+    candidates = list(teams[:2])
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise NotAllowed("You are not in a care team, so you cannot enrol patients.")
+    raise ValidationFailed("You are in several care teams: say which.", field="care_team")
+
+
+def enrolment_code_issue(*, patient: Patient, by: User | None) -> tuple[str, dt.datetime]:
+    """A fresh single-use code for ``patient``; earlier unused codes stop working."""
+    now = timezone.now()
+    expires_at = now + dt.timedelta(hours=settings.ENROLMENT_CODE_TTL_HOURS)
+    with transaction.atomic():
+        patient.enrolment_codes.filter(used_at__isnull=True).update(expires_at=now)
+        code = _new_code()
+        patient.enrolment_codes.create(
+            code_hash=_hash_code(code), created_by=by, expires_at=expires_at
+        )
+    return code, expires_at
+
+
+def patient_enrol(
+    *,
+    by: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date,
+    sex: str,
+    timezone_name: str,
+    care_team_id: uuid.UUID | None = None,
+) -> tuple[Patient, str, dt.datetime]:
+    """Create a patient (inactive until they enrol) in one of ``by``'s care teams."""
+    if not by.is_clinician:
+        raise NotAllowed("Only clinic staff can enrol patients.")
+    team = _pick_care_team(by=by, care_team_id=care_team_id)
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationFailed("An account with this e-mail address exists.", field="email")
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                role=Role.PATIENT,
+                is_active=False,
+            )
+            patient = Patient.objects.create(
+                user=user,
+                care_team=team,
+                date_of_birth=date_of_birth,
+                sex=sex,
+                timezone=timezone_name,
+                enrolled_by=by,
+            )
+            code, expires_at = enrolment_code_issue(patient=patient, by=by)
+    except IntegrityError as error:
+        # Two enrolments of one address at once: the unique index decides.
+        raise ValidationFailed(
+            "An account with this e-mail address exists.", field="email"
+        ) from error
+    return patient, code, expires_at
+
+
+def token_issue(*, user: User) -> tuple[AuthToken, str]:
+    """A new device token; only its digest is stored."""
+    return AuthToken.objects.create(user=user)
+
+
+def enrolment_activate(
+    *, code: str, password: str, consent_version: int | None = None
+) -> tuple[User, AuthToken, str]:
+    """Activate the patient holding ``code``: record their consent to the current consent
+    document (required once one is published), set the password and sign the device in."""
+    from apps.consent.selectors import current_document
+    from apps.consent.services import consent_accept
+
+    now = timezone.now()
+    with transaction.atomic():
+        record = (
+            EnrolmentCode.objects.select_for_update()
+            .select_related("patient__user")
+            .filter(code_hash=_hash_code(code))
+            .first()
+        )
+        if record is None or record.used_at is not None or record.expires_at <= now:
+            raise ValidationFailed(
+                "This enrolment code is not valid or has expired. Ask your physiotherapist "
+                "for a new one.",
+                field="enrolment_code",
+            )
+        user = record.patient.user
+        try:
+            password_validation.validate_password(password, user)
+        except DjangoValidationError as error:
+            raise ValidationFailed(" ".join(error.messages), field="password") from error
+        document = current_document()
+        if document is not None:
+            if consent_version is None:
+                raise ValidationFailed(
+                    f"Read and accept the consent document (version {document.version}) to enrol.",
+                    field="consent_version",
+                    code="consent_required",
+                )
+            consent_accept(patient=record.patient, version=consent_version, field="consent_version")
+        user.set_password(password)
+        user.is_active = True
+        user.save(update_fields=["password", "is_active"])
+        record.used_at = now
+        record.save(update_fields=["used_at"])
+        record.patient.activated_at = now
+        record.patient.save(update_fields=["activated_at"])
+        instance, token = token_issue(user=user)
+    return user, instance, token
+
+
+def patient_update_profile(*, patient: Patient, data: dict[str, Any]) -> Patient:
+    """Update what a patient may change about themself. A new time zone moves their days."""
+    user_fields = {key: data[key] for key in ("first_name", "last_name") if key in data}
+    with transaction.atomic():
+        for key, value in user_fields.items():
+            setattr(patient.user, key, value)
+        if user_fields:
+            patient.user.save(update_fields=list(user_fields))
+        if "timezone" in data and data["timezone"] != patient.timezone:
+            patient.timezone = data["timezone"]
+            patient.save(update_fields=["timezone"])
+            # Reminders are local wall-clock times: the next due instants move with the zone.
+            from apps.reminders.services import reminder_schedules_recompute
+
+            reminder_schedules_recompute(patient=patient)
+    return patient
+
+
+def clinic_onboard(
+    *,
+    clinic_name: str,
+    clinic_timezone: str,
+    physio_email: str,
+    physio_first_name: str,
+    physio_last_name: str,
+    password: str | None,
+    care_team_name: str = "Main care team",
+) -> tuple[Clinic, User, str]:
+    """Create (or reuse) a clinic and a care team, and a physiotherapist in it."""
+    password = password or secrets.token_urlsafe(12)
+    with transaction.atomic():
+        clinic, _ = Clinic.objects.get_or_create(
+            name=clinic_name, defaults={"timezone": clinic_timezone}
+        )
+        team, _ = CareTeam.objects.get_or_create(clinic=clinic, name=care_team_name)
+        physio = User.objects.filter(email__iexact=physio_email).first()
+        if physio is None:
+            physio = User.objects.create_user(
+                email=physio_email,
+                password=password,
+                first_name=physio_first_name,
+                last_name=physio_last_name,
+                role=Role.PHYSIOTHERAPIST,
+                clinic=clinic,
+            )
+        CareTeamMembership.objects.get_or_create(care_team=team, user=physio)
+    return clinic, physio, password
+
+
+def staff_update_profile(*, user: User, data: dict[str, Any]) -> User:
+    fields = [key for key in ("first_name", "last_name") if key in data]
+    for key in fields:
+        setattr(user, key, data[key])
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+def patient_erase_check_allowed(*, patient: Patient, by: User) -> None:
+    """Raise ``NotAllowed`` unless ``by`` may erase ``patient`` (their clinic's admin or a
+    superuser); views call it before looking at the request body."""
+    allowed = by.is_superuser or (
+        by.role == Role.CLINIC_ADMIN and by.clinic_id == patient.care_team.clinic_id
+    )
+    if not allowed:
+        raise NotAllowed("Only an administrator of the patient's clinic can erase a record.")
+
+
+def patient_erase(*, patient: Patient, by: User, confirmation: str) -> dict[str, int]:
+    """Erase ``patient``'s record on request: every row about them, in every app, and their
+    account. ``confirmation`` must be the patient's e-mail address (no erasing by a slip).
+
+    Only a clinic admin of the patient's clinic (or a superuser) may. The rows are found from
+    the model graph (``apps.audit.patient_data``), so a model added later is erased too; many
+    of them PROTECT their patient or episode so that nothing else deletes them by cascade,
+    hence deletion in rounds until every dependency is gone. One transaction: all or nothing.
+    An access-log entry records that it happened, by whom and how many rows of each kind,
+    never what they said; the access log's own rows about the patient stay, pseudonymised
+    (a patient id that no longer maps to anyone). Returns the counts."""
+    from django.db.models.deletion import ProtectedError, RestrictedError
+
+    from apps.audit.patient_data import patient_data_models
+    from apps.audit.services import erasure_record
+
+    patient_erase_check_allowed(patient=patient, by=by)
+    if confirmation.strip().lower() != patient.user.email.lower():
+        raise ValidationFailed(
+            "Type the patient's e-mail address to confirm the erasure.", field="confirmation"
+        )
+    patient_id, user = patient.pk, patient.user
+    counts: dict[str, int] = {}
+
+    def tally(deleted: dict[str, int]) -> None:
+        for label, number in deleted.items():
+            if number:
+                counts[label] = counts.get(label, 0) + number
+
+    with transaction.atomic():
+        remaining = [
+            model._default_manager.filter(**{lookup: patient_id})
+            for model, lookup in patient_data_models()
+        ]
+        for rows in remaining:
+            # A row protecting another row of the same kind (a plan "superseded_by" the next
+            # one) would block itself: break those links first.
+            for field in rows.model._meta.concrete_fields:
+                if field.is_relation and field.related_model is rows.model and field.null:
+                    rows.update(**{field.name: None})
+        for _round in range(len(remaining) + 1):
+            blocked = []
+            for rows in remaining:
+                try:
+                    with transaction.atomic():
+                        _total, deleted = rows.delete()
+                except (ProtectedError, RestrictedError):
+                    blocked.append(rows)  # another of the patient's rows still points here
+                    continue
+                tally(deleted)
+            remaining = blocked
+            if not remaining:
+                break
+        if remaining:
+            raise RuntimeError(
+                "Erasure blocked by protected rows: "
+                + ", ".join(rows.model._meta.label for rows in remaining)
+            )
+        _total, deleted = user.delete()  # the patient, tokens, devices, notifications, ...
+        tally(deleted)
+        from axes.models import AccessAttempt
+
+        tally(AccessAttempt.objects.filter(username__iexact=user.email).delete()[1])
+        erasure_record(patient_id=patient_id, by=by, counts=counts)
+    return counts

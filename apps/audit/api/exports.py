@@ -1,0 +1,121 @@
+"""Exports: a patient's record as FHIR (the patient, the care team) and the cohort CSV."""
+
+from __future__ import annotations
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.permissions import IsClinician, IsPatient
+from apps.accounts.selectors import access_patient, patient_of_user
+from apps.audit import recorder
+from apps.audit.exports import cohort_rows
+from apps.audit.fhir import patient_bundle
+from apps.audit.models import AccessAction
+
+FHIR_RESPONSE = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description=(
+        "A FHIR R4 Bundle (type collection): Patient, a Condition per episode, an Observation "
+        "per check-in value (LOINC 72514-3 pain, 41950-7 steps; local codes for the rest, "
+        "docs/trust.md), CarePlans, a Procedure per exercise session, Flags."
+    ),
+)
+
+
+class MyExportView(APIView):
+    """Download my whole record as a FHIR R4 Bundle (JSON)."""
+
+    permission_classes = [IsPatient]
+
+    @extend_schema(responses={200: FHIR_RESPONSE}, tags=["me"])
+    def get(self, request: Request) -> Response:
+        return Response(patient_bundle(patient_of_user(request.user)))
+
+
+class PatientExportView(APIView):
+    """A patient's whole record as a FHIR R4 Bundle (their care team)."""
+
+    permission_classes = [IsClinician]
+
+    @extend_schema(responses={200: FHIR_RESPONSE}, tags=["patients"])
+    def get(self, request: Request, patient_id) -> Response:
+        patient = access_patient(request.user, patient_id)
+        recorder.set_action(AccessAction.EXPORT)
+        return Response(patient_bundle(patient))
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class CohortQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(required=False, help_text="First local date (inclusive).")
+    date_to = serializers.DateField(required=False, help_text="Last local date (inclusive).")
+
+    def validate(self, attrs):
+        if (
+            attrs.get("date_from")
+            and attrs.get("date_to")
+            and attrs["date_from"] > attrs["date_to"]
+        ):
+            raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
+        return attrs
+
+
+class CohortExportView(APIView):
+    """Every check-in of the patients in your care as CSV, one row per check-in, streamed.
+
+    Physiotherapists get their care teams' patients, clinic admins their clinic's. No limit on
+    the date range."""
+
+    permission_classes = [IsClinician]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    def handle_exception(self, exc):
+        # Errors are JSON whatever the client asked for.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First local date."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last local date."),
+        ],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        tags=["patients"],
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        query = CohortQuerySerializer(
+            data={
+                key: value
+                for key, value in (
+                    ("date_from", request.query_params.get("from")),
+                    ("date_to", request.query_params.get("to")),
+                )
+                if value is not None
+            }
+        )
+        query.is_valid(raise_exception=True)
+        recorder.set_action(AccessAction.EXPORT)
+        lines = cohort_rows(
+            user=request.user,
+            date_from=query.validated_data.get("date_from"),
+            date_to=query.validated_data.get("date_to"),
+        )
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="cohort-{stamp}.csv"'
+        return response

@@ -1,0 +1,506 @@
+"""A patient's complete record as a FHIR R4 Bundle (JSON), built and validated with
+fhir.resources' R4B package (same shapes as R4 for every resource used here).
+
+fhir.resources checks structure and types but not codes or ``status`` values, so
+``check_bundle`` checks those against the value sets FHIR R4 requires. Codes: LOINC where a
+standard code exists (pain 72514-3, steps 41950-7), our own code system for the rest (see
+docs/trust.md for the table).
+
+Reads the other apps' models directly (read only, a fixed number of queries): the export is
+the one place that needs every kind of record at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.utils import timezone
+from fhir.resources.R4B.bundle import Bundle
+
+from apps.accounts.models import Patient
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
+LOCAL = "https://toh-recovery.example/fhir"
+LOCAL_OBSERVATION = f"{LOCAL}/CodeSystem/checkin-item"
+LOCAL_CONDITION = f"{LOCAL}/CodeSystem/condition"
+LOCAL_FLAG_RULE = f"{LOCAL}/CodeSystem/flag-rule"
+LOCAL_EXERCISE = f"{LOCAL}/CodeSystem/exercise"
+LOCAL_PROCEDURE = f"{LOCAL}/CodeSystem/procedure"
+PATIENT_IDENTIFIER = f"{LOCAL}/sid/patient"
+PREGNANCY_EXTENSION = f"{LOCAL}/StructureDefinition/pregnancy-associated"
+DIAGNOSIS_METHOD_EXTENSION = f"{LOCAL}/StructureDefinition/diagnosis-method"
+
+# Check-in field -> (system, code, display, value kind, unit). The value kinds map to
+# Observation.value[x]: integer, quantity (UCUM), boolean, string.
+OBSERVATION_CODES: dict[str, tuple[str, str, str, str, str | None]] = {
+    "pain_now": (
+        LOINC,
+        "72514-3",
+        "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
+        "integer",
+        None,
+    ),
+    "steps": (LOINC, "41950-7", "Number of steps in 24 hour Measured", "quantity", "/d"),
+    "pain_worst_24h": (
+        LOCAL_OBSERVATION,
+        "pain-worst-24h",
+        "Worst pain in the last 24 hours (0-10)",
+        "integer",
+        None,
+    ),
+    "pain_weight_bearing": (
+        LOCAL_OBSERVATION,
+        "pain-weight-bearing",
+        "Pain when bearing weight (0-10)",
+        "integer",
+        None,
+    ),
+    "morning_stiffness_minutes": (
+        LOCAL_OBSERVATION,
+        "morning-stiffness",
+        "Morning stiffness duration",
+        "quantity",
+        "min",
+    ),
+    "sleep_disturbed": (LOCAL_OBSERVATION, "sleep-disturbed", "Sleep disturbed", "boolean", None),
+    "daily_activities_affected": (
+        LOCAL_OBSERVATION,
+        "daily-activities-affected",
+        "Daily activities affected",
+        "boolean",
+        None,
+    ),
+    "weight_bearing": (LOCAL_OBSERVATION, "weight-bearing", "Weight bearing", "string", None),
+    "night_or_rest_pain": (
+        LOCAL_OBSERVATION,
+        "night-or-rest-pain",
+        "Pain at night or at rest",
+        "boolean",
+        None,
+    ),
+    "walking_aid": (LOCAL_OBSERVATION, "walking-aid", "Walking aid used", "string", None),
+    "limping": (LOCAL_OBSERVATION, "limping", "Limping", "boolean", None),
+    "painful_sides": (LOCAL_OBSERVATION, "painful-sides", "Painful hip(s)", "string", None),
+    "red_flags": (LOCAL_OBSERVATION, "red-flags", "Red-flag symptoms reported", "string", None),
+    "notes": (LOCAL_OBSERVATION, "patient-notes", "Patient's notes", "string", None),
+}
+PAIN_DURING_EXERCISE = (
+    LOCAL_OBSERVATION,
+    "pain-during-exercise",
+    "Pain during exercise (0-10)",
+    "integer",
+    None,
+)
+_UNIT_NAMES = {"/d": "steps/day", "min": "min"}
+
+# Value sets FHIR R4 binds as "required" for the elements we fill.
+OBSERVATION_STATUSES = {
+    "registered",
+    "preliminary",
+    "final",
+    "amended",
+    "corrected",
+    "cancelled",
+    "entered-in-error",
+    "unknown",
+}
+PROCEDURE_STATUSES = {
+    "preparation",
+    "in-progress",
+    "not-done",
+    "on-hold",
+    "stopped",
+    "completed",
+    "entered-in-error",
+    "unknown",
+}
+CAREPLAN_STATUSES = {
+    "draft",
+    "active",
+    "on-hold",
+    "revoked",
+    "completed",
+    "entered-in-error",
+    "unknown",
+}
+FLAG_STATUSES = {"active", "inactive", "entered-in-error"}
+CONDITION_CLINICAL_CODES = {
+    "active",
+    "recurrence",
+    "relapse",
+    "inactive",
+    "remission",
+    "resolved",
+}
+CONDITION_VERIFICATION_CODES = {
+    "unconfirmed",
+    "provisional",
+    "differential",
+    "confirmed",
+    "refuted",
+    "entered-in-error",
+}
+GENDERS = {"male", "female", "other", "unknown"}
+BUNDLE_TYPES = {"collection"}
+
+
+def _stable_id(*parts: Any) -> str:
+    """A stable resource id for a derived resource (e.g. one value of one check-in)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(str(part) for part in parts)))
+
+
+def _ref(resource_id: Any) -> dict[str, str]:
+    return {"reference": f"urn:uuid:{resource_id}"}
+
+
+def _instant(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.UTC).isoformat() if value else None
+
+
+def _coding(system: str, code: str, display: str | None = None) -> dict[str, Any]:
+    coding = {"system": system, "code": code}
+    if display:
+        coding["display"] = display
+    return coding
+
+
+def _observation_value(kind: str, value: Any, unit: str | None) -> dict[str, Any]:
+    if kind == "integer":
+        return {"valueInteger": int(value)}
+    if kind == "boolean":
+        return {"valueBoolean": bool(value)}
+    if kind == "quantity":
+        return {
+            "valueQuantity": {
+                "value": value,
+                "unit": _UNIT_NAMES.get(unit or "", unit),
+                "system": UCUM,
+                "code": unit,
+            }
+        }
+    if isinstance(value, list):
+        value = ", ".join(str(item) for item in value) or "none"
+    return {"valueString": str(value)}
+
+
+def _patient_resource(patient: Patient) -> dict[str, Any]:
+    user = patient.user
+    resource: dict[str, Any] = {
+        "resourceType": "Patient",
+        "id": str(patient.pk),
+        "identifier": [{"system": PATIENT_IDENTIFIER, "value": str(patient.pk)}],
+        "active": user.is_active,
+        "name": [{"use": "official", "family": user.last_name, "given": [user.first_name]}],
+        "telecom": [{"system": "email", "value": user.email, "use": "home"}],
+        "gender": patient.sex if patient.sex in GENDERS else "unknown",
+        "birthDate": patient.date_of_birth.isoformat(),
+    }
+    return resource
+
+
+def _condition(patient: Patient, episode: Any) -> dict[str, Any]:
+    clinical = "resolved" if episode.status == "resolved" else "active"
+    verification = "confirmed" if episode.diagnosis_date else "provisional"
+    side = {"left": "Left hip", "right": "Right hip", "both": "Both hips"}.get(
+        episode.affected_side, "Hip"
+    )
+    resource: dict[str, Any] = {
+        "resourceType": "Condition",
+        "id": str(episode.pk),
+        "clinicalStatus": {"coding": [_coding(CONDITION_CLINICAL, clinical)]},
+        "verificationStatus": {"coding": [_coding(CONDITION_VERIFICATION, verification)]},
+        "category": [
+            {"coding": [_coding(CONDITION_CATEGORY, "problem-list-item", "Problem List Item")]}
+        ],
+        "code": {
+            "coding": [
+                _coding(
+                    LOCAL_CONDITION,
+                    "transient-osteoporosis-hip",
+                    "Transient osteoporosis of the hip (bone marrow edema syndrome)",
+                )
+            ],
+            "text": "Transient osteoporosis of the hip",
+        },
+        "bodySite": [{"text": side}],
+        "subject": _ref(patient.pk),
+        "onsetDateTime": episode.symptom_onset_date.isoformat(),
+        "extension": [
+            {"url": PREGNANCY_EXTENSION, "valueBoolean": bool(episode.pregnancy_associated)}
+        ],
+    }
+    if episode.diagnosis_method:
+        resource["extension"].append(
+            {"url": DIAGNOSIS_METHOD_EXTENSION, "valueCode": episode.diagnosis_method}
+        )
+    if episode.diagnosis_date:
+        resource["recordedDate"] = episode.diagnosis_date.isoformat()
+    if episode.resolved_on:
+        resource["abatementDateTime"] = episode.resolved_on.isoformat()
+    return resource
+
+
+def _observation(
+    *,
+    resource_id: str,
+    patient_id: Any,
+    code: tuple[str, str, str, str, str | None],
+    value: Any,
+    effective: dt.date,
+    issued: dt.datetime | None,
+    focus: Any = None,
+    part_of: Any = None,
+) -> dict[str, Any]:
+    system, code_value, display, kind, unit = code
+    resource: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": resource_id,
+        "status": "final",
+        "category": [{"coding": [_coding(OBSERVATION_CATEGORY, "survey", "Survey")]}],
+        "code": {"coding": [_coding(system, code_value, display)], "text": display},
+        "subject": _ref(patient_id),
+        "effectiveDateTime": effective.isoformat(),
+        **_observation_value(kind, value, unit),
+    }
+    if issued:
+        resource["issued"] = _instant(issued)
+    if focus is not None:
+        resource["focus"] = [_ref(focus)]
+    if part_of is not None:
+        resource["partOf"] = [_ref(part_of)]
+    return resource
+
+
+def _checkin_observations(patient: Patient, checkin: Any) -> list[dict[str, Any]]:
+    resources = []
+    for field_name, code in OBSERVATION_CODES.items():
+        value = getattr(checkin, field_name, None)
+        if value is None or value == "":
+            continue  # not reported that day
+        resources.append(
+            _observation(
+                resource_id=_stable_id("checkin", checkin.pk, field_name),
+                patient_id=patient.pk,
+                code=code,
+                value=value,
+                effective=checkin.date,
+                issued=checkin.recorded_at,
+                focus=checkin.episode_id,
+            )
+        )
+    return resources
+
+
+def _care_plan(patient: Patient, plan: Any) -> dict[str, Any]:
+    today = timezone.localdate()
+    ends = plan.effective_ends_on
+    if plan.superseded_by_id:
+        status = "revoked"
+    elif ends is not None and ends < today:
+        status = "completed"
+    else:
+        status = "active"
+    period: dict[str, str] = {"start": plan.starts_on.isoformat()}
+    if ends:
+        period["end"] = ends.isoformat()
+    activities = []
+    for item in plan.items.all():
+        dose = f"{item.sets} sets"
+        if item.reps:
+            dose += f" of {item.reps} reps"
+        if item.hold_seconds:
+            dose += f", hold {item.hold_seconds} s"
+        activities.append(
+            {
+                "detail": {
+                    "kind": "ServiceRequest",
+                    "code": {
+                        "coding": [_coding(LOCAL_EXERCISE, item.exercise.slug, item.exercise.name)]
+                    },
+                    "status": "in-progress" if status == "active" else "stopped",
+                    "scheduledString": f"{item.days_per_week} days per week",
+                    "description": f"{item.exercise.name}: {dose}",
+                }
+            }
+        )
+    return {
+        "resourceType": "CarePlan",
+        "id": str(plan.pk),
+        "status": status,
+        "intent": "plan",
+        "title": "Exercise plan",
+        "subject": _ref(patient.pk),
+        "addresses": [_ref(plan.episode_id)],
+        "period": period,
+        "activity": activities,
+    }
+
+
+def _procedure_and_pain(patient: Patient, session: Any) -> list[dict[str, Any]]:
+    item = session.plan_item
+    procedure = {
+        "resourceType": "Procedure",
+        "id": str(session.pk),
+        "status": "completed",
+        "code": {
+            "coding": [_coding(LOCAL_PROCEDURE, "exercise-session", "Home exercise session")],
+            "text": item.exercise.name,
+        },
+        "subject": _ref(patient.pk),
+        "performedDateTime": session.date.isoformat(),
+        "basedOn": [_ref(item.plan_id)],
+        "reasonReference": [_ref(session.episode_id)],
+        "note": [{"text": f"{session.sets_done} of {item.sets} sets done."}],
+    }
+    resources = [procedure]
+    if session.pain_during is not None:
+        resources.append(
+            _observation(
+                resource_id=_stable_id("session", session.pk, "pain_during"),
+                patient_id=patient.pk,
+                code=PAIN_DURING_EXERCISE,
+                value=session.pain_during,
+                effective=session.date,
+                issued=session.recorded_at,
+                focus=session.episode_id,
+                part_of=session.pk,
+            )
+        )
+    return resources
+
+
+def _flag(patient: Patient, flag: Any) -> dict[str, Any]:
+    period: dict[str, str] = {"start": _instant(flag.opened_at)}
+    if flag.resolved_at:
+        period["end"] = _instant(flag.resolved_at)
+    return {
+        "resourceType": "Flag",
+        "id": str(flag.pk),
+        "status": "inactive" if flag.status == "resolved" else "active",
+        "category": [{"coding": [_coding(FLAG_CATEGORY, "clinical", "Clinical")]}],
+        "code": {
+            "coding": [_coding(LOCAL_FLAG_RULE, flag.rule)],
+            "text": flag.clinician_summary or flag.rule,
+        },
+        "subject": _ref(patient.pk),
+        "period": period,
+        "extension": [
+            {"url": f"{LOCAL}/StructureDefinition/flag-severity", "valueCode": flag.severity},
+            {"url": f"{LOCAL}/StructureDefinition/flag-workflow", "valueCode": flag.status},
+        ],
+    }
+
+
+def patient_bundle(patient: Patient) -> dict[str, Any]:
+    """The whole record of ``patient`` as a validated FHIR R4 ``collection`` Bundle (dict)."""
+    from apps.checkins.models import CheckIn
+    from apps.episodes.models import Episode
+    from apps.exercises.models import ExercisePlan, ExerciseSession
+    from apps.flags.models import Flag
+
+    resources: list[dict[str, Any]] = [_patient_resource(patient)]
+    episodes = list(Episode.objects.filter(patient=patient).order_by("symptom_onset_date", "id"))
+    resources += [_condition(patient, episode) for episode in episodes]
+    for checkin in CheckIn.objects.filter(patient=patient).order_by("date", "id"):
+        resources += _checkin_observations(patient, checkin)
+    plans = (
+        ExercisePlan.objects.filter(episode__patient=patient)
+        .prefetch_related("items__exercise")
+        .order_by("starts_on", "created_at")
+    )
+    resources += [_care_plan(patient, plan) for plan in plans]
+    sessions = (
+        ExerciseSession.objects.filter(patient=patient)
+        .select_related("plan_item__exercise")
+        .order_by("date", "id")
+    )
+    for session in sessions:
+        resources += _procedure_and_pain(patient, session)
+    for flag in Flag.objects.filter(patient=patient).order_by("opened_at", "id"):
+        resources.append(_flag(patient, flag))
+
+    bundle = {
+        "resourceType": "Bundle",
+        "id": str(uuid.uuid4()),
+        "type": "collection",
+        "timestamp": _instant(timezone.now()),
+        "entry": [
+            {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
+            for resource in resources
+        ],
+    }
+    check_bundle(bundle)
+    # Structure and types, by fhir.resources; what comes out is what was checked.
+    return Bundle.model_validate(bundle).model_dump(mode="json", exclude_none=True)
+
+
+class InvalidBundle(ValueError):
+    """The bundle breaks a FHIR rule fhir.resources does not check (codes, statuses, refs)."""
+
+
+def _codes(concept: dict[str, Any], system: str) -> set[str]:
+    return {c["code"] for c in concept.get("coding", []) if c.get("system") == system}
+
+
+def check_bundle(bundle: dict[str, Any]) -> None:
+    """Check what fhir.resources does not: required value sets, LOINC codes, value ranges,
+    and that every reference points at an entry of the bundle."""
+    if bundle.get("type") not in BUNDLE_TYPES:
+        raise InvalidBundle(f"Bundle.type {bundle.get('type')!r}")
+    full_urls = {entry["fullUrl"] for entry in bundle["entry"]}
+    if len(full_urls) != len(bundle["entry"]):
+        raise InvalidBundle("Two entries share a fullUrl.")
+    problems: list[str] = []
+
+    def refs(value: Any) -> list[str]:
+        if isinstance(value, dict):
+            found = [value["reference"]] if "reference" in value else []
+            for item in value.values():
+                found += refs(item)
+            return found
+        if isinstance(value, list):
+            return [ref for item in value for ref in refs(item)]
+        return []
+
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        kind, rid = resource["resourceType"], resource.get("id")
+        for reference in refs(resource):
+            if reference not in full_urls:
+                problems.append(f"{kind}/{rid} refers to {reference}, not in the bundle")
+        if kind == "Patient" and resource.get("gender") not in GENDERS:
+            problems.append(f"Patient.gender {resource.get('gender')!r}")
+        elif kind == "Condition":
+            if not _codes(resource["clinicalStatus"], CONDITION_CLINICAL) <= (
+                CONDITION_CLINICAL_CODES
+            ) or not _codes(resource["clinicalStatus"], CONDITION_CLINICAL):
+                problems.append(f"Condition/{rid} clinicalStatus")
+            verification = _codes(resource["verificationStatus"], CONDITION_VERIFICATION)
+            if not verification or not verification <= CONDITION_VERIFICATION_CODES:
+                problems.append(f"Condition/{rid} verificationStatus")
+        elif kind == "Observation":
+            if resource.get("status") not in OBSERVATION_STATUSES:
+                problems.append(f"Observation/{rid} status {resource.get('status')!r}")
+            loinc = _codes(resource["code"], LOINC)
+            if "72514-3" in loinc and not 0 <= resource.get("valueInteger", -1) <= 10:
+                problems.append(f"Observation/{rid} pain outside 0-10")
+            if "41950-7" in loinc and resource.get("valueQuantity", {}).get("value", -1) < 0:
+                problems.append(f"Observation/{rid} negative steps")
+            if not resource["code"].get("coding"):
+                problems.append(f"Observation/{rid} has no code")
+        elif kind == "Procedure" and resource.get("status") not in PROCEDURE_STATUSES:
+            problems.append(f"Procedure/{rid} status {resource.get('status')!r}")
+        elif kind == "CarePlan" and resource.get("status") not in CAREPLAN_STATUSES:
+            problems.append(f"CarePlan/{rid} status {resource.get('status')!r}")
+        elif kind == "Flag" and resource.get("status") not in FLAG_STATUSES:
+            problems.append(f"Flag/{rid} status {resource.get('status')!r}")
+    if problems:
+        raise InvalidBundle("; ".join(problems))

@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from apps.checkins.inputs import CheckInInputSerializer
+from apps.checkins.models import CheckIn, PainfulSide, RedFlag
+from apps.core.sync import ItemStatus
+from apps.exercises.inputs import ExerciseSessionInputSerializer
+
+MAX_SYNC_ITEMS = 500
+SYNC_ITEM_STATUS_CHOICES = [status.value for status in ItemStatus]
+
+
+class AdviceSerializer(serializers.Serializer):
+    rule = serializers.CharField(help_text="The rule's code (CLINICAL_RULES.md).")
+    severity = serializers.ChoiceField(choices=["emergency", "urgent"])
+    message = serializers.CharField()
+
+
+class CheckInSerializer(serializers.ModelSerializer):
+    patient = serializers.UUIDField(source="patient_id", read_only=True)
+    episode = serializers.UUIDField(source="episode_id", read_only=True)
+    painful_sides = serializers.ListField(child=serializers.ChoiceField(PainfulSide.choices))
+    red_flags = serializers.ListField(child=serializers.ChoiceField(RedFlag.choices))
+    received_at = serializers.DateTimeField(
+        read_only=True, help_text="When the server first stored it."
+    )
+
+    class Meta:
+        model = CheckIn
+        fields = [
+            "id",
+            "patient",
+            "episode",
+            "client_id",
+            "date",
+            "pain_now",
+            "pain_worst_24h",
+            "pain_weight_bearing",
+            "morning_stiffness_minutes",
+            "sleep_disturbed",
+            "daily_activities_affected",
+            "weight_bearing",
+            "night_or_rest_pain",
+            "walking_aid",
+            "limping",
+            "painful_sides",
+            "red_flags",
+            "steps",
+            "notes",
+            "recorded_at",
+            "received_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CheckInCreatedSerializer(CheckInSerializer):
+    advice = AdviceSerializer(
+        many=True,
+        read_only=True,
+        help_text="Emergency or urgent rules this check-in meets, computed in the request; "
+        "empty if none.",
+    )
+
+    class Meta(CheckInSerializer.Meta):
+        fields = [*CheckInSerializer.Meta.fields, "advice"]
+        read_only_fields = fields
+
+
+class CheckInListQuerySerializer(serializers.Serializer):
+    patient = serializers.UUIDField(
+        required=False, help_text="Only this patient (patients: themself; staff: their patients)."
+    )
+    date_from = serializers.DateField(required=False, help_text="First local date (`from`).")
+    date_to = serializers.DateField(required=False, help_text="Last local date (`to`).")
+
+    def to_internal_value(self, data):
+        data = {
+            key: value
+            for key, value in {
+                "patient": data.get("patient"),
+                "date_from": data.get("from"),
+                "date_to": data.get("to"),
+            }.items()
+            if value not in (None, "")
+        }
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        if "date_from" in attrs and "date_to" in attrs and attrs["date_from"] > attrs["date_to"]:
+            raise serializers.ValidationError({"from": ["Must not be after `to`."]})
+        return attrs
+
+
+class SyncRequestSerializer(serializers.Serializer):
+    checkins = serializers.ListField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="Check-ins, each as `POST checkins/` takes it (CheckInRequest).",
+    )
+    exercise_sessions = serializers.ListField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="Exercise sessions, each as `POST exercise-sessions/` takes it.",
+    )
+
+    def validate(self, attrs):
+        total = len(attrs.get("checkins", [])) + len(attrs.get("exercise_sessions", []))
+        if total > MAX_SYNC_ITEMS:
+            raise serializers.ValidationError(
+                f"At most {MAX_SYNC_ITEMS} items per request (got {total}); send the rest "
+                "in another request."
+            )
+        return attrs
+
+
+class SyncRequestDocumentedSerializer(serializers.Serializer):
+    """What `POST sync/` takes, as the schema shows it. Items are validated one by one (an
+    invalid item is reported in its place, it does not fail the request); only the envelope
+    (lists, at most 500 items in all) can make the whole request a 400."""
+
+    checkins = CheckInInputSerializer(many=True, required=False)
+    exercise_sessions = ExerciseSessionInputSerializer(many=True, required=False)
+
+
+class SyncItemSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=SYNC_ITEM_STATUS_CHOICES)
+    id = serializers.UUIDField(
+        allow_null=True,
+        help_text="created/unchanged: the stored object; conflict: the one holding the date; "
+        "invalid: null.",
+    )
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Field errors (invalid items only), as a single POST would return them.",
+    )
+    advice = AdviceSerializer(many=True, required=False, help_text="Created check-ins only.")
+
+
+class SyncResponseSerializer(serializers.Serializer):
+    checkins = SyncItemSerializer(many=True)
+    exercise_sessions = SyncItemSerializer(many=True)
+
+
+__all__ = [
+    "CheckInInputSerializer",
+    "CheckInSerializer",
+    "CheckInCreatedSerializer",
+    "SyncRequestSerializer",
+    "SyncResponseSerializer",
+]
+
+
+class TimelineQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+    def to_internal_value(self, data):
+        picked = {"date_from": data.get("from"), "date_to": data.get("to")}
+        return super().to_internal_value({k: v for k, v in picked.items() if v not in (None, "")})
+
+
+class TimelineSessionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    plan_item = serializers.UUIDField()
+    exercise = serializers.CharField(help_text="The exercise's name.")
+    sets_done = serializers.IntegerField()
+    pain_during = serializers.IntegerField(allow_null=True)
+
+
+class TimelinePrescribedSerializer(serializers.Serializer):
+    plan_item = serializers.UUIDField()
+    exercise = serializers.CharField(help_text="The exercise's name.")
+    sets = serializers.IntegerField()
+    reps = serializers.IntegerField(allow_null=True)
+    hold_seconds = serializers.IntegerField(allow_null=True)
+    days_per_week = serializers.IntegerField()
+
+
+class TimelineFlagSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    rule = serializers.CharField()
+    severity = serializers.CharField()
+    status = serializers.CharField()
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    checkin = CheckInSerializer(allow_null=True)
+    sessions_done = TimelineSessionSerializer(many=True)
+    sessions_prescribed = TimelinePrescribedSerializer(
+        many=True, help_text="The plan items in force on this date."
+    )
+    flags_opened = TimelineFlagSerializer(many=True)
+
+
+class TimelineSerializer(serializers.Serializer):
+    patient = serializers.UUIDField()
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    entries = TimelineEntrySerializer(many=True, help_text="One per local date, oldest first.")
+
+    def to_representation(self, instance):
+        body = super().to_representation(instance)
+        body["from"] = body.pop("date_from")
+        body["to"] = body.pop("date_to")
+        return body

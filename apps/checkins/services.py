@@ -1,0 +1,289 @@
+"""Writes of check-ins: the single POST, the PATCH correction and the `POST sync/` batch.
+
+Idempotency and "one per date" are decided by the database's unique constraints
+(patient, client_id) and (episode, date), never by a read followed by a write: reads only
+pick the answer once the database has refused or accepted the row. Every accepted write calls
+`episode_record_changed` inside its transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from apps.accounts.models import Patient
+from apps.checkins.inputs import CheckInCorrectionSerializer, CheckInInputSerializer
+from apps.checkins.models import CORRECTION_WINDOW_DAYS, DAYS_BACK_ALLOWED, CheckIn
+from apps.core.exceptions import NON_FIELD, ValidationFailed
+from apps.core.sync import ItemResult, ItemStatus
+from apps.core.timezones import local_today
+from apps.episodes.models import Episode
+from apps.episodes.selectors import active_episode_for
+from apps.episodes.services import episode_record_changed
+
+NO_ACTIVE_EPISODE = "There is no active episode to attach this check-in to."
+NOT_STORED = "This check-in could not be stored; send it again."
+
+
+def _client_id_of(raw: Any) -> uuid.UUID | None:
+    """The item's client_id if it is a well-formed UUID (the serializer reports it otherwise)."""
+    if not isinstance(raw, Mapping):
+        return None
+    try:
+        return uuid.UUID(str(raw.get("client_id")))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def _field_errors(serializer: CheckInInputSerializer) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for field, messages in serializer.errors.items():
+        if isinstance(messages, dict):  # a list field reports per position
+            flat = [f"{position}: {msg}" for position, msgs in messages.items() for msg in msgs]
+            errors[field] = flat
+        else:
+            errors[field] = [str(message) for message in messages]
+    return errors
+
+
+def _date_errors(
+    *, date: dt.date, episode: Episode, today: dt.date, tz_name: str
+) -> dict[str, list[str]]:
+    """The date rules of API.md, on the patient's local calendar (plain date arithmetic, so a
+    daylight-saving change never moves a boundary)."""
+    if date > today:
+        return {"date": [f"Cannot be after today ({today.isoformat()} in {tz_name})."]}
+    if (today - date).days > DAYS_BACK_ALLOWED:
+        return {"date": [f"Cannot be more than {DAYS_BACK_ALLOWED} days ago."]}
+    if date < episode.symptom_onset_date:
+        return {
+            "date": [
+                "Cannot be before the episode's symptom onset "
+                f"({episode.symptom_onset_date.isoformat()})."
+            ]
+        }
+    return {}
+
+
+def _validate(
+    raw: Any, *, patient: Patient, episode: Episode | None, today: dt.date
+) -> tuple[dict[str, Any] | None, dict[str, list[str]] | None]:
+    """Validated values for a new check-in, or the field errors that refuse it."""
+    serializer = CheckInInputSerializer(data=raw)
+    if not serializer.is_valid():
+        return None, _field_errors(serializer)
+    values = dict(serializer.validated_data)
+    if episode is None:
+        return None, {NON_FIELD: [NO_ACTIVE_EPISODE]}
+    errors = _date_errors(
+        date=values["date"], episode=episode, today=today, tz_name=patient.timezone
+    )
+    if errors:
+        return None, errors
+    values.setdefault("notes", "")
+    return values, None
+
+
+def _attach_advice(results: list[ItemResult]) -> list[ItemResult]:
+    """Emergency and urgent advice for the created check-ins, in one call to the flag engine."""
+    created = [result.obj for result in results if result.status == ItemStatus.CREATED]
+    if not created:
+        return results
+    from apps.flags.services import checkin_advice
+
+    advice = checkin_advice(checkins=created)
+    return [
+        ItemResult(
+            status=result.status,
+            id=result.id,
+            advice=list(advice.get(result.id, [])),
+            obj=result.obj,
+        )
+        if result.status == ItemStatus.CREATED
+        else result
+        for result in results
+    ]
+
+
+def checkin_submit(*, patient: Patient, data: Any) -> ItemResult:
+    """Store one check-in sent by ``patient``: created (201, with advice), unchanged (the
+    same client_id was stored before: 200 with the stored one, whatever the body), conflict
+    (another client_id holds the date: 409 with its id) or invalid (400, nothing stored)."""
+    client_id = _client_id_of(data)
+    if client_id is not None:
+        stored = CheckIn.objects.filter(patient=patient, client_id=client_id).first()
+        if stored is not None:
+            return ItemResult(ItemStatus.UNCHANGED, id=stored.id, obj=stored)
+
+    episode = active_episode_for(patient)
+    values, errors = _validate(
+        data, patient=patient, episode=episode, today=local_today(patient.timezone)
+    )
+    if errors:
+        return ItemResult(ItemStatus.INVALID, errors=errors)
+    assert episode is not None  # noqa: S101 - _validate guarantees it
+    assert values is not None  # noqa: S101
+
+    with transaction.atomic():
+        try:
+            # The savepoint lets the transaction go on after the unique index says no.
+            with transaction.atomic():
+                checkin = CheckIn.objects.create(patient=patient, episode=episode, **values)
+        except IntegrityError:
+            # A concurrent request (or an earlier one we did not see) got there first: the
+            # constraint decided; now read which one it was.
+            stored = CheckIn.objects.filter(patient=patient, client_id=values["client_id"]).first()
+            if stored is not None:
+                return ItemResult(ItemStatus.UNCHANGED, id=stored.id, obj=stored)
+            holder = CheckIn.objects.filter(episode=episode, date=values["date"]).first()
+            if holder is not None:
+                return ItemResult(ItemStatus.CONFLICT, id=holder.id, obj=holder)
+            raise
+        episode_record_changed(episode=episode, changed_dates=[checkin.date])
+    return _attach_advice([ItemResult(ItemStatus.CREATED, id=checkin.id, obj=checkin)])[0]
+
+
+def checkins_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[ItemResult]:
+    """`POST sync/` for check-ins: each item gets the result its own POST would get, in
+    order, as if the items had been sent one after another.
+
+    A fixed number of queries whatever the batch size: one read of stored client_ids, one of
+    the episode, one of the dates already taken, one bulk INSERT ... ON CONFLICT DO NOTHING,
+    one re-read to learn which rows are ours (primary keys are generated here, so a row
+    holding our client_id but another id was inserted concurrently by someone else)."""
+    results: list[ItemResult | None] = [None] * len(items)
+    client_ids = [_client_id_of(raw) for raw in items]
+    stored_by_client_id = {
+        checkin.client_id: checkin
+        for checkin in CheckIn.objects.filter(
+            patient=patient, client_id__in={cid for cid in client_ids if cid is not None}
+        )
+    }
+    episode = active_episode_for(patient)
+    today = local_today(patient.timezone)
+
+    new_rows: dict[int, CheckIn] = {}  # index -> unsaved row
+    first_index_by_client_id: dict[uuid.UUID, int] = {}
+    first_index_by_date: dict[dt.date, int] = {}
+    repeats: dict[int, tuple[str, int]] = {}  # index -> ("client_id"|"date", earlier index)
+
+    for index, raw in enumerate(items):
+        client_id = client_ids[index]
+        if client_id in stored_by_client_id:
+            stored = stored_by_client_id[client_id]
+            results[index] = ItemResult(ItemStatus.UNCHANGED, id=stored.id, obj=stored)
+            continue
+        if client_id in first_index_by_client_id:
+            repeats[index] = ("client_id", first_index_by_client_id[client_id])
+            continue
+        values, errors = _validate(raw, patient=patient, episode=episode, today=today)
+        if errors:
+            results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
+            continue
+        assert values is not None  # noqa: S101
+        if values["date"] in first_index_by_date:
+            repeats[index] = ("date", first_index_by_date[values["date"]])
+            continue
+        first_index_by_client_id[values["client_id"]] = index
+        first_index_by_date[values["date"]] = index
+        new_rows[index] = CheckIn(id=uuid.uuid4(), patient=patient, episode=episode, **values)
+
+    if new_rows:
+        assert episode is not None  # noqa: S101
+        with transaction.atomic():
+            taken = {
+                checkin.date: checkin
+                for checkin in CheckIn.objects.filter(
+                    episode=episode, date__in=[row.date for row in new_rows.values()]
+                )
+            }
+            insertable = [row for row in new_rows.values() if row.date not in taken]
+            CheckIn.objects.bulk_create(insertable, ignore_conflicts=True)
+            by_client_id = {
+                checkin.client_id: checkin
+                for checkin in CheckIn.objects.filter(
+                    patient=patient, client_id__in=[row.client_id for row in new_rows.values()]
+                )
+            }
+            missing_dates = [
+                row.date
+                for row in new_rows.values()
+                if row.client_id not in by_client_id and row.date not in taken
+            ]
+            if missing_dates:  # lost a race on the date: read who holds it
+                taken |= {
+                    checkin.date: checkin
+                    for checkin in CheckIn.objects.filter(episode=episode, date__in=missing_dates)
+                }
+            created_dates = []
+            for index, row in new_rows.items():
+                stored = by_client_id.get(row.client_id)
+                if stored is not None and stored.id == row.id:
+                    results[index] = ItemResult(ItemStatus.CREATED, id=row.id, obj=stored)
+                    created_dates.append(row.date)
+                elif stored is not None:
+                    results[index] = ItemResult(ItemStatus.UNCHANGED, id=stored.id, obj=stored)
+                elif row.date in taken:
+                    holder = taken[row.date]
+                    results[index] = ItemResult(ItemStatus.CONFLICT, id=holder.id, obj=holder)
+                else:
+                    results[index] = ItemResult(
+                        ItemStatus.INVALID, errors={NON_FIELD: [NOT_STORED]}
+                    )
+            if created_dates:
+                episode_record_changed(episode=episode, changed_dates=sorted(created_dates))
+
+    for index, (kind, earlier_index) in repeats.items():
+        earlier = results[earlier_index]
+        assert earlier is not None  # noqa: S101
+        if earlier.status == ItemStatus.INVALID:
+            results[index] = ItemResult(ItemStatus.INVALID, errors={NON_FIELD: [NOT_STORED]})
+        elif kind == "client_id":
+            # The same check-in sent twice: the second is a repeat of whatever the first got.
+            status = (
+                ItemStatus.UNCHANGED if earlier.status == ItemStatus.CREATED else earlier.status
+            )
+            results[index] = ItemResult(status, id=earlier.id, obj=earlier.obj)
+        else:
+            results[index] = ItemResult(ItemStatus.CONFLICT, id=earlier.id, obj=earlier.obj)
+
+    return _attach_advice([result for result in results if result is not None])
+
+
+CORRECTABLE_FIELDS = tuple(CheckInCorrectionSerializer().fields)
+
+
+def checkin_correct(*, checkin: CheckIn, data: Any) -> CheckIn:
+    """PATCH: correct a check-in's values within 7 days of its date (the patient's local
+    today). ``client_id`` and ``date`` identify it and cannot change."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(data, Mapping):
+        raise ValidationFailed("Send an object with the fields to correct.")
+    for field in ("client_id", "date"):
+        if field in data and str(data[field]) != str(getattr(checkin, field)):
+            errors[field] = ["Cannot be changed; send a new check-in for another date."]
+    serializer = CheckInCorrectionSerializer(data=data, partial=True)
+    if not serializer.is_valid():
+        errors |= _field_errors(serializer)
+    if errors:
+        from rest_framework.exceptions import ValidationError
+
+        raise ValidationError(errors)
+    today = local_today(checkin.patient.timezone)
+    if (today - checkin.date).days > CORRECTION_WINDOW_DAYS:
+        raise ValidationFailed(
+            f"A check-in can be corrected for {CORRECTION_WINDOW_DAYS} days after its date.",
+            field="date",
+            code="correction_window_closed",
+        )
+    values = serializer.validated_data
+    with transaction.atomic():
+        for field, value in values.items():
+            setattr(checkin, field, "" if field == "notes" and value is None else value)
+        checkin.save(update_fields=[*values.keys(), "updated_at"])
+        episode_record_changed(episode=checkin.episode, changed_dates=[checkin.date])
+    return checkin

@@ -1,0 +1,39 @@
+"""Consent documents are published in the admin (a new version is a new row); acceptances are
+read-only there: only the patient gives or withdraws consent."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from apps.consent.models import ConsentAcceptance, ConsentDocument
+
+
+@admin.register(ConsentDocument)
+class ConsentDocumentAdmin(admin.ModelAdmin):
+    list_display = ["version", "title", "published_at"]
+    ordering = ["-version"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A published text is what patients agreed to: it never changes. Publish a new version.
+        if obj is not None and obj.acceptances.exists():
+            return ["version", "title", "text", "published_at"]
+        return []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is None or not obj.acceptances.exists()
+
+
+@admin.register(ConsentAcceptance)
+class ConsentAcceptanceAdmin(admin.ModelAdmin):
+    list_display = ["patient", "document", "accepted_at", "withdrawn_at"]
+    list_select_related = ["patient__user", "document"]
+    readonly_fields = ["patient", "document", "accepted_at", "withdrawn_at", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

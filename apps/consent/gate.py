@@ -1,0 +1,110 @@
+"""Withdrawn consent stops new data collection: the consent gate.
+
+``ConsentGateMiddleware`` refuses every write to the API (POST, PUT, PATCH) that would collect
+data about a patient whose consent is withdrawn, with 403 and code ``consent_withdrawn``:
+writes by the patient themself (check-ins, sync, exercise sessions, episodes, devices, …) and
+staff writes to a route naming the patient (``patients/{patient_id}/…``). It lives in one
+place so that a new endpoint is covered without doing anything; services can also ask
+``require_data_collection_allowed`` themselves for writes that do not come through the API.
+
+What stays open: signing in and out, the consent endpoint itself (to give it again), the
+profile (``PATCH me/``), reminder settings (to switch them off), deleting things (DELETE is
+never collection), reading and exporting, and for staff the erasure and enrolment-code routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework import exceptions
+
+from apps.consent.models import ConsentAcceptance
+from apps.consent.selectors import WITHDRAWN_MESSAGE, consent_withdrawn
+from apps.core.exceptions import NON_FIELD, NotAllowed
+
+CONSENT_WITHDRAWN = "consent_withdrawn"
+_WRITE_METHODS = {"POST", "PUT", "PATCH"}
+EXEMPT_URL_NAMES = frozenset(
+    {
+        "auth-token",
+        "auth-logout",
+        "auth-enrol",
+        "me",
+        "me-consent",
+        "my-reminders",
+        "patient-erase",
+        "patient-enrolment-code",
+    }
+)
+
+
+def require_data_collection_allowed(patient) -> None:
+    """Raise ``NotAllowed`` (403, code ``consent_withdrawn``) if ``patient`` withdrew consent."""
+    if consent_withdrawn(patient):
+        raise NotAllowed(WITHDRAWN_MESSAGE, code=CONSENT_WITHDRAWN)
+
+
+def _withdrawn_for_user(user_id) -> bool:
+    latest_withdrawn_at = (
+        ConsentAcceptance.objects.filter(patient__user_id=user_id)
+        .order_by("-created_at", "-id")
+        .values_list("withdrawn_at", flat=True)
+        .first()
+    )
+    return latest_withdrawn_at is not None
+
+
+def _api_user(request: HttpRequest):
+    """The caller: the session user, or the owner of the device token (authenticated here
+    because DRF authenticates only inside the view)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user
+    # DRF's test client (APIClient.force_authenticate) hands the user over this way.
+    forced = getattr(request, "_force_auth_user", None)
+    if forced is not None:
+        return forced
+    from apps.accounts.authentication import DeviceTokenAuthentication
+
+    try:
+        result = DeviceTokenAuthentication().authenticate(request)
+    except exceptions.APIException:
+        return None  # a bad token: the view answers 401 itself
+    return result[0] if result else None
+
+
+def _refusal() -> JsonResponse:
+    return JsonResponse(
+        {"errors": {NON_FIELD: [WITHDRAWN_MESSAGE]}, "code": CONSENT_WITHDRAWN}, status=403
+    )
+
+
+class ConsentGateMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if request.method not in _WRITE_METHODS or not request.path.startswith("/api/"):
+            return None
+        match = getattr(request, "resolver_match", None)
+        if match is None or match.url_name in EXEMPT_URL_NAMES:
+            return None
+        user = _api_user(request)
+        if user is None:
+            return None  # the view answers 401
+        patient_id = view_kwargs.get("patient_id")
+        if patient_id is not None:
+            # A staff write naming the patient. Only for callers who may see the patient:
+            # anyone else must get the view's 404, not learn about the patient's consent.
+            from apps.accounts.selectors import patients_visible_to
+
+            if not patients_visible_to(user).filter(pk=patient_id).exists():
+                return None
+            return _refusal() if consent_withdrawn(patient_id) else None
+        if getattr(user, "role", None) != "patient":
+            return None
+        return _refusal() if _withdrawn_for_user(user.pk) else None

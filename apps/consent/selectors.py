@@ -1,0 +1,94 @@
+"""Reads about consent, and the one question other apps ask: may we collect this patient's
+data? (No, once they have withdrawn their consent.)"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from apps.accounts.models import Patient
+from apps.consent.models import ConsentAcceptance, ConsentDocument
+
+WITHDRAWN_MESSAGE = (
+    "You have withdrawn your consent, so no new data is collected. You can give it again in "
+    "the app (Consent) at any time."
+)
+
+
+class ConsentState:
+    ACCEPTED = "accepted"
+    WITHDRAWN = "withdrawn"
+    NOT_GIVEN = "not_given"
+
+
+@dataclass(frozen=True)
+class PatientConsent:
+    state: str
+    document: ConsentDocument | None  # the document the latest decision was about
+    accepted_at: object | None
+    withdrawn_at: object | None
+
+
+def current_document() -> ConsentDocument | None:
+    """The newest published consent document, or None if none is published yet."""
+    return (
+        ConsentDocument.objects.filter(published_at__lte=timezone.now())
+        .order_by("-version")
+        .first()
+    )
+
+
+def latest_decision(patient: Patient) -> ConsentAcceptance | None:
+    return (
+        ConsentAcceptance.objects.select_related("document")
+        .filter(patient=patient)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def consent_of(patient: Patient) -> PatientConsent:
+    decision = latest_decision(patient)
+    if decision is None:
+        return PatientConsent(ConsentState.NOT_GIVEN, None, None, None)
+    state = ConsentState.WITHDRAWN if decision.withdrawn_at else ConsentState.ACCEPTED
+    return PatientConsent(state, decision.document, decision.accepted_at, decision.withdrawn_at)
+
+
+def has_active_consent(patient: Patient) -> bool:
+    """True when the patient has accepted a consent document and not withdrawn it."""
+    return ConsentAcceptance.objects.filter(patient=patient, withdrawn_at__isnull=True).exists()
+
+
+def consent_withdrawn(patient: Patient | object) -> bool:
+    """True when the patient's latest consent decision is a withdrawal.
+
+    This is the gate for data collection and reminders. A patient with no decision on record
+    (created before consent documents existed, or by staff in the admin) is not stopped:
+    enrolment through the API always records an acceptance once a document is published."""
+    patient_id = getattr(patient, "pk", patient)
+    latest_withdrawn_at = (
+        ConsentAcceptance.objects.filter(patient_id=patient_id)
+        .order_by("-created_at", "-id")
+        .values_list("withdrawn_at", flat=True)
+        .first()
+    )
+    # None both when nothing is on record and when the latest decision is an acceptance.
+    return latest_withdrawn_at is not None
+
+
+def data_collection_allowed(patient: Patient) -> bool:
+    return not consent_withdrawn(patient)
+
+
+def patients_with_withdrawn_consent() -> QuerySet[Patient]:
+    """Patients whose consent is withdrawn (no active acceptance, at least one withdrawal):
+    for bulk exclusion, e.g. ``reminders.exclude(patient__in=patients_with_withdrawn_consent())``.
+    """
+    active = ConsentAcceptance.objects.filter(patient_id=OuterRef("pk"), withdrawn_at__isnull=True)
+    withdrawn = ConsentAcceptance.objects.filter(
+        patient_id=OuterRef("pk"), withdrawn_at__isnull=False
+    )
+    return Patient.objects.filter(Exists(withdrawn)).exclude(Exists(active))

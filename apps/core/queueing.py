@@ -1,0 +1,40 @@
+"""Enqueueing tasks after a write commits, without making the write depend on the broker.
+
+A check-in must be stored even when Redis (the broker) is down: the phone cannot tell a
+stored-but-unevaluated check-in from a failed one, and would retry forever. Every task sent
+from a request therefore has a sweep behind it that finds the work again once the broker is
+back (flags: ``flags.sweep_active_episodes`` each hour; notifications:
+``notifications.dispatch_due_notifications`` each minute), and a failed publish is logged and
+left to that sweep instead of turning a committed write into a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from kombu.exceptions import OperationalError
+
+logger = logging.getLogger(__name__)
+
+# Publishing is retried briefly, then given up: the request is waiting on it.
+PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+
+
+def send_or_leave_to_sweep(task: Any, *args: Any) -> bool:
+    """Publish ``task`` with ``args`` now. True if the broker took it; False (logged) if the
+    broker is unreachable, in which case the task's sweep picks the work up later."""
+    try:
+        task.apply_async(args=args, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+    except OperationalError as error:
+        logger.warning("broker unreachable; %s left to its sweep (%s)", task.name, type(error))
+        return False
+    return True
+
+
+def enqueue_on_commit(task: Any, *args: Any) -> None:
+    """Publish ``task`` once the current transaction commits (never for a rolled-back write);
+    see ``send_or_leave_to_sweep`` for what happens when the broker is down."""
+    transaction.on_commit(partial(send_or_leave_to_sweep, task, *args))

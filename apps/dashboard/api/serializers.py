@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.dashboard.selectors import ORDERING_FIELDS, SEVERITIES, SummaryFilters
+
+ORDERING_CHOICES = [*ORDERING_FIELDS, *(f"-{name}" for name in ORDERING_FIELDS)]
+
+
+class SummaryQuerySerializer(serializers.Serializer):
+    """Query parameters of `GET dashboard/patients/`."""
+
+    ordering = serializers.ChoiceField(
+        choices=ORDERING_CHOICES,
+        required=False,
+        help_text=(
+            "Sort column; prefix '-' for descending. Default 'needs_action': patients with "
+            "emergency, then urgent, then soon flags first, then the longest without a "
+            "check-in. Patients without a value in the column come last."
+        ),
+    )
+    has_urgent_flags = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "true: only patients with an open emergency or urgent flag; false: only those without."
+        ),
+    )
+    adherence_below = serializers.FloatField(
+        required=False,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Only patients whose 7-day adherence is below this fraction (e.g. 0.8).",
+    )
+    silent_days_min = serializers.IntegerField(
+        required=False,
+        validators=[MinValueValidator(0), MaxValueValidator(3650)],
+        help_text="Only patients with at least this many days since their last check-in (or none).",
+    )
+    search = serializers.CharField(
+        required=False, max_length=100, help_text="Words of the patient's first or last name."
+    )
+
+    def filters(self) -> SummaryFilters:
+        data = self.validated_data
+        return SummaryFilters(
+            has_urgent_flags=data.get("has_urgent_flags"),
+            adherence_below=data.get("adherence_below"),
+            silent_days_min=data.get("silent_days_min"),
+        )
+
+
+class OpenFlagsSerializer(serializers.Serializer):
+    """Open or acknowledged (not yet resolved) flags of the patient, by severity."""
+
+    emergency = serializers.IntegerField()
+    urgent = serializers.IntegerField()
+    soon = serializers.IntegerField()
+    routine = serializers.IntegerField()
+    info = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+def _rounded(value: float | None, places: int) -> float | None:
+    return None if value is None else round(value, places)
+
+
+class PatientSummarySerializer(serializers.Serializer):
+    """One row of the dashboard. Dates are the patient's local dates; "7 days" are the 7 local
+    dates ending on the patient's local today."""
+
+    id = serializers.UUIDField(read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    episode = serializers.UUIDField(
+        source="episode_id",
+        allow_null=True,
+        read_only=True,
+        help_text="The current episode (the active one, else the latest).",
+    )
+    episode_status = serializers.CharField(allow_null=True, read_only=True)
+    weeks_since_onset = serializers.IntegerField(allow_null=True, read_only=True)
+    last_checkin_date = serializers.DateField(allow_null=True, read_only=True)
+    pain_now_latest = serializers.IntegerField(
+        allow_null=True, read_only=True, help_text="pain_now of the latest check-in (0-10)."
+    )
+    pain_7d_mean = serializers.SerializerMethodField(
+        help_text="Mean pain_now over the last 7 days (one decimal); null without check-ins."
+    )
+    pain_7d_change = serializers.SerializerMethodField(
+        help_text=(
+            "pain_7d_mean minus the mean of the 7 days before (one decimal); null unless "
+            "both windows have a check-in. Positive means worse."
+        )
+    )
+    adherence_7d = serializers.SerializerMethodField(
+        help_text=(
+            "Exercise sessions done / prescribed over the last 7 days, 0-1 (two decimals); "
+            "null when no plan was in force."
+        )
+    )
+    open_flags = serializers.SerializerMethodField()
+    days_since_last_checkin = serializers.IntegerField(allow_null=True, read_only=True)
+
+    def get_pain_7d_mean(self, patient) -> float | None:
+        return _rounded(patient.pain_7d_mean, 1)
+
+    def get_pain_7d_change(self, patient) -> float | None:
+        return _rounded(patient.pain_7d_change, 1)
+
+    def get_adherence_7d(self, patient) -> float | None:
+        return _rounded(patient.adherence_7d, 2)
+
+    @extend_schema_field(OpenFlagsSerializer)
+    def get_open_flags(self, patient) -> dict[str, int]:
+        counts = {severity: getattr(patient, f"open_flags_{severity}") for severity in SEVERITIES}
+        return {**counts, "total": sum(counts.values())}

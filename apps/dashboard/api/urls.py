@@ -1,0 +1,11 @@
+from django.urls import path
+
+from apps.dashboard.api import views
+
+urlpatterns = [
+    path(
+        "dashboard/patients/",
+        views.PatientSummaryListView.as_view(),
+        name="dashboard-patient-summaries",
+    ),
+]

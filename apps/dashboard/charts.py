@@ -1,0 +1,357 @@
+"""Server-side SVG charts for the patient page: no JavaScript library, nothing fetched.
+
+Python places every mark (this module); the template `dashboard/_chart.html` draws it. Each
+data point is a ``<circle>`` with a ``<title>`` (read by screen readers and shown on hover),
+each flag a marked vertical line on the time axis, and the expected course a band. Colours
+come from classes in the dashboard's stylesheet, so the strict Content Security Policy holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+WIDTH = 800
+HEIGHT = 240
+MARGIN_LEFT = 52
+MARGIN_RIGHT = 16
+MARGIN_TOP = 14
+MARGIN_BOTTOM = 34
+PLOT_LEFT = MARGIN_LEFT
+PLOT_RIGHT = WIDTH - MARGIN_RIGHT
+PLOT_TOP = MARGIN_TOP
+PLOT_BOTTOM = HEIGHT - MARGIN_BOTTOM
+
+
+@dataclass(frozen=True)
+class Tick:
+    position: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Series:
+    """Points of one measure; ``path`` joins them (a mean line), ``points`` are drawn as dots."""
+
+    name: str
+    css_class: str
+    points: tuple[Point, ...] = ()
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A flag on the time axis."""
+
+    x: float
+    label: str
+    severity: str
+
+    @property
+    def triangle(self) -> str:
+        """A small pennant above the plot, so a marker is visible where lines crowd."""
+        return f"{self.x},{PLOT_TOP} {self.x + 6},{PLOT_TOP - 6} {self.x - 6},{PLOT_TOP - 6}"
+
+
+@dataclass(frozen=True)
+class Band:
+    """The expected course: the 10th–90th percentile area and the median line."""
+
+    area: str
+    median: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    slug: str
+    title: str
+    description: str
+    x_ticks: tuple[Tick, ...]
+    y_ticks: tuple[Tick, ...]
+    y_label: str
+    series: tuple[Series, ...] = ()
+    bars: tuple[Bar, ...] = ()
+    markers: tuple[Marker, ...] = ()
+    band: Band | None = None
+    reference_y: float | None = None
+    reference_label: str = ""
+    point_count: int = 0
+    width: int = WIDTH
+    height: int = HEIGHT
+    plot_left: int = PLOT_LEFT
+    plot_right: int = PLOT_RIGHT
+    plot_top: int = PLOT_TOP
+    plot_bottom: int = PLOT_BOTTOM
+    legend: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.point_count == 0
+
+
+@dataclass(frozen=True)
+class TimeScale:
+    """Maps local dates onto the horizontal axis (a day is a slot; a date sits mid-slot)."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return max((self.end - self.start).days + 1, 1)
+
+    def x(self, day: dt.date | float) -> float:
+        offset = (day - self.start).days + 0.5 if isinstance(day, dt.date) else day
+        return round(PLOT_LEFT + (PLOT_RIGHT - PLOT_LEFT) * offset / self.days, 1)
+
+    def ticks(self) -> tuple[Tick, ...]:
+        """Month starts on long courses, Mondays on short ones, at most ~8 labels."""
+        days = [self.start + dt.timedelta(days=i) for i in range(self.days)]
+        if self.days > 70:
+            marks = [day for day in days if day.day == 1]
+            step = max(1, math.ceil(len(marks) / 8))
+            return tuple(Tick(self.x(d), d.strftime("%b %Y")) for d in marks[::step])
+        marks = [day for day in days if day.weekday() == 0]
+        step = max(1, math.ceil(len(marks) / 8))
+        return tuple(Tick(self.x(d), d.strftime("%d %b")) for d in marks[::step])
+
+
+def _y(value: float, top_value: float) -> float:
+    top_value = top_value or 1
+    return round(PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) * value / top_value, 1)
+
+
+def nice_ceiling(value: float) -> float:
+    """A round upper bound for an axis (1, 2, 2.5 or 5 times a power of ten)."""
+    if value <= 0:
+        return 1
+    exponent = math.floor(math.log10(value))
+    for factor in (1, 2, 2.5, 5, 10):
+        candidate = factor * 10**exponent
+        if candidate >= value:
+            return candidate
+    return 10 ** (exponent + 1)  # pragma: no cover - the loop ends at 10
+
+
+def _y_ticks(top_value: float, count: int = 5, unit: str = "") -> tuple[Tick, ...]:
+    ticks = []
+    for index in range(count + 1):
+        value = top_value * index / count
+        label = f"{value:g}{unit}" if value < 10_000 else f"{value / 1000:g}k{unit}"
+        ticks.append(Tick(_y(value, top_value), label))
+    return tuple(ticks)
+
+
+def _path(points: Iterable[tuple[float, float]], breaks: Sequence[bool] = ()) -> str:
+    parts = []
+    for index, (x, y) in enumerate(points):
+        command = "M" if index == 0 or (breaks and breaks[index]) else "L"
+        parts.append(f"{command}{x},{y}")
+    return " ".join(parts)
+
+
+def rolling_mean(values: dict[dt.date, float], *, days: int = 7) -> list[tuple[dt.date, float]]:
+    """For each date with a value: the mean of the values in the ``days`` local dates ending
+    on it (whichever of those dates have one)."""
+    result = []
+    for day in sorted(values):
+        window = [
+            values[other]
+            for offset in range(days)
+            if (other := day - dt.timedelta(days=offset)) in values
+        ]
+        result.append((day, sum(window) / len(window)))
+    return result
+
+
+def _date_label(day: dt.date) -> str:
+    return day.isoformat()
+
+
+def _markers(scale: TimeScale, flags: Sequence[dict]) -> tuple[Marker, ...]:
+    return tuple(
+        Marker(
+            x=scale.x(flag["date"]),
+            label=f"{flag['severity']} flag {flag['rule']} opened {_date_label(flag['date'])}",
+            severity=flag["severity"],
+        )
+        for flag in flags
+        if scale.start <= flag["date"] <= scale.end
+    )
+
+
+def _point_series(
+    scale: TimeScale,
+    values: dict[dt.date, float],
+    *,
+    name: str,
+    css_class: str,
+    top_value: float,
+    unit: str = "",
+) -> Series:
+    points = tuple(
+        Point(scale.x(day), _y(value, top_value), f"{name} on {_date_label(day)}: {value:g}{unit}")
+        for day, value in sorted(values.items())
+    )
+    return Series(name=name, css_class=css_class, points=points)
+
+
+def _mean_series(
+    scale: TimeScale, values: dict[dt.date, float], *, name: str, css_class: str, top_value: float
+) -> Series:
+    means = rolling_mean(values)
+    breaks = [
+        index > 0 and (day - means[index - 1][0]).days > 7 for index, (day, _) in enumerate(means)
+    ]
+    path = _path(((scale.x(day), _y(mean, top_value)) for day, mean in means), breaks)
+    return Series(name=name, css_class=css_class, path=path)
+
+
+def pain_chart(
+    scale: TimeScale,
+    *,
+    pain_now: dict[dt.date, float],
+    pain_worst: dict[dt.date, float],
+    flags: Sequence[dict],
+    expected: Sequence[dict] | None = None,
+    onset: dt.date | None = None,
+) -> Chart:
+    """Pain now and worst pain (0–10): daily points, their 7-day means, flags, and the
+    expected course of the clinic's resolved episodes by week since onset."""
+    top = 10
+    band = None
+    if expected and onset:
+        rows = [row for row in expected if scale.start <= _week_middle(onset, row["week"])]
+        rows = [row for row in rows if _week_middle(onset, row["week"]) <= scale.end]
+        if rows:
+            upper = [(scale.x(_week_middle(onset, r["week"])), _y(r["p90"], top)) for r in rows]
+            lower = [(scale.x(_week_middle(onset, r["week"])), _y(r["p10"], top)) for r in rows]
+            area = _path([*upper, *reversed(lower)]) + " Z"
+            median = _path(
+                (scale.x(_week_middle(onset, r["week"])), _y(r["median"], top)) for r in rows
+            )
+            band = Band(
+                area=area, median=median, label="Expected course (clinic's resolved episodes)"
+            )
+    series = (
+        _mean_series(
+            scale, pain_worst, name="Worst pain, 7-day mean", css_class="worst", top_value=top
+        ),
+        _mean_series(scale, pain_now, name="Pain now, 7-day mean", css_class="now", top_value=top),
+        _point_series(scale, pain_worst, name="Worst pain", css_class="worst", top_value=top),
+        _point_series(scale, pain_now, name="Pain now", css_class="now", top_value=top),
+    )
+    count = len(pain_now) + len(pain_worst)
+    return Chart(
+        slug="pain",
+        title="Pain (0–10)",
+        description=_describe(count // 2, scale, "daily check-ins with pain scores"),
+        x_ticks=scale.ticks(),
+        y_ticks=_y_ticks(top),
+        y_label="Pain (0–10)",
+        series=series,
+        markers=_markers(scale, flags),
+        band=band,
+        point_count=count,
+        legend=(
+            ("now", "Pain now"),
+            ("worst", "Worst pain (24 h)"),
+            ("expected", "Expected course"),
+        ),
+    )
+
+
+def _week_middle(onset: dt.date, week: int) -> dt.date:
+    return onset + dt.timedelta(days=7 * week + 3)
+
+
+def _describe(count: int, scale: TimeScale, what: str) -> str:
+    return f"{count} {what} from {_date_label(scale.start)} to {_date_label(scale.end)}."
+
+
+def measure_chart(
+    scale: TimeScale,
+    *,
+    slug: str,
+    title: str,
+    values: dict[dt.date, float],
+    flags: Sequence[dict],
+    unit: str = "",
+    minimum_top: float = 1,
+) -> Chart:
+    """One daily measure (morning stiffness minutes, steps) as points with flags."""
+    top = nice_ceiling(max([minimum_top, *values.values()]))
+    return Chart(
+        slug=slug,
+        title=title,
+        description=_describe(len(values), scale, f"days with {title.lower()}"),
+        x_ticks=scale.ticks(),
+        y_ticks=_y_ticks(top),
+        y_label=title,
+        series=(
+            _point_series(scale, values, name=title, css_class=slug, top_value=top, unit=unit),
+        ),
+        markers=_markers(scale, flags),
+        point_count=len(values),
+    )
+
+
+def adherence_chart(scale: TimeScale, *, weeks: Sequence[dict], flags: Sequence[dict]) -> Chart:
+    """Weekly exercise adherence (sessions done / prescribed, capped at 100%) as bars, with
+    the 80% cut-off (CLINICAL_RULES.md) as a reference line."""
+    top = 1.0
+    bars = []
+    for week in weeks:
+        start = max(week["week_start"], scale.start)
+        end = min(week["week_start"] + dt.timedelta(days=6), scale.end)
+        if end < start or week["adherence"] is None:
+            continue
+        left = scale.x(start) - (scale.x(start) - scale.x(start - dt.timedelta(days=1))) / 2
+        right = scale.x(end) + (scale.x(end) - scale.x(end - dt.timedelta(days=1))) / 2
+        y = _y(week["adherence"], top)
+        bars.append(
+            Bar(
+                x=round(left + 1, 1),
+                y=y,
+                width=round(max(right - left - 2, 1), 1),
+                height=round(PLOT_BOTTOM - y, 1),
+                label=(
+                    f"Week of {_date_label(week['week_start'])}: "
+                    f"{round(week['adherence'] * 100)}% of prescribed sessions"
+                ),
+            )
+        )
+    return Chart(
+        slug="adherence",
+        title="Exercise adherence per week",
+        description=_describe(len(bars), scale, "weeks with a plan"),
+        x_ticks=scale.ticks(),
+        y_ticks=tuple(
+            Tick(_y(value, top), f"{round(value * 100)}%") for value in (0, 0.2, 0.4, 0.6, 0.8, 1)
+        ),
+        y_label="Sessions done / prescribed",
+        bars=tuple(bars),
+        markers=_markers(scale, flags),
+        reference_y=_y(0.8, top),
+        reference_label="80% adherence cut-off",
+        point_count=len(bars),
+    )

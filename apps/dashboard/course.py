@@ -1,0 +1,177 @@
+"""Selectors behind the patient page: the whole course of one episode, and the expected course
+from the clinic's resolved episodes (API.md: Dashboard)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Avg, Count, F, FloatField, Max, Q
+from django.db.models.functions import Cast
+
+from apps.accounts.models import Patient
+from apps.checkins.models import CheckIn
+from apps.core.timezones import local_today
+from apps.dashboard.expressions import DaysBetween
+from apps.episodes.models import Episode, EpisodeStatus
+from apps.exercises.selectors import adherence_for_range, plans_of_episode
+from apps.flags.models import Flag
+
+#: Fewer resolved episodes than this and the expected course is hidden: percentiles of a
+#: handful of courses would look precise and mean little.
+EXPECTED_COURSE_MIN_EPISODES = 20
+#: A week's band is drawn only when this many resolved episodes have check-ins in it.
+EXPECTED_COURSE_MIN_EPISODES_PER_WEEK = 10
+EXPECTED_COURSE_CACHE_SECONDS = 60 * 60
+RECENT_NOTES = 5
+
+
+@dataclass(frozen=True)
+class ExpectedCourse:
+    """Weekly pain (weekly mean ``pain_now``) by week since onset across the clinic's resolved
+    episodes: ``weeks`` rows of ``{"week", "median", "p10", "p90", "episodes"}``."""
+
+    resolved_episodes: int
+    weeks: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def is_available(self) -> bool:
+        return self.resolved_episodes >= EXPECTED_COURSE_MIN_EPISODES and bool(self.weeks)
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    """Median and 10th/90th percentiles, linearly interpolated between data points."""
+    deciles = statistics.quantiles(values, n=10, method="inclusive")
+    return {
+        "median": round(statistics.median(values), 2),
+        "p10": round(deciles[0], 2),
+        "p90": round(deciles[8], 2),
+    }
+
+
+def expected_course(*, clinic_id: Any) -> ExpectedCourse:
+    """The expected course of pain for the clinic's patients, from its resolved episodes.
+
+    One query to count them (and see whether any changed), one more to aggregate per episode
+    and week when the cached result is stale; the result is cached, because it moves slowly
+    and reads a year of check-ins of every resolved episode."""
+    resolved = Episode.objects.filter(
+        status=EpisodeStatus.RESOLVED, patient__care_team__clinic_id=clinic_id
+    )
+    state = resolved.aggregate(count=Count("pk"), changed=Max("updated_at"))
+    if state["count"] < EXPECTED_COURSE_MIN_EPISODES:
+        return ExpectedCourse(resolved_episodes=state["count"])
+    key = f"dashboard:expected-course:{clinic_id}:{state['count']}:{state['changed'].isoformat()}"
+    weeks = cache.get(key)
+    if weeks is None:
+        weeks = _expected_weeks(resolved)
+        cache.set(key, weeks, EXPECTED_COURSE_CACHE_SECONDS)
+    return ExpectedCourse(resolved_episodes=state["count"], weeks=tuple(weeks))
+
+
+def _expected_weeks(resolved) -> list[dict[str, Any]]:
+    rows = (
+        CheckIn.objects.filter(episode__in=resolved.values("pk"))
+        .filter(Q(episode__resolved_on__isnull=True) | Q(date__lte=F("episode__resolved_on")))
+        .annotate(week=DaysBetween(F("episode__symptom_onset_date"), F("date")) / 7)
+        .filter(week__gte=0)
+        .order_by()
+        .values("episode_id", "week")
+        .annotate(mean=Avg(Cast("pain_now", FloatField())))
+        .values_list("week", "mean")
+    )
+    by_week: dict[int, list[float]] = defaultdict(list)
+    for week, mean in rows:
+        by_week[int(week)].append(float(mean))
+    return [
+        {"week": week, "episodes": len(means), **_percentiles(means)}
+        for week, means in sorted(by_week.items())
+        if len(means) >= EXPECTED_COURSE_MIN_EPISODES_PER_WEEK
+    ]
+
+
+@dataclass
+class Course:
+    """Everything the patient page shows for one episode, loaded in a fixed number of queries."""
+
+    patient: Patient
+    episodes: list[Episode]
+    episode: Episode | None
+    today: dt.date
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    checkins: list[dict[str, Any]] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    plans: list[Any] = field(default_factory=list)
+    adherence_weeks: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def current_plan(self):
+        for plan in self.plans:
+            if plan.starts_on <= self.today and (
+                plan.effective_ends_on is None or plan.effective_ends_on >= self.today
+            ):
+                return plan
+        return None
+
+
+def patient_course(*, patient: Patient, episode_id: Any = None) -> Course:
+    """The course of ``patient``'s chosen episode (default: the current one) from onset to
+    the patient's local today, or its resolution. The caller has checked access."""
+    today = local_today(patient.timezone)
+    episodes = list(
+        Episode.objects.filter(patient=patient).order_by("-symptom_onset_date", "-created_at")
+    )
+    episode = None
+    if episode_id is not None:
+        episode = next((e for e in episodes if str(e.pk) == str(episode_id)), None)
+    if episode is None and episodes:
+        episode = next((e for e in episodes if e.status == EpisodeStatus.ACTIVE), episodes[0])
+    course = Course(patient=patient, episodes=episodes, episode=episode, today=today)
+    if episode is None:
+        return course
+    course.date_from = episode.symptom_onset_date
+    course.date_to = max(min(episode.resolved_on or today, today), course.date_from)
+    course.checkins = list(
+        CheckIn.objects.filter(episode=episode)
+        .order_by("date")
+        .values(
+            "date",
+            "pain_now",
+            "pain_worst_24h",
+            "morning_stiffness_minutes",
+            "steps",
+            "notes",
+            "weight_bearing",
+            "walking_aid",
+        )
+    )
+    if course.checkins:
+        # A check-in can predate a resolution date moved back by the care team; show it.
+        course.date_to = max(course.date_to, course.checkins[-1]["date"])
+    course.flags = list(
+        Flag.objects.filter(episode=episode)
+        .select_related("acknowledged_by")
+        .order_by("opened_for_date", "opened_at")
+    )
+    course.plans = list(plans_of_episode(episode))
+    adherence = adherence_for_range(
+        episode=episode, date_from=course.date_from, date_to=course.date_to
+    )
+    course.adherence_weeks = [
+        {
+            "week_start": week.date_from - dt.timedelta(days=week.date_from.weekday()),
+            "iso_week": week.iso_week,
+            "adherence": None if week.adherence is None else float(week.adherence),
+            "done": week.sessions_done,
+            "prescribed": float(week.sessions_prescribed),
+        }
+        for week in adherence.weeks
+    ]
+    course.notes = [row for row in reversed(course.checkins) if row["notes"]][:RECENT_NOTES]
+    return course

@@ -1,0 +1,596 @@
+"""Patient summaries for the physiotherapist dashboard (API.md: Dashboard).
+
+One selector, `patient_summaries`, feeds both `GET dashboard/patients/` and the web cohort
+page, so both show the same numbers. Every column is a database expression (subqueries over
+the last 14 local days only), so sorting by any column, filtering and pagination happen in SQL
+and the number of queries does not depend on the size of the cohort: one query for the time
+zones present, then the page (and its count).
+
+The dashboard reads other apps' tables here only to aggregate them; writes go through their
+services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest, Least
+from django.utils import timezone
+
+from apps.accounts.models import Patient, User
+from apps.accounts.selectors import patients_for_clinician
+from apps.checkins.models import CheckIn
+from apps.core.exceptions import ValidationFailed
+from apps.core.timezones import local_today
+from apps.dashboard.expressions import DaysBetween, date_by_timezone, distinct_names
+from apps.episodes.models import Episode, EpisodeStatus
+from apps.exercises.models import ExerciseSession, PlanItem
+from apps.flags.models import LIVE_STATUSES, Flag
+from apps.flags.selectors import open_flag_counts_by_patient
+
+#: Severities from most to least pressing (CLINICAL_RULES.md: Severity).
+SEVERITIES: tuple[str, ...] = ("emergency", "urgent", "soon", "routine", "info")
+WINDOW_DAYS = 7
+DEFAULT_ADHERENCE_BELOW = 0.8  # CLINICAL_RULES.md: 80% is the usual adherence cut-off
+DEFAULT_SILENT_DAYS_MIN = 3  # as the `missed_checkins` rule: 3 local dates without a check-in
+
+#: `?ordering=` values (optionally prefixed with "-"). "needs_action" is the default:
+#: emergency, then urgent, then soon flags first, then the longest silence.
+ORDERING_FIELDS: tuple[str, ...] = (
+    "needs_action",
+    "name",
+    "weeks_since_onset",
+    "last_checkin_date",
+    "pain_now_latest",
+    "pain_7d_mean",
+    "pain_7d_change",
+    "adherence_7d",
+    "open_flags",
+    "days_since_last_checkin",
+)
+DEFAULT_ORDERING = "needs_action"
+
+
+@dataclass(frozen=True)
+class SummaryFilters:
+    """Cohort filters; ``None`` means "not filtered on this"."""
+
+    has_urgent_flags: bool | None = None
+    adherence_below: float | None = None
+    silent_days_min: int | None = None
+
+
+def _timezone_dates(patients: QuerySet[Patient], now: dt.datetime) -> dict[str, dt.date]:
+    names = distinct_names(patients.order_by().values_list("timezone", flat=True).distinct())
+    return {name: local_today(name, now=now) for name in names}
+
+
+def _current_episode(field: str) -> Subquery:
+    """A field of the patient's current episode: the active one, else the latest by onset."""
+    episodes = (
+        Episode.objects.filter(patient_id=OuterRef("pk"))
+        .order_by(
+            Case(When(status=EpisodeStatus.ACTIVE, then=Value(0)), default=Value(1)),
+            "-symptom_onset_date",
+            "-created_at",
+        )
+        .values(field)[:1]
+    )
+    return Subquery(episodes)
+
+
+def _checkin_aggregate(aggregate, *, since: str, until: str, output_field) -> Subquery:
+    """An aggregate over the patient's check-ins (any episode) between two annotated dates."""
+    rows = (
+        CheckIn.objects.filter(
+            patient_id=OuterRef("pk"), date__gte=OuterRef(since), date__lte=OuterRef(until)
+        )
+        .order_by()
+        .values("patient_id")
+        .annotate(value=aggregate)
+        .values("value")
+    )
+    return Subquery(rows, output_field=output_field)
+
+
+def _adherence_parts() -> tuple[Subquery, Subquery]:
+    """Sessions counted and sessions prescribed in the current episode over the patient's last
+    7 local dates, exactly as `apps.exercises.selectors` defines adherence (its module
+    docstring): an item in force for ``n`` days of the window prescribes
+    ``days_per_week * n / 7`` sessions, counts the distinct dates with a session within those
+    days, and never counts for more than it prescribes; nothing is in force after the
+    episode's ``resolved_on``. Computed in SQL so the cohort can be sorted by it."""
+    window_start = OuterRef("window_start")
+    window_end = OuterRef("local_today")
+    last_in_force = Least(
+        Coalesce(F("plan__effective_ends_on"), window_end),
+        Coalesce(F("plan__episode__resolved_on"), window_end),
+        window_end,
+    )
+    days_done = Subquery(
+        ExerciseSession.objects.filter(
+            plan_item_id=OuterRef("pk"),
+            date__gte=OuterRef("first_day"),
+            date__lte=OuterRef("last_day"),
+        )
+        .order_by()
+        .values("plan_item_id")
+        .annotate(days=Count("date", distinct=True))
+        .values("days"),
+        output_field=IntegerField(),
+    )
+    items = (
+        PlanItem.objects.filter(
+            plan__episode_id=OuterRef("episode_id"),
+            plan__starts_on__lte=window_end,
+        )
+        .annotate(
+            first_day=Greatest(F("plan__starts_on"), window_start),
+            last_day=last_in_force,
+        )
+        .annotate(days_in_force=Greatest(DaysBetween(F("first_day"), F("last_day")) + 1, 0))
+        .filter(days_in_force__gt=0)
+        .annotate(
+            prescribed=Cast(F("days_per_week") * F("days_in_force"), FloatField()) / 7.0,
+        )
+        .annotate(
+            counted=Least(Cast(Coalesce(days_done, 0), FloatField()), F("prescribed")),
+        )
+        .order_by()
+        .values("plan__episode_id")
+    )
+    counted = Subquery(
+        items.annotate(total=Sum("counted")).values("total"), output_field=FloatField()
+    )
+    prescribed = Subquery(
+        items.annotate(total=Sum("prescribed")).values("total"), output_field=FloatField()
+    )
+    return counted, prescribed
+
+
+def _open_flag_count(severity: str) -> Coalesce:
+    rows = (
+        Flag.objects.filter(patient_id=OuterRef("pk"), status__in=LIVE_STATUSES, severity=severity)
+        .order_by()
+        .values("patient_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def _dates_of(
+    patients: QuerySet[Patient], now: dt.datetime | None, timezone_names: list[str] | None
+) -> dict[str, dt.date]:
+    now = now or timezone.now()
+    if timezone_names is None:
+        return _timezone_dates(patients, now)
+    return {name: local_today(name, now=now) for name in distinct_names(timezone_names)}
+
+
+def _with_dates(patients: QuerySet[Patient], dates: dict[str, dt.date]) -> QuerySet[Patient]:
+    """Each patient's local today and the bounds of their two 7-day windows, as aliases."""
+    shifted = {
+        "window_start": WINDOW_DAYS - 1,  # the 7 local dates ending today
+        "previous_end": WINDOW_DAYS,  # and the 7 before them
+        "previous_start": 2 * WINDOW_DAYS - 1,
+    }
+    return patients.alias(
+        local_today=date_by_timezone(dates),
+        **{
+            name: date_by_timezone({tz: day - dt.timedelta(days=back) for tz, day in dates.items()})
+            for name, back in shifted.items()
+        },
+    )
+
+
+def _base_columns() -> dict[str, Any]:
+    """The stored facts each summary column is derived from (one subquery each)."""
+    counted, prescribed = _adherence_parts()
+    return {
+        "last_checkin_date": Subquery(
+            CheckIn.objects.filter(patient_id=OuterRef("pk"), date__lte=OuterRef("local_today"))
+            .order_by("-date")
+            .values("date")[:1]
+        ),
+        "pain_now_latest": Subquery(
+            CheckIn.objects.filter(patient_id=OuterRef("pk"), date__lte=OuterRef("local_today"))
+            .order_by("-date", "-recorded_at")
+            .values("pain_now")[:1]
+        ),
+        "pain_7d_mean": _checkin_aggregate(
+            Avg(Cast("pain_now", FloatField())),
+            since="window_start",
+            until="local_today",
+            output_field=FloatField(),
+        ),
+        "pain_previous_7d_mean": _checkin_aggregate(
+            Avg(Cast("pain_now", FloatField())),
+            since="previous_start",
+            until="previous_end",
+            output_field=FloatField(),
+        ),
+        "adherence_counted": counted,
+        "adherence_prescribed": prescribed,
+    }
+
+
+def _derived_columns() -> dict[str, Any]:
+    return {
+        "weeks_since_onset": Case(
+            When(symptom_onset_date__isnull=True, then=Value(None)),
+            default=Greatest(DaysBetween(F("symptom_onset_date"), F("local_today")), Value(0))
+            / Value(7),
+            output_field=IntegerField(),
+        ),
+        "days_since_last_checkin": DaysBetween(F("last_checkin_date"), F("local_today")),
+        "pain_7d_change": F("pain_7d_mean") - F("pain_previous_7d_mean"),
+        "adherence_7d": Case(
+            When(
+                adherence_prescribed__gt=0,
+                then=Least(F("adherence_counted") / F("adherence_prescribed"), Value(1.0)),
+            ),
+            default=Value(None),
+            output_field=FloatField(),
+        ),
+    }
+
+
+#: What each computed column is built from, in an order where dependencies come first.
+_DEPENDENCIES: dict[str, tuple[str, ...]] = {
+    "episode_id": (),
+    "symptom_onset_date": (),
+    "last_checkin_date": (),
+    "pain_now_latest": (),
+    "pain_7d_mean": (),
+    "pain_previous_7d_mean": (),
+    "adherence_counted": ("episode_id",),
+    "adherence_prescribed": ("episode_id",),
+    **{f"open_flags_{severity}": () for severity in SEVERITIES},
+    "weeks_since_onset": ("symptom_onset_date",),
+    "days_since_last_checkin": ("last_checkin_date",),
+    "pain_7d_change": ("pain_7d_mean", "pain_previous_7d_mean"),
+    "adherence_7d": ("adherence_counted", "adherence_prescribed"),
+}
+
+
+def _ranking(
+    patients: QuerySet[Patient], dates: dict[str, dt.date], columns: set[str]
+) -> QuerySet[Patient]:
+    """``patients`` with ``columns`` (and what they are built from) as aliases, for a filter
+    or an ordering to use: only those reach the SQL, so sorting by one column computes only
+    that column for the whole cohort."""
+    needed = set()
+    pending = list(columns)
+    while pending:
+        name = pending.pop()
+        if name not in needed:
+            needed.add(name)
+            pending.extend(_DEPENDENCIES[name])
+    factories: dict[str, Any] = {
+        "episode_id": lambda: _current_episode("id"),
+        "symptom_onset_date": lambda: _current_episode("symptom_onset_date"),
+        **{
+            f"open_flags_{severity}": (lambda s=severity: _open_flag_count(s))
+            for severity in SEVERITIES
+        },
+    }
+    patients = _with_dates(patients, dates)
+    base = derived = None
+    for name in _DEPENDENCIES:
+        if name not in needed:
+            continue
+        if name in factories:
+            expression = factories[name]()
+        elif name in {
+            "weeks_since_onset",
+            "days_since_last_checkin",
+            "pain_7d_change",
+            "adherence_7d",
+        }:
+            derived = derived or _derived_columns()
+            expression = derived[name]
+        else:
+            base = base or _base_columns()
+            expression = base[name]
+        patients = patients.alias(**{name: expression})
+    return patients
+
+
+def _current_episodes(ids: list[Any]) -> dict[Any, dict[str, Any]]:
+    """Patient id → their current episode (the active one, else the latest by onset)."""
+    current: dict[Any, dict[str, Any]] = {}
+    episodes = Episode.objects.filter(patient_id__in=ids).values(
+        "id", "patient_id", "status", "symptom_onset_date", "resolved_on", "created_at"
+    )
+    for episode in episodes:
+        best = current.get(episode["patient_id"])
+        rank = (
+            episode["status"] == EpisodeStatus.ACTIVE,
+            episode["symptom_onset_date"],
+            episode["created_at"],
+        )
+        if best is None or rank > best["rank"]:
+            current[episode["patient_id"]] = {**episode, "rank": rank}
+    return current
+
+
+def _adherence(
+    episodes: dict[Any, dict[str, Any]], windows: dict[Any, tuple[dt.date, dt.date]]
+) -> dict[Any, tuple[float, float]]:
+    """Patient id → (sessions counted, sessions prescribed) of their current episode over
+    their own 7-day window; two queries, with the definition of `apps.exercises.selectors`
+    (mirrored in SQL by `_adherence_parts`; a test holds the three together)."""
+    if not episodes:
+        return {}
+    first = min(start for start, _ in windows.values())
+    last = max(end for _, end in windows.values())
+    patient_of = {episode["id"]: patient_id for patient_id, episode in episodes.items()}
+    items = (
+        PlanItem.objects.filter(plan__episode_id__in=list(patient_of), plan__starts_on__lte=last)
+        .filter(Q(plan__effective_ends_on__isnull=True) | Q(plan__effective_ends_on__gte=first))
+        .values_list(
+            "id",
+            "days_per_week",
+            "plan__episode_id",
+            "plan__starts_on",
+            "plan__effective_ends_on",
+            "plan__episode__resolved_on",
+        )
+    )
+    done: dict[Any, set[dt.date]] = {}
+    for item_id, day in (
+        ExerciseSession.objects.filter(episode_id__in=list(patient_of), date__range=(first, last))
+        .values_list("plan_item_id", "date")
+        .distinct()
+    ):
+        done.setdefault(item_id, set()).add(day)
+    totals: dict[Any, tuple[float, float]] = {}
+    for item_id, per_week, episode_id, starts_on, ends_on, resolved_on in items:
+        patient_id = patient_of[episode_id]
+        window_start, window_end = windows[patient_id]
+        first_day = max(starts_on, window_start)
+        last_day = min(ends_on or window_end, resolved_on or window_end, window_end)
+        days = (last_day - first_day).days + 1
+        if days <= 0:
+            continue
+        prescribed = per_week * days / 7
+        days_done = sum(1 for day in done.get(item_id, ()) if first_day <= day <= last_day)
+        counted, total = totals.get(patient_id, (0.0, 0.0))
+        totals[patient_id] = (counted + min(days_done, prescribed), total + prescribed)
+    return totals
+
+
+def _summary_rows(ids: list[Any], dates: dict[str, dt.date]) -> list[Patient]:
+    """The summary of each patient in ``ids``, in that order, from a few bulk reads of the
+    last 14 days (six queries whatever the number of patients); every value is computed
+    exactly as the ranking expressions compute it in SQL, so the order agrees."""
+    if not ids:
+        return []
+    rows = _with_dates(Patient.objects.select_related("user").filter(pk__in=ids), dates)
+    base = _base_columns()
+    # The latest check-in by index lookups (a year of data per patient stays unread).
+    rows = rows.annotate(
+        last_checkin_date=base["last_checkin_date"], pain_now_latest=base["pain_now_latest"]
+    )
+    by_id = {row.pk: row for row in rows}
+    todays = {pk: dates.get(row.timezone) for pk, row in by_id.items()}
+    known = [day for day in todays.values() if day is not None]
+    window: dict[Any, list[tuple[dt.date, int]]] = {}
+    if known:
+        earliest = min(known) - dt.timedelta(days=2 * WINDOW_DAYS - 1)
+        recent = CheckIn.objects.filter(patient_id__in=ids, date__range=(earliest, max(known)))
+        for patient_id, day, pain in recent.values_list("patient_id", "date", "pain_now"):
+            today = todays[patient_id]
+            if today is not None and today - dt.timedelta(days=2 * WINDOW_DAYS) < day <= today:
+                window.setdefault(patient_id, []).append((day, pain))
+    episodes = _current_episodes(ids)
+    windows = {
+        pk: (today - dt.timedelta(days=WINDOW_DAYS - 1), today)
+        for pk, today in todays.items()
+        if today is not None
+    }
+    adherence = _adherence(
+        {pk: episode for pk, episode in episodes.items() if pk in windows}, windows
+    )
+    flags = open_flag_counts_by_patient(ids)
+    summaries = []
+    for patient_id in ids:
+        row = by_id[patient_id]
+        today = todays[patient_id]
+        episode = episodes.get(patient_id)
+        row.episode_id = episode["id"] if episode else None
+        row.episode_status = episode["status"] if episode else None
+        onset = episode["symptom_onset_date"] if episode else None
+        row.weeks_since_onset = (
+            None if onset is None or today is None else max((today - onset).days, 0) // 7
+        )
+        last = row.last_checkin_date
+        row.days_since_last_checkin = None if last is None else (today - last).days
+        current = [pain for day, pain in window.get(patient_id, []) if (today - day).days < 7]
+        previous = [
+            pain for day, pain in window.get(patient_id, []) if 7 <= (today - day).days < 14
+        ]
+        row.pain_7d_mean = sum(current) / len(current) if current else None
+        row.pain_previous_7d_mean = sum(previous) / len(previous) if previous else None
+        row.pain_7d_change = (
+            None
+            if row.pain_7d_mean is None or row.pain_previous_7d_mean is None
+            else row.pain_7d_mean - row.pain_previous_7d_mean
+        )
+        counted, prescribed = adherence.get(patient_id, (0.0, 0.0))
+        row.adherence_7d = min(counted / prescribed, 1.0) if prescribed > 0 else None
+        for severity in SEVERITIES:
+            setattr(row, f"open_flags_{severity}", flags[patient_id][severity])
+        summaries.append(row)
+    return summaries
+
+
+class PatientSummaries(Sequence):
+    """The cohort, sorted and filtered in SQL, summarised only for the rows asked for.
+
+    Behaves like a queryset for paginators (``count()``, slicing): a slice costs one query for
+    the patient ids in order and two for their summaries, whatever the size of the cohort."""
+
+    ordered = True
+
+    def __init__(self, ranking: QuerySet[Patient], dates: dict[str, dt.date]) -> None:
+        self._ranking = ranking
+        self._dates = dates
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self._ranking.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            ids = list(self._ranking.values_list("pk", flat=True)[key])
+            return _summary_rows(ids, self._dates)
+        rows = self[key : key + 1]
+        if not rows:
+            raise IndexError(key)
+        return rows[0]
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+def _order_by(ordering: str) -> list:
+    descending = ordering.startswith("-")
+    name = ordering.removeprefix("-")
+    if name not in ORDERING_FIELDS:
+        allowed = ", ".join(ORDERING_FIELDS)
+        raise ValidationFailed(
+            f"Sort by one of: {allowed} (prefix - to reverse).", field="ordering"
+        )
+    tie_break = ["user__last_name", "user__first_name", "id"]
+    if name == "needs_action":
+        # Flags that need a clinician soonest first, then the longest silence.
+        keys = [F(f"open_flags_{severity}").desc() for severity in ("emergency", "urgent", "soon")]
+        keys.append(F("days_since_last_checkin").desc(nulls_last=True))
+        if descending:
+            keys = [key.reverse_ordering() or key for key in keys]
+        return [*keys, *tie_break]
+    if name == "name":
+        fields = ["user__last_name", "user__first_name"]
+        return [F(field).desc() if descending else F(field).asc() for field in fields] + ["id"]
+    if name == "open_flags":
+        keys = [F(f"open_flags_{severity}") for severity in SEVERITIES]
+        return [key.asc() if descending else key.desc() for key in keys] + tie_break
+    key = F(name)
+    # Patients without a value (no check-ins, no plan) go last whichever the direction.
+    return [key.desc(nulls_last=True) if descending else key.asc(nulls_last=True), *tie_break]
+
+
+def _columns_used(ordering: str, filters: SummaryFilters | None) -> set[str]:
+    name = ordering.removeprefix("-")
+    if name == "needs_action":
+        columns = {
+            "open_flags_emergency",
+            "open_flags_urgent",
+            "open_flags_soon",
+            "days_since_last_checkin",
+        }
+    elif name == "open_flags":
+        columns = {f"open_flags_{severity}" for severity in SEVERITIES}
+    elif name == "name":
+        columns = set()
+    else:
+        columns = {name}
+    if filters is not None:
+        if filters.has_urgent_flags is not None:
+            columns |= {"open_flags_emergency", "open_flags_urgent"}
+        if filters.adherence_below is not None:
+            columns.add("adherence_7d")
+        if filters.silent_days_min is not None:
+            columns |= {"days_since_last_checkin", "last_checkin_date"}
+    return columns
+
+
+def _search(patients: QuerySet[Patient], search: str) -> QuerySet[Patient]:
+    for word in search.split()[:5]:
+        patients = patients.filter(
+            Q(user__first_name__icontains=word) | Q(user__last_name__icontains=word)
+        )
+    return patients
+
+
+def _filter(patients: QuerySet[Patient], filters: SummaryFilters) -> QuerySet[Patient]:
+    if filters.has_urgent_flags is not None:
+        urgent = Q(open_flags_emergency__gt=0) | Q(open_flags_urgent__gt=0)
+        patients = patients.filter(urgent if filters.has_urgent_flags else ~urgent)
+    if filters.adherence_below is not None:
+        patients = patients.filter(adherence_7d__lt=filters.adherence_below)
+    if filters.silent_days_min is not None:
+        # Never having checked in is the longest silence of all.
+        patients = patients.filter(
+            Q(days_since_last_checkin__gte=filters.silent_days_min)
+            | Q(last_checkin_date__isnull=True)
+        )
+    return patients
+
+
+def patient_summaries(
+    *,
+    user: User,
+    ordering: str | None = None,
+    filters: SummaryFilters | None = None,
+    search: str | None = None,
+    now: dt.datetime | None = None,
+) -> PatientSummaries:
+    """One row per patient in ``user``'s care, with the dashboard's summary columns.
+
+    Each row is the patient with ``episode_id``, ``episode_status`` and ``weeks_since_onset``
+    of the current episode (the active one, else the latest), ``last_checkin_date``,
+    ``pain_now_latest``, ``pain_7d_mean`` (mean ``pain_now`` over the 7 local dates ending on
+    the patient's local today), ``pain_7d_change`` (that mean minus the mean of the 7 dates
+    before; None unless both windows have a check-in), ``adherence_7d`` (0–1; None without a
+    plan in force), ``open_flags_<severity>`` (open or acknowledged flags by severity, as
+    `apps.flags.selectors.open_flag_counts_by_patient` counts them) and
+    ``days_since_last_checkin``.
+
+    ``ordering`` is one of `ORDERING_FIELDS` with an optional "-"; patients with no value in
+    the sorted column come last. Raises `ValidationFailed` for an unknown ordering.
+    """
+    ordering = ordering or DEFAULT_ORDERING
+    order_by = _order_by(ordering)
+    # A semi-join rather than the access selector's DISTINCT, which would have to compare
+    # every computed column.
+    visible = patients_for_clinician(user).order_by().values("pk")
+    patients = Patient.objects.filter(pk__in=visible)
+    if search and search.strip():
+        patients = _search(patients, search.strip())
+    dates = _dates_of(patients, now, None)
+    ranking = _ranking(patients, dates, _columns_used(ordering, filters))
+    if filters is not None:
+        ranking = _filter(ranking, filters)
+    return PatientSummaries(ranking.order_by(*order_by), dates)
+
+
+def summary_for_patient(patient: Patient, *, now: dt.datetime | None = None) -> Patient:
+    """The summary row of one patient the caller may already see (the patient page)."""
+    dates = _dates_of(Patient.objects.none(), now, [patient.timezone])
+    return _summary_rows([patient.pk], dates)[0]

@@ -1,0 +1,24 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from apps.dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="dashboard/login.html",
+            redirect_authenticated_user=True,
+            next_page="dashboard:cohort",
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(next_page="dashboard:login"), name="logout"),
+    path("", views.cohort, name="cohort"),
+    path("flags/", views.flag_queue, name="flags"),
+    path("flags/<uuid:flag_id>/acknowledge/", views.flag_acknowledge, name="flag-acknowledge"),
+    path("flags/<uuid:flag_id>/resolve/", views.flag_resolve, name="flag-resolve"),
+    path("patients/<uuid:patient_id>/", views.patient_detail, name="patient"),
+]

@@ -1,0 +1,182 @@
+"""Writes of episodes, and the one hook every accepted write of the clinical record calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from apps.accounts.models import Patient, User
+from apps.core.exceptions import Conflict, ValidationFailed
+from apps.core.timezones import local_today
+from apps.episodes.models import Episode, EpisodeStatus
+
+EDITABLE_FIELDS = (
+    "affected_side",
+    "symptom_onset_date",
+    "diagnosis_date",
+    "diagnosis_method",
+    "pregnancy_associated",
+    "home_treatment_started_on",
+)
+
+
+def episode_record_changed(*, episode: Episode, changed_dates: Iterable[dt.date]) -> None:
+    """Hook called inside the transaction of EVERY accepted write to an episode's record.
+
+    Callers: check-in create (single and `POST sync/`) and PATCH, exercise sessions and plans
+    (apps.exercises), episode create and PATCH. ``changed_dates`` are the patient's local
+    dates whose data changed (a late check-in counts on its own date); it is empty when the
+    change is about the episode as a whole (e.g. its onset or status), in which case the
+    episode's latest date with data is what needs evaluating.
+
+    The flag engine (apps.flags) owns what happens here: it enqueues the re-evaluation of the
+    episode's flags with ``transaction.on_commit`` so that nothing runs for a write that rolls
+    back. Until apps.flags fills this in, the hook deliberately does nothing.
+    """
+    # flags.evaluate_episode runs after commit from the earliest changed date through the
+    # patient's local today (apps.flags.services.evaluation_schedule).
+    from apps.flags.services import evaluation_schedule
+
+    evaluation_schedule(episode=episode, changed_dates=changed_dates)
+
+
+def _dates_error(*, patient: Patient, values: dict[str, Any]) -> None:
+    """Refuse episode dates that contradict each other or lie in the patient's future."""
+    today = local_today(patient.timezone)
+    onset = values["symptom_onset_date"]
+    if onset > today:
+        raise ValidationFailed(
+            "The symptom onset date cannot be after today.", field="symptom_onset_date"
+        )
+    diagnosis_date = values.get("diagnosis_date")
+    if diagnosis_date is not None:
+        if diagnosis_date < onset:
+            raise ValidationFailed(
+                "The diagnosis date cannot be before the symptom onset date.",
+                field="diagnosis_date",
+            )
+        if diagnosis_date > today:
+            raise ValidationFailed(
+                "The diagnosis date cannot be after today.", field="diagnosis_date"
+            )
+    started_on = values.get("home_treatment_started_on")
+    if started_on is not None and started_on < onset:
+        raise ValidationFailed(
+            "Home treatment cannot start before the symptom onset date.",
+            field="home_treatment_started_on",
+        )
+    resolved_on = values.get("resolved_on")
+    if resolved_on is not None:
+        if resolved_on < onset:
+            raise ValidationFailed(
+                "The resolution date cannot be before the symptom onset date.",
+                field="resolved_on",
+            )
+        if resolved_on > today:
+            raise ValidationFailed(
+                "The resolution date cannot be after today.", field="resolved_on"
+            )
+
+
+def _active_conflict(patient: Patient, *, excluding: Episode | None = None) -> Conflict | None:
+    others = Episode.objects.filter(patient=patient, status=EpisodeStatus.ACTIVE)
+    if excluding is not None:
+        others = others.exclude(pk=excluding.pk)
+    existing = others.values_list("id", flat=True).first()
+    if existing is None:
+        return None
+    return Conflict(
+        "This patient already has an active episode; resolve it first.",
+        code="active_episode_exists",
+        extra={"id": str(existing)},
+    )
+
+
+def episode_create(
+    *, patient: Patient, by: User | None, data: dict[str, Any]
+) -> tuple[Episode, bool]:
+    """Open a new active episode for ``patient``. Returns (episode, created).
+
+    A repeated ``client_id`` returns the stored episode with created=False. A second active
+    episode is a Conflict (409) carrying the existing one's id; the partial unique constraint
+    decides under concurrency, not the read before it."""
+    client_id = data.get("client_id")
+    if client_id is not None:
+        stored = Episode.objects.filter(patient=patient, client_id=client_id).first()
+        if stored is not None:
+            return stored, False
+    values = {field: data[field] for field in EDITABLE_FIELDS if field in data}
+    values.setdefault("diagnosis_method", "")
+    _dates_error(patient=patient, values=values)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                episode = Episode.objects.create(
+                    patient=patient, client_id=client_id, created_by=by, **values
+                )
+        except IntegrityError:
+            if client_id is not None:
+                stored = Episode.objects.filter(patient=patient, client_id=client_id).first()
+                if stored is not None:
+                    return stored, False
+            conflict = _active_conflict(patient)
+            if conflict is not None:
+                raise conflict from None
+            raise
+        episode_record_changed(episode=episode, changed_dates=[])
+    return episode, True
+
+
+def episode_update(*, episode: Episode, data: dict[str, Any]) -> Episode:
+    """Correct an episode's fields, resolve it (``status`` resolved + ``resolved_on``) or
+    reopen it (``status`` active; 409 if the patient has another active episode)."""
+    patient = episode.patient
+    values = {field: getattr(episode, field) for field in (*EDITABLE_FIELDS, "resolved_on")}
+    values.update({field: data[field] for field in EDITABLE_FIELDS if field in data})
+    status = data.get("status", episode.status)
+    if status == EpisodeStatus.RESOLVED:
+        resolved_on = data.get("resolved_on", episode.resolved_on)
+        if resolved_on is None:
+            raise ValidationFailed(
+                "A resolution date is required to resolve an episode.", field="resolved_on"
+            )
+        values["resolved_on"] = resolved_on
+    else:
+        if data.get("resolved_on") is not None:
+            raise ValidationFailed(
+                "Only a resolved episode has a resolution date.", field="resolved_on"
+            )
+        values["resolved_on"] = None
+    _dates_error(patient=patient, values=values)
+
+    from apps.checkins.selectors import first_checkin_date_of_episode
+
+    first_checkin = first_checkin_date_of_episode(episode)
+    if first_checkin is not None and values["symptom_onset_date"] > first_checkin:
+        raise ValidationFailed(
+            f"The episode has a check-in on {first_checkin.isoformat()}, before this onset date.",
+            field="symptom_onset_date",
+        )
+
+    with transaction.atomic():
+        if status == EpisodeStatus.ACTIVE and episode.status != EpisodeStatus.ACTIVE:
+            conflict = _active_conflict(patient, excluding=episode)
+            if conflict is not None:
+                raise conflict
+        for field, value in values.items():
+            setattr(episode, field, value)
+        episode.status = status
+        try:
+            with transaction.atomic():
+                episode.save()
+        except IntegrityError:
+            # Another episode became active between our check and the save.
+            conflict = _active_conflict(patient, excluding=episode)
+            if conflict is not None:
+                raise conflict from None
+            raise
+        episode_record_changed(episode=episode, changed_dates=[])
+    return episode

@@ -1,0 +1,92 @@
+"""Admin: the exercise library is edited here; plans and sessions are clinical records,
+shown read-only (plans are prescribed through the API so that supersession and the flag
+re-evaluation always happen)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from apps.exercises.models import Exercise, ExercisePlan, ExerciseSession, PlanItem
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "category",
+        "default_sets",
+        "default_reps",
+        "default_hold_seconds",
+        "is_active",
+    ]
+    list_filter = ["category", "is_active"]
+    search_fields = ["name", "slug", "instructions"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PlanItemInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = PlanItem
+    extra = 0
+    fields = ["position", "exercise", "sets", "reps", "hold_seconds", "days_per_week"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("exercise")
+
+
+@admin.register(ExercisePlan)
+class ExercisePlanAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "episode",
+        "starts_on",
+        "ends_on",
+        "effective_ends_on",
+        "prescribed_by",
+        "created_at",
+    ]
+    list_select_related = ["episode", "prescribed_by"]
+    list_filter = ["starts_on"]
+    search_fields = ["id", "episode__id"]
+    date_hierarchy = "starts_on"
+    inlines = [PlanItemInline]
+    readonly_fields = [
+        "episode",
+        "starts_on",
+        "ends_on",
+        "effective_ends_on",
+        "superseded_by",
+        "prescribed_by",
+        "created_at",
+    ]
+
+
+@admin.register(ExerciseSession)
+class ExerciseSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "date", "patient", "plan_item", "sets_done", "pain_during", "received_at"]
+    list_select_related = ["patient__user", "plan_item__exercise"]
+    list_filter = ["date"]
+    search_fields = ["id", "client_id", "patient__id"]
+    date_hierarchy = "date"
+    readonly_fields = [
+        "patient",
+        "episode",
+        "plan_item",
+        "client_id",
+        "date",
+        "sets_done",
+        "pain_during",
+        "recorded_at",
+        "received_at",
+    ]

@@ -1,0 +1,367 @@
+"""Reads of the exercise library, plans, sessions and adherence (docs/exercises.md).
+
+Every function here runs a fixed number of queries whatever the number of dates, weeks,
+plans or episodes it covers, because the dashboard and the flag snapshot call them for many
+patients at once.
+
+Adherence (the definition the API, the dashboard and the low_adherence rule share):
+- A plan item is *in force* on a date from its plan's ``starts_on`` to its
+  ``effective_ends_on`` (open-ended if empty), and never after its episode's ``resolved_on``.
+- Over a window of dates (an ISO week clipped to the asked range, or any range), an item's
+  **prescribed** sessions = ``days_per_week × (days of the window it is in force) / 7``, a
+  fraction, so a plan that changes midweek prescribes each item only for its own days.
+- An item's **done** sessions = distinct dates in the window, within the item's in-force
+  days, with at least one logged session for it (two sessions on one day count once).
+- Item adherence = ``min(1, done / prescribed)``; overall adherence =
+  ``Σ min(done, prescribed) / Σ prescribed`` (each item capped before summing, so extra
+  sessions of one exercise never make up for skipping another). None when nothing was
+  prescribed (no plan in force in the window).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from apps.accounts.models import Patient, Role, User
+from apps.accounts.selectors import access_patient, patients_visible_to
+from apps.core.timezones import local_today
+from apps.episodes.selectors import active_episode_for
+from apps.exercises.models import Exercise, ExercisePlan, ExerciseSession, PlanItem
+
+# --- Library, plans, sessions ---------------------------------------------------------------
+
+
+def exercise_library() -> QuerySet[Exercise]:
+    """Exercises that may be prescribed, by category and name."""
+    return Exercise.objects.filter(is_active=True).order_by("category", "name", "id")
+
+
+def _with_items(plans: QuerySet[ExercisePlan]) -> QuerySet[ExercisePlan]:
+    return plans.prefetch_related(
+        Prefetch(
+            "items",
+            queryset=PlanItem.objects.select_related("exercise").order_by("position", "id"),
+        )
+    )
+
+
+def plans_of_episode(episode: Any) -> QuerySet[ExercisePlan]:
+    """Every plan of ``episode`` (the caller has checked access), newest start first, with
+    items and exercises: superseded plans are history, never deleted."""
+    return _with_items(
+        ExercisePlan.objects.filter(episode=episode).order_by("-starts_on", "-created_at", "id")
+    )
+
+
+def _last_day_in_force(plan: ExercisePlan, resolved_on: dt.date | None) -> dt.date | None:
+    """The plan's last day in force (None: open-ended); a resolved episode ends it."""
+    ends = plan.effective_ends_on
+    if resolved_on is not None and (ends is None or resolved_on < ends):
+        return resolved_on
+    return ends
+
+
+def item_in_force_on(plan_item: PlanItem, day: dt.date) -> bool:
+    """Whether ``plan_item`` is prescribed on ``day`` (needs ``plan__episode`` loaded)."""
+    plan = plan_item.plan
+    last = _last_day_in_force(plan, plan.episode.resolved_on)
+    return plan.starts_on <= day and (last is None or day <= last)
+
+
+def plan_in_force_on(*, episode: Any, date: dt.date) -> ExercisePlan | None:
+    """The plan of ``episode`` in force on ``date`` (items prefetched), or None."""
+    if episode.resolved_on is not None and date > episode.resolved_on:
+        return None
+    return (
+        _with_items(
+            ExercisePlan.objects.filter(episode=episode, starts_on__lte=date).filter(
+                Q(effective_ends_on__isnull=True) | Q(effective_ends_on__gte=date)
+            )
+        )
+        .order_by("-starts_on", "-created_at")
+        .first()
+    )
+
+
+def current_plan_for(patient: Patient) -> ExercisePlan | None:
+    """The plan in force on the patient's local today in their active episode, or None."""
+    episode = active_episode_for(patient)
+    if episode is None:
+        return None
+    return plan_in_force_on(episode=episode, date=local_today(patient.timezone))
+
+
+def sessions_visible_to(user: User, *, patient_id: uuid.UUID | str | None = None) -> QuerySet:
+    """Sessions ``user`` may list: a patient, their own; staff, their patients' (one patient
+    when ``patient_id`` is given; 404 if that patient is not visible)."""
+    sessions = ExerciseSession.objects.select_related("plan_item").order_by(
+        "-date", "-recorded_at", "id"
+    )
+    if patient_id is not None:
+        return sessions.filter(patient=access_patient(user, patient_id))
+    if user.role == Role.PATIENT and not user.is_superuser:
+        return sessions.filter(patient__user=user)
+    return sessions.filter(patient__in=patients_visible_to(user))
+
+
+def _dates(date_from: dt.date, date_to: dt.date) -> list[dt.date]:
+    return [date_from + dt.timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+
+
+def sessions_done_by_date(
+    *, episode: Any, date_from: dt.date, date_to: dt.date
+) -> dict[dt.date, list[ExerciseSession]]:
+    """Every date from ``date_from`` to ``date_to`` → the sessions logged on it (with plan
+    item and exercise), oldest record first; [] for a date without sessions. One query."""
+    by_date: dict[dt.date, list[ExerciseSession]] = {day: [] for day in _dates(date_from, date_to)}
+    sessions = (
+        ExerciseSession.objects.filter(episode=episode, date__range=(date_from, date_to))
+        .select_related("plan_item__exercise")
+        .order_by("date", "recorded_at", "id")
+    )
+    for session in sessions:
+        by_date[session.date].append(session)
+    return by_date
+
+
+@dataclass(frozen=True)
+class _ItemSpan:
+    item: PlanItem
+    first: dt.date  # first day in force
+    last: dt.date | None  # last day in force; None = open-ended
+
+
+def _item_spans(
+    episode_ids: Iterable[Any], date_from: dt.date, date_to: dt.date
+) -> list[_ItemSpan]:
+    """Plan items of the episodes in force on at least one date of the range. One query."""
+    items = (
+        PlanItem.objects.filter(
+            plan__episode_id__in=list(episode_ids), plan__starts_on__lte=date_to
+        )
+        .filter(Q(plan__effective_ends_on__isnull=True) | Q(plan__effective_ends_on__gte=date_from))
+        # A plan cut before its start (replaced before it began) is never in force.
+        .filter(
+            Q(plan__effective_ends_on__isnull=True)
+            | Q(plan__effective_ends_on__gte=F("plan__starts_on"))
+        )
+        .select_related("plan__episode", "exercise")
+        .order_by("plan__starts_on", "plan__created_at", "position", "id")
+    )
+    spans = []
+    for item in items:
+        last = _last_day_in_force(item.plan, item.plan.episode.resolved_on)
+        if last is not None and (last < date_from or last < item.plan.starts_on):
+            continue
+        spans.append(_ItemSpan(item=item, first=item.plan.starts_on, last=last))
+    return spans
+
+
+def prescribed_by_date(
+    *, episode: Any, date_from: dt.date, date_to: dt.date
+) -> dict[dt.date, list[PlanItem]]:
+    """Every date of the range → the plan items in force on it (with exercise and plan);
+    [] for a date without a plan in force. One query."""
+    spans = _item_spans([episode.pk], date_from, date_to)
+    return {
+        day: [
+            span.item
+            for span in spans
+            if span.first <= day and (span.last is None or day <= span.last)
+        ]
+        for day in _dates(date_from, date_to)
+    }
+
+
+# --- Adherence ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemAdherence:
+    plan_item: PlanItem
+    days_in_force: int
+    sessions_prescribed: Fraction
+    sessions_done: int
+
+    @property
+    def sessions_counted(self) -> Fraction:
+        return min(Fraction(self.sessions_done), self.sessions_prescribed)
+
+    @property
+    def adherence(self) -> Fraction | None:
+        if not self.sessions_prescribed:
+            return None
+        return self.sessions_counted / self.sessions_prescribed
+
+
+@dataclass(frozen=True)
+class WindowAdherence:
+    """Adherence over the dates ``date_from``..``date_to`` (both included)."""
+
+    date_from: dt.date
+    date_to: dt.date
+    items: tuple[ItemAdherence, ...]
+    days_with_plan_in_force: int
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    @property
+    def sessions_prescribed(self) -> Fraction:
+        return sum((row.sessions_prescribed for row in self.items), Fraction(0))
+
+    @property
+    def sessions_done(self) -> int:
+        return sum(row.sessions_done for row in self.items)
+
+    @property
+    def sessions_counted(self) -> Fraction:
+        return sum((row.sessions_counted for row in self.items), Fraction(0))
+
+    @property
+    def adherence(self) -> Fraction | None:
+        prescribed = self.sessions_prescribed
+        return self.sessions_counted / prescribed if prescribed else None
+
+    @property
+    def iso_week(self) -> str:
+        year, week, _ = self.date_from.isocalendar()
+        return f"{year}-W{week:02d}"
+
+
+@dataclass(frozen=True)
+class RangeAdherence:
+    """Per ISO week (clipped to the range) and overall for the whole range."""
+
+    date_from: dt.date
+    date_to: dt.date
+    weeks: tuple[WindowAdherence, ...]
+
+    @property
+    def sessions_prescribed(self) -> Fraction:
+        return sum((week.sessions_prescribed for week in self.weeks), Fraction(0))
+
+    @property
+    def sessions_done(self) -> int:
+        return sum(week.sessions_done for week in self.weeks)
+
+    @property
+    def sessions_counted(self) -> Fraction:
+        return sum((week.sessions_counted for week in self.weeks), Fraction(0))
+
+    @property
+    def adherence(self) -> Fraction | None:
+        prescribed = self.sessions_prescribed
+        return self.sessions_counted / prescribed if prescribed else None
+
+
+def _window(
+    spans: list[_ItemSpan],
+    done_dates: dict[uuid.UUID, set[dt.date]],
+    date_from: dt.date,
+    date_to: dt.date,
+) -> WindowAdherence:
+    rows = []
+    covered: set[dt.date] = set()
+    for span in spans:
+        first = max(span.first, date_from)
+        last = date_to if span.last is None else min(span.last, date_to)
+        if first > last:
+            continue
+        days = (last - first).days + 1
+        covered.update(first + dt.timedelta(days=n) for n in range(days))
+        done = sum(1 for day in done_dates.get(span.item.id, ()) if first <= day <= last)
+        rows.append(
+            ItemAdherence(
+                plan_item=span.item,
+                days_in_force=days,
+                sessions_prescribed=Fraction(span.item.days_per_week * days, 7),
+                sessions_done=done,
+            )
+        )
+    return WindowAdherence(
+        date_from=date_from,
+        date_to=date_to,
+        items=tuple(rows),
+        days_with_plan_in_force=len(covered),
+    )
+
+
+def _done_dates(
+    episode_ids: Iterable[Any], date_from: dt.date, date_to: dt.date
+) -> dict[uuid.UUID, set[dt.date]]:
+    """Plan item id → distinct dates with a session. One query."""
+    done: dict[uuid.UUID, set[dt.date]] = defaultdict(set)
+    rows = (
+        ExerciseSession.objects.filter(
+            episode_id__in=list(episode_ids), date__range=(date_from, date_to)
+        )
+        .values_list("plan_item_id", "date")
+        .distinct()
+    )
+    for plan_item_id, day in rows:
+        done[plan_item_id].add(day)
+    return done
+
+
+def iso_weeks(date_from: dt.date, date_to: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The ISO weeks (Monday–Sunday) touching the range, each clipped to it."""
+    weeks = []
+    monday = date_from - dt.timedelta(days=date_from.weekday())
+    while monday <= date_to:
+        sunday = monday + dt.timedelta(days=6)
+        weeks.append((max(monday, date_from), min(sunday, date_to)))
+        monday += dt.timedelta(days=7)
+    return weeks
+
+
+def adherence_for_range(*, episode: Any, date_from: dt.date, date_to: dt.date) -> RangeAdherence:
+    """Adherence of ``episode`` per ISO week of the range and overall. Two queries."""
+    spans = _item_spans([episode.pk], date_from, date_to)
+    done = _done_dates([episode.pk], date_from, date_to)
+    return RangeAdherence(
+        date_from=date_from,
+        date_to=date_to,
+        weeks=tuple(
+            _window(spans, done, start, end) for start, end in iso_weeks(date_from, date_to)
+        ),
+    )
+
+
+def adherence_windows_by_episode(
+    *, episode_ids: Iterable[Any], date_from: dt.date, date_to: dt.date
+) -> dict[Any, WindowAdherence]:
+    """Each episode's adherence over the range taken as ONE window (not split by ISO week),
+    e.g. the last 7 days for the dashboard and the low_adherence rule. Two queries."""
+    ids = list(episode_ids)
+    spans_by_episode: dict[Any, list[_ItemSpan]] = defaultdict(list)
+    for span in _item_spans(ids, date_from, date_to):
+        spans_by_episode[span.item.plan.episode_id].append(span)
+    done = _done_dates(ids, date_from, date_to)
+    return {
+        episode_id: _window(spans_by_episode.get(episode_id, []), done, date_from, date_to)
+        for episode_id in ids
+    }
+
+
+def adherence_by_episode(
+    *, episode_ids: Iterable[Any], date_from: dt.date, date_to: dt.date
+) -> dict[Any, float | None]:
+    """Episode id → overall adherence over the range as one window (0.0–1.0), None when no
+    plan was in force in it. Two queries whatever the number of episodes."""
+    windows = adherence_windows_by_episode(
+        episode_ids=episode_ids, date_from=date_from, date_to=date_to
+    )
+    return {
+        episode_id: None if window.adherence is None else float(window.adherence)
+        for episode_id, window in windows.items()
+    }

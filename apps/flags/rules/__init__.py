@@ -1,0 +1,100 @@
+"""The clinical rules of CLINICAL_RULES.md, one small pure unit each, and their registry."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from apps.flags.rules.base import (
+    IMMEDIATE_SEVERITIES,
+    Rule,
+    RuleResult,
+    Severity,
+    Thresholds,
+)
+from apps.flags.rules.engagement import LowAdherence, MissedCheckins
+from apps.flags.rules.immediate import (
+    CannotBearWeight,
+    FallOrInjury,
+    InfectionSigns,
+    LegDeformity,
+    NerveSymptomsAfterInjury,
+    PossibleFracture,
+    SkinColourChange,
+    SuddenSeverePain,
+)
+from apps.flags.rules.trends import (
+    DailyLifeAffected,
+    MorningStiffness,
+    NoImprovementTwoWeeks,
+    NotResolving,
+    OtherHipPain,
+    PainReturned,
+    PainWorsening,
+)
+from apps.flags.snapshot import EpisodeSnapshot
+
+ALL_RULES: tuple[Rule, ...] = (
+    FallOrInjury(),
+    CannotBearWeight(),
+    LegDeformity(),
+    NerveSymptomsAfterInjury(),
+    InfectionSigns(),
+    SkinColourChange(),
+    SuddenSeverePain(),
+    PossibleFracture(),
+    PainWorsening(),
+    PainReturned(),
+    OtherHipPain(),
+    DailyLifeAffected(),
+    NoImprovementTwoWeeks(),
+    MorningStiffness(),
+    NotResolving(),
+    LowAdherence(),
+    MissedCheckins(),
+)
+RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
+#: Rules evaluated inside the check-in request (their base severity is emergency or urgent).
+IMMEDIATE_RULES: tuple[Rule, ...] = tuple(
+    rule for rule in ALL_RULES if rule.severity in IMMEDIATE_SEVERITIES
+)
+
+
+def thresholds_in_force() -> Thresholds:
+    """The spec's defaults with the deployment's ``settings.FLAG_THRESHOLDS`` applied."""
+    return Thresholds.from_overrides(getattr(settings, "FLAG_THRESHOLDS", None))
+
+
+def evaluate_rules(
+    snapshot: EpisodeSnapshot,
+    thresholds: Thresholds,
+    rules: tuple[Rule, ...] = ALL_RULES,
+) -> dict[str, RuleResult]:
+    """Every given rule's result for the snapshot's evaluated date, by rule code."""
+    return {rule.code: rule.evaluate(snapshot, thresholds) for rule in rules}
+
+
+def patient_message(rule: Rule, result: RuleResult) -> str:
+    """The rule's advice in plain words, with the deployment's numbers filled in."""
+    template = rule.patient_message
+    if result.severity == Severity.EMERGENCY and hasattr(rule, "emergency_message"):
+        template = rule.emergency_message
+    return template.format(emergency_number=settings.EMERGENCY_NUMBER, helpline=settings.HELPLINE)
+
+
+def severity_of(rule: Rule, result: RuleResult) -> Severity:
+    return result.severity or rule.severity
+
+
+__all__ = [
+    "ALL_RULES",
+    "IMMEDIATE_RULES",
+    "RULES_BY_CODE",
+    "Rule",
+    "RuleResult",
+    "Severity",
+    "Thresholds",
+    "evaluate_rules",
+    "patient_message",
+    "severity_of",
+    "thresholds_in_force",
+]

@@ -1,0 +1,332 @@
+"""Reads of the flag engine: the snapshot builder (a fixed number of queries), flag queues and
+the helpers other apps call (docs/CONTRACTS.md: Flags)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from apps.accounts.models import Role, User
+from apps.accounts.selectors import patients_for_clinician
+from apps.core.timezones import local_today
+from apps.flags.models import LIVE_STATUSES, Flag
+from apps.flags.rules import Thresholds
+from apps.flags.snapshot import AdherenceWindow, CheckInData, EpisodeSnapshot, dates_ending
+
+
+def lookback_days(thresholds: Thresholds) -> int:
+    """How many local dates before an evaluated date any rule may read."""
+    return 1 + max(
+        2 * thresholds.window_days,  # pain_worsening: last 7 days and the 7 before
+        thresholds.baseline_days + 1,  # possible_fracture: the day before's baseline
+        thresholds.pain_returned_recent_days + thresholds.pain_returned_lookback_days,
+        thresholds.missed_checkins_days,
+    )
+
+
+def _checkin_data(row: Any) -> CheckInData:
+    return CheckInData(
+        id=row.id,
+        date=row.date,
+        pain_now=row.pain_now,
+        pain_worst_24h=row.pain_worst_24h,
+        pain_weight_bearing=row.pain_weight_bearing,
+        morning_stiffness_minutes=row.morning_stiffness_minutes,
+        sleep_disturbed=row.sleep_disturbed,
+        daily_activities_affected=row.daily_activities_affected,
+        weight_bearing=row.weight_bearing,
+        walking_aid=row.walking_aid,
+        limping=row.limping,
+        night_or_rest_pain=row.night_or_rest_pain,
+        painful_sides=frozenset(row.painful_sides or ()),
+        red_flags=frozenset(row.red_flags or ()),
+    )
+
+
+def _episodes(episode_ids: list[Any]) -> list[Any]:
+    from apps.episodes.models import Episode
+
+    return list(Episode.objects.filter(pk__in=episode_ids).select_related("patient"))
+
+
+def _checkins_by_episode(
+    episodes: list[Any], ranges: Mapping[Any, tuple[dt.date, dt.date]], thresholds: Thresholds
+) -> dict[Any, dict[dt.date, CheckInData]]:
+    """One query: each episode's check-ins from ``lookback`` days before its range to its end,
+    plus the first 7 days of its home treatment (no_improvement_2_weeks compares with them)."""
+    # Check-ins are read as plain rows for the snapshot; apps.checkins has no bulk reader
+    # across episodes and date ranges, and this is read-only.
+    from apps.checkins.models import CheckIn
+
+    if not episodes:
+        return {}
+    back = dt.timedelta(days=lookback_days(thresholds))
+    starts = {e.pk: ranges[e.pk][0] - back for e in episodes}
+    global_from = min(starts.values())
+    global_to = max(end for _, end in ranges.values())
+    condition = Q(episode_id__in=[e.pk for e in episodes], date__range=(global_from, global_to))
+    for episode in episodes:
+        started = episode.home_treatment_started_on
+        if started is not None and started < global_from:
+            condition |= Q(
+                episode_id=episode.pk,
+                date__range=(started, started + dt.timedelta(days=thresholds.window_days - 1)),
+            )
+    by_episode: dict[Any, dict[dt.date, CheckInData]] = defaultdict(dict)
+    for row in CheckIn.objects.filter(condition).order_by("date"):
+        by_episode[row.episode_id][row.date] = _checkin_data(row)
+    return by_episode
+
+
+def _adherence_windows(
+    episode: Any, ends: list[dt.date], thresholds: Thresholds
+) -> dict[dt.date, AdherenceWindow]:
+    """The 7-day adherence window ending on each of ``ends`` for one episode. Two queries,
+    whatever the number of dates (apps.exercises' per-date helpers)."""
+    from apps.exercises.selectors import prescribed_by_date, sessions_done_by_date
+
+    if not ends:
+        return {}
+    date_from = min(ends) - dt.timedelta(days=thresholds.window_days - 1)
+    date_to = max(ends)
+    prescribed = prescribed_by_date(episode=episode, date_from=date_from, date_to=date_to)
+    sessions = sessions_done_by_date(episode=episode, date_from=date_from, date_to=date_to)
+    windows = {}
+    for end in ends:
+        days = dates_ending(end, thresholds.window_days)
+        days_in_force: dict[Any, int] = defaultdict(int)
+        per_week: dict[Any, int] = {}
+        done_dates: dict[Any, set[dt.date]] = defaultdict(set)
+        covered = 0
+        for day in days:
+            items = prescribed.get(day, [])
+            covered += bool(items)
+            in_force = {item.id for item in items}
+            for item in items:
+                days_in_force[item.id] += 1
+                per_week[item.id] = item.days_per_week
+            for session in sessions.get(day, []):
+                if session.plan_item_id in in_force:
+                    done_dates[session.plan_item_id].add(day)
+        item_prescribed = {
+            item_id: Fraction(per_week[item_id] * count, 7)
+            for item_id, count in days_in_force.items()
+        }
+        windows[end] = AdherenceWindow(
+            date_from=days[0],
+            date_to=end,
+            days_with_plan_in_force=covered,
+            sessions_prescribed=sum(item_prescribed.values(), Fraction(0)),
+            sessions_counted=sum(
+                (min(Fraction(len(done_dates[i])), p) for i, p in item_prescribed.items()),
+                Fraction(0),
+            ),
+            sessions_done=sum(len(dates) for dates in done_dates.values()),
+        )
+    return windows
+
+
+def _bulk_adherence(
+    episodes: list[Any], ends: Mapping[Any, dt.date], thresholds: Thresholds
+) -> dict[Any, dict[dt.date, AdherenceWindow]]:
+    """One 7-day window per episode, two queries per distinct end date (one or two local
+    dates for a whole batch): apps.exercises.selectors.adherence_windows_by_episode."""
+    from apps.exercises.selectors import adherence_windows_by_episode
+
+    by_end: dict[dt.date, list[Any]] = defaultdict(list)
+    for episode in episodes:
+        by_end[ends[episode.pk]].append(episode.pk)
+    result: dict[Any, dict[dt.date, AdherenceWindow]] = {}
+    for end, ids in by_end.items():
+        start = end - dt.timedelta(days=thresholds.window_days - 1)
+        windows = adherence_windows_by_episode(episode_ids=ids, date_from=start, date_to=end)
+        for episode_id, window in windows.items():
+            result[episode_id] = {
+                end: AdherenceWindow(
+                    date_from=start,
+                    date_to=end,
+                    days_with_plan_in_force=window.days_with_plan_in_force,
+                    sessions_prescribed=window.sessions_prescribed,
+                    sessions_counted=window.sessions_counted,
+                    sessions_done=window.sessions_done,
+                )
+            }
+    return result
+
+
+def _snapshot(
+    episode: Any,
+    evaluated_on: dt.date,
+    today: dt.date,
+    checkins: Mapping[dt.date, CheckInData],
+    adherence: Mapping[dt.date, AdherenceWindow],
+    nightly: bool,
+) -> EpisodeSnapshot:
+    tz = zoneinfo.ZoneInfo(episode.patient.timezone)
+    return EpisodeSnapshot(
+        episode_id=episode.pk,
+        patient_id=episode.patient_id,
+        evaluated_on=evaluated_on,
+        today=today,
+        affected_side=episode.affected_side,
+        symptom_onset_date=episode.symptom_onset_date,
+        home_treatment_started_on=episode.home_treatment_started_on,
+        episode_resolved=episode.status == "resolved",
+        resolved_on=episode.resolved_on,
+        episode_started_on=episode.created_at.astimezone(tz).date(),
+        checkins=checkins,
+        adherence=adherence,
+        nightly=nightly,
+    )
+
+
+def build_snapshot(
+    *,
+    episode_id: Any,
+    date_from: dt.date | None,
+    date_to: dt.date | None = None,
+    thresholds: Thresholds,
+    nightly: bool = False,
+    with_adherence: bool = True,
+) -> EpisodeSnapshot | None:
+    """One episode's snapshot covering the evaluated dates ``date_from``..``date_to`` (default:
+    the patient's local today), pointed at ``date_to``; re-point it with ``for_date``.
+
+    Four queries whatever the number of dates: episode + patient, check-ins, plan items in
+    force, exercise sessions. None when the episode does not exist."""
+    episodes = _episodes([episode_id])
+    if not episodes:
+        return None
+    episode = episodes[0]
+    today = local_today(episode.patient.timezone)
+    date_to = min(date_to or today, today)
+    date_from = min(date_from or date_to, date_to)
+    checkins = _checkins_by_episode(episodes, {episode.pk: (date_from, date_to)}, thresholds)
+    ends = [date_from + dt.timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+    adherence = _adherence_windows(episode, ends, thresholds) if with_adherence else {}
+    return _snapshot(episode, date_to, today, checkins.get(episode.pk, {}), adherence, nightly)
+
+
+def build_snapshots_for_today(
+    *, episode_ids: Iterable[Any], thresholds: Thresholds, nightly: bool = True
+) -> list[EpisodeSnapshot]:
+    """The nightly sweep's snapshots: each episode at its patient's local today. A fixed number
+    of queries per batch (episodes, check-ins, and two per distinct local date for adherence)."""
+    episodes = _episodes(list(episode_ids))
+    todays = {e.pk: local_today(e.patient.timezone) for e in episodes}
+    checkins = _checkins_by_episode(episodes, {pk: (d, d) for pk, d in todays.items()}, thresholds)
+    adherence = _bulk_adherence(episodes, todays, thresholds)
+    return [
+        _snapshot(
+            e,
+            todays[e.pk],
+            todays[e.pk],
+            checkins.get(e.pk, {}),
+            adherence.get(e.pk, {}),
+            nightly,
+        )
+        for e in episodes
+    ]
+
+
+def snapshots_for_checkins(
+    checkins: Iterable[Any], *, thresholds: Thresholds
+) -> dict[Any, EpisodeSnapshot]:
+    """For the check-in request: one snapshot per episode of the given (stored) check-ins,
+    covering their dates. Two queries whatever the number of check-ins; no exercise data
+    (only emergency and urgent rules run in the request)."""
+    ranges: dict[Any, list[dt.date]] = defaultdict(list)
+    for checkin in checkins:
+        ranges[checkin.episode_id].append(checkin.date)
+    episodes = _episodes(list(ranges))
+    spans = {pk: (min(dates), max(dates)) for pk, dates in ranges.items()}
+    loaded = _checkins_by_episode(episodes, spans, thresholds)
+    return {
+        e.pk: _snapshot(
+            e,
+            spans[e.pk][1],
+            local_today(e.patient.timezone),
+            loaded.get(e.pk, {}),
+            {},
+            False,
+        )
+        for e in episodes
+    }
+
+
+# --- Flags --------------------------------------------------------------------------------------
+
+
+def flags_visible_to(user: User) -> QuerySet[Flag]:
+    """Flags ``user`` may see: a patient, their own; staff, their patients'."""
+    flags = Flag.objects.select_related("acknowledged_by", "patient")
+    if user.role == Role.PATIENT and not user.is_superuser:
+        return flags.filter(patient__user=user)
+    return flags.filter(patient__in=patients_for_clinician(user))
+
+
+def access_flag(user: User, flag_id: uuid.UUID | str) -> Flag:
+    """The flag if ``user`` may see it; 404 otherwise (no existence leak)."""
+    try:
+        return flags_visible_to(user).get(pk=flag_id)
+    except (Flag.DoesNotExist, ValueError, TypeError, ValidationError) as error:
+        raise Http404("No such flag.") from error
+
+
+def open_flags_for_episode(episode: Any) -> QuerySet[Flag]:
+    """The episode's open and acknowledged flags, most severe first then newest."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    rank = Case(
+        *[
+            When(severity=name, then=Value(index))
+            for index, name in enumerate(["emergency", "urgent", "soon", "routine", "info"])
+        ],
+        output_field=IntegerField(),
+    )
+    return (
+        Flag.objects.filter(episode=episode, status__in=LIVE_STATUSES)
+        .annotate(severity_rank=rank)
+        .order_by("severity_rank", "-opened_at", "id")
+    )
+
+
+def flags_opened_by_date(
+    *, episode: Any, date_from: dt.date, date_to: dt.date
+) -> dict[dt.date, list[Flag]]:
+    """Local date → the flags whose first qualifying date (``opened_for_date``) is that date,
+    for the timeline. One query."""
+    found: dict[dt.date, list[Flag]] = defaultdict(list)
+    flags = Flag.objects.filter(
+        episode=episode, opened_for_date__range=(date_from, date_to)
+    ).order_by("opened_for_date", "opened_at", "id")
+    for flag in flags:
+        found[flag.opened_for_date].append(flag)
+    return dict(found)
+
+
+def open_flag_counts_by_patient(patient_ids: Iterable[Any]) -> dict[Any, dict[str, int]]:
+    """Patient id → {severity: number of open or acknowledged flags}, every severity present
+    (0 when none). One query whatever the number of patients."""
+    ids = list(patient_ids)
+    counts = {
+        pid: dict.fromkeys(("emergency", "urgent", "soon", "routine", "info"), 0) for pid in ids
+    }
+    rows = (
+        Flag.objects.filter(patient_id__in=ids, status__in=LIVE_STATUSES)
+        .values_list("patient_id", "severity")
+        .annotate(total=Count("id"))
+        .order_by()
+    )
+    for patient_id, severity, total in rows:
+        counts[patient_id][severity] = total
+    return counts

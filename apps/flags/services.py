@@ -1,0 +1,586 @@
+"""The flag engine: evaluate an episode, store the outcome, tell who needs to know.
+
+Writes (CONVENTIONS.md): `episode_evaluate`, `checkin_advice` (read-only, in the request),
+`flag_acknowledge`, `flag_resolve`, the escalation and digest services the tasks call.
+Dedup is the database's job: a partial unique constraint allows one open or acknowledged
+flag per episode and rule, so two evaluations at once leave one flag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.core.exceptions import Conflict
+from apps.core.queueing import enqueue_on_commit
+from apps.core.timezones import local_today
+from apps.flags.models import LIVE_STATUSES, Evaluation, Flag, FlagStatus, Resolution
+from apps.flags.rules import (
+    ALL_RULES,
+    IMMEDIATE_RULES,
+    RULES_BY_CODE,
+    Rule,
+    RuleResult,
+    Severity,
+    Thresholds,
+    evaluate_rules,
+    patient_message,
+    severity_of,
+    thresholds_in_force,
+)
+from apps.flags.rules.base import IMMEDIATE_SEVERITIES
+from apps.flags.selectors import build_snapshot, snapshots_for_checkins
+from apps.flags.snapshot import EpisodeSnapshot
+
+logger = logging.getLogger(__name__)
+
+#: A late change re-evaluates at most this many local dates back (check-ins and sessions may
+#: be up to 30 days late; a plan may start long ago, but its effect on old dates is history).
+MAX_EVALUATED_DAYS = 60
+SEVERITY_ORDER = ["emergency", "urgent", "soon", "routine", "info"]
+WITHDRAWN_NOTE = (
+    "Withdrawn automatically: with the check-ins that arrived later, no evaluated date meets "
+    "this rule any more."
+)
+
+
+# --- In the check-in request ----------------------------------------------------------------------
+
+
+def checkin_advice(*, checkins: Iterable[Any]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """Emergency and urgent advice for each given (stored) check-in, on its own date.
+
+    Returns ``{checkin.id: [{"rule", "severity", "message"}, ...]}``, most severe first (an
+    empty list when no emergency or urgent rule holds). Reads only: the flags themselves are
+    stored by the evaluation enqueued after commit. Two queries whatever the number of
+    check-ins (episodes with patients, check-ins of the windows)."""
+    checkins = list(checkins)
+    if not checkins:
+        return {}
+    thresholds = thresholds_in_force()
+    snapshots = snapshots_for_checkins(checkins, thresholds=thresholds)
+    advice: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for checkin in checkins:
+        snapshot = snapshots[checkin.episode_id].for_date(checkin.date)
+        items = []
+        for code, result in evaluate_rules(snapshot, thresholds, IMMEDIATE_RULES).items():
+            if result.holds:
+                rule = RULES_BY_CODE[code]
+                items.append(
+                    {
+                        "rule": code,
+                        "severity": str(severity_of(rule, result)),
+                        "message": patient_message(rule, result),
+                    }
+                )
+        items.sort(key=lambda item: SEVERITY_ORDER.index(item["severity"]))
+        advice[checkin.id] = items
+    return advice
+
+
+# --- Scheduling -----------------------------------------------------------------------------------
+
+
+def evaluation_schedule(*, episode: Any, changed_dates: Iterable[dt.date]) -> None:
+    """Enqueue `flags.evaluate_episode` after commit, from the earliest changed date (a late
+    check-in re-evaluates its own date and every date after it) through the patient's local
+    today, which the task computes when it runs. No changed date: the episode as a whole
+    changed; the task evaluates from its latest date with data."""
+    from apps.flags.tasks import evaluate_episode
+
+    dates = sorted(set(changed_dates))
+    earliest = [dates[0].isoformat()] if dates else []
+    episode_id = str(episode.pk)
+    enqueue_on_commit(evaluate_episode, episode_id, earliest)
+
+
+def dates_to_evaluate(
+    *, today: dt.date, earliest: dt.date | None, latest_with_data: dt.date | None
+) -> list[dt.date]:
+    """The local dates an evaluation covers: ``earliest`` (or the latest date with data, or
+    today) through today, never more than MAX_EVALUATED_DAYS."""
+    start = earliest or latest_with_data or today
+    start = max(min(start, today), today - dt.timedelta(days=MAX_EVALUATED_DAYS - 1))
+    return [start + dt.timedelta(days=n) for n in range((today - start).days + 1)]
+
+
+# --- The engine -----------------------------------------------------------------------------------
+
+
+@dataclass
+class EvaluationOutcome:
+    """What one evaluation did: flags opened, updated and withdrawn (ids), per date results."""
+
+    opened: list[uuid.UUID] = field(default_factory=list)
+    updated: list[uuid.UUID] = field(default_factory=list)
+    withdrawn: list[uuid.UUID] = field(default_factory=list)
+    dates: list[dt.date] = field(default_factory=list)
+
+
+def episode_evaluate(
+    *,
+    episode_id: Any,
+    dates: Iterable[dt.date] | None = None,
+    nightly: bool = False,
+    thresholds: Thresholds | None = None,
+) -> EvaluationOutcome:
+    """Evaluate every rule for the given local dates of an episode (default: from its latest
+    date with a check-in through today) and store the outcome. Idempotent: evaluating twice
+    leaves what evaluating once leaves (timestamps aside)."""
+    thresholds = thresholds or thresholds_in_force()
+    wanted = sorted(set(dates or []))
+    snapshot = build_snapshot(
+        episode_id=episode_id,
+        date_from=wanted[0] if wanted else None,
+        thresholds=thresholds,
+        nightly=nightly,
+    )
+    if snapshot is None:
+        return EvaluationOutcome()
+    today = snapshot.today
+    if not wanted:
+        latest = max((d for d in snapshot.checkins if d <= today), default=None)
+        wanted = dates_to_evaluate(today=today, earliest=None, latest_with_data=latest)
+        if wanted[0] < today:
+            # The first snapshot was built for today only: widen it to the dates wanted.
+            snapshot = build_snapshot(
+                episode_id=episode_id, date_from=wanted[0], thresholds=thresholds, nightly=nightly
+            )
+    wanted = [d for d in wanted if d <= today][-MAX_EVALUATED_DAYS:]
+    return evaluate_snapshot(snapshot=snapshot, dates=wanted, thresholds=thresholds)
+
+
+def evaluate_snapshot(
+    *, snapshot: EpisodeSnapshot, dates: list[dt.date], thresholds: Thresholds
+) -> EvaluationOutcome:
+    """Evaluate the rules on ``snapshot`` for ``dates`` (ascending) and store the outcome."""
+    outcome = EvaluationOutcome(dates=list(dates))
+    results: dict[dt.date, dict[str, RuleResult]] = {
+        day: evaluate_rules(snapshot.for_date(day), thresholds, ALL_RULES) for day in dates
+    }
+    with transaction.atomic():
+        _store_evaluations(snapshot, results)
+        flags = list(
+            Flag.objects.select_for_update()
+            .filter(episode_id=snapshot.episode_id)
+            .exclude(resolution=Resolution.WITHDRAWN)
+            .order_by("opened_at")
+        )
+        live = {flag.rule: flag for flag in flags if flag.status in LIVE_STATUSES}
+        resolved: dict[str, Flag] = {}
+        for flag in flags:
+            if flag.status == FlagStatus.RESOLVED:
+                resolved[flag.rule] = flag  # ordered by opened_at: the latest wins
+        for rule in ALL_RULES:
+            _apply_rule(
+                rule=rule,
+                snapshot=snapshot,
+                per_date=[(day, results[day][rule.code]) for day in dates],
+                live=live.get(rule.code),
+                resolved=resolved.get(rule.code),
+                outcome=outcome,
+            )
+    return outcome
+
+
+def _store_evaluations(
+    snapshot: EpisodeSnapshot, results: dict[dt.date, dict[str, RuleResult]]
+) -> None:
+    """Replace the evaluation record of each date (one row per episode and date)."""
+    existing = {
+        record.date: record
+        for record in Evaluation.objects.filter(
+            episode_id=snapshot.episode_id, date__in=list(results)
+        )
+    }
+    for day, by_rule in results.items():
+        values = {
+            "held": {
+                code: {
+                    "reason": result.reason,
+                    "severity": str(severity_of(RULES_BY_CODE[code], result)),
+                    "version": RULES_BY_CODE[code].version,
+                    "evidence": result.evidence,
+                }
+                for code, result in by_rule.items()
+                if result.holds is True
+            },
+            "not_held": {code: r.reason for code, r in by_rule.items() if r.holds is False},
+            "not_evaluated": {code: r.reason for code, r in by_rule.items() if r.holds is None},
+            "nightly": snapshot.nightly and day == snapshot.today,
+        }
+        record = existing.get(day)
+        if record is None:
+            try:
+                with transaction.atomic():
+                    Evaluation.objects.create(episode_id=snapshot.episode_id, date=day, **values)
+                continue
+            except IntegrityError:
+                # A concurrent evaluation stored this date first; ours replaces it.
+                record = Evaluation.objects.get(episode_id=snapshot.episode_id, date=day)
+        for name, value in values.items():
+            setattr(record, name, value)
+        record.save(update_fields=[*values, "updated_at"])
+
+
+def _flag_values(rule: Rule, result: RuleResult, day: dt.date) -> dict[str, Any]:
+    return {
+        "rule_version": rule.version,
+        "severity": str(severity_of(rule, result)),
+        "evidence": {"date": day.isoformat(), "reason": result.reason, **result.evidence},
+        "patient_message": patient_message(rule, result),
+        "clinician_summary": result.reason[:500],
+    }
+
+
+def _apply_rule(
+    *,
+    rule: Rule,
+    snapshot: EpisodeSnapshot,
+    per_date: list[tuple[dt.date, RuleResult]],
+    live: Flag | None,
+    resolved: Flag | None,
+    outcome: EvaluationOutcome,
+) -> None:
+    """Walk the evaluated dates in order and open, update, withdraw or re-arm one rule's flag.
+
+    - A date that holds updates the live flag (dates, evidence, last_seen_at) or opens one,
+      unless it belongs to the course of the last resolved flag (on or before its last held
+      date), or that flag has not yet seen a later evaluated date on which the rule did not
+      hold (CLINICAL_RULES.md: Dedup).
+    - A date that no longer holds leaves the live flag's dates; an open flag left with no
+      date is withdrawn (late data showed it never met the rule), so the open flags depend on
+      the data, not on the order it arrived in.
+    """
+    now = timezone.now()
+    changed = False
+    evidence_stale = False
+    opened_here = False
+    for day, result in per_date:
+        if result.holds is True:
+            if live is not None:
+                held = set(live.held_dates)
+                if day.isoformat() not in held or day >= live.last_held_on:
+                    changed = True
+                held.add(day.isoformat())
+                live.held_dates = sorted(held)
+                if day >= live.last_held_on:
+                    for name, value in _flag_values(rule, result, day).items():
+                        setattr(live, name, value)
+                    live.last_held_on = day
+                    evidence_stale = False
+                live.opened_for_date = min(live.opened_for_date, day)
+                live.last_seen_at = now
+                continue
+            if resolved is not None and day <= resolved.last_held_on:
+                continue  # part of the course the care team already resolved
+            if resolved is not None and resolved.cleared_on == day:
+                # Late data: the day that had stopped the rule now meets it after all.
+                resolved.cleared_on = None
+                resolved.save(update_fields=["cleared_on"])
+            if resolved is not None and (resolved.cleared_on is None or resolved.cleared_on > day):
+                continue  # resolved, and the rule has not stopped holding since
+            live = _open_flag(rule, snapshot, result, day, now, outcome)
+            opened_here = True
+            continue
+        if result.holds is False:
+            if live is not None and day.isoformat() in live.held_dates:
+                live.held_dates = [d for d in live.held_dates if d != day.isoformat()]
+                changed = True
+                if not live.held_dates and live.status == FlagStatus.OPEN:
+                    _withdraw(live, now, outcome)
+                    live = None
+                    continue
+                if live.held_dates and day == live.last_held_on:
+                    live.last_held_on = dt.date.fromisoformat(live.held_dates[-1])
+                    evidence_stale = True
+            if (
+                live is None
+                and resolved is not None
+                and day > resolved.last_held_on
+                and (resolved.cleared_on is None or day < resolved.cleared_on)
+            ):
+                resolved.cleared_on = day
+                resolved.save(update_fields=["cleared_on"])
+    if live is None:
+        return
+    if evidence_stale:
+        _refresh_evidence(rule, live)
+    if changed or evidence_stale or live.last_seen_at == now:
+        live.save()
+        if not opened_here and live.id not in outcome.updated:
+            outcome.updated.append(live.id)
+
+
+def _open_flag(
+    rule: Rule,
+    snapshot: EpisodeSnapshot,
+    result: RuleResult,
+    day: dt.date,
+    now: dt.datetime,
+    outcome: EvaluationOutcome,
+) -> Flag:
+    flag = Flag(
+        episode_id=snapshot.episode_id,
+        patient_id=snapshot.patient_id,
+        rule=rule.code,
+        status=FlagStatus.OPEN,
+        opened_at=now,
+        opened_for_date=day,
+        last_seen_at=now,
+        last_held_on=day,
+        held_dates=[day.isoformat()],
+        **_flag_values(rule, result, day),
+    )
+    try:
+        with transaction.atomic():
+            flag.save(force_insert=True)
+    except IntegrityError:
+        # Another evaluation opened it between our read and our insert: the constraint
+        # decided; update theirs with what we saw.
+        flag = Flag.objects.select_for_update().get(
+            episode_id=snapshot.episode_id, rule=rule.code, status__in=LIVE_STATUSES
+        )
+        flag.held_dates = sorted({*flag.held_dates, day.isoformat()})
+        if day >= flag.last_held_on:
+            for name, value in _flag_values(rule, result, day).items():
+                setattr(flag, name, value)
+            flag.last_held_on = day
+        flag.opened_for_date = min(flag.opened_for_date, day)
+        flag.last_seen_at = now
+        flag.save()
+        outcome.updated.append(flag.id)
+        return flag
+    outcome.opened.append(flag.id)
+    logger.info("flag opened: rule=%s severity=%s flag=%s", rule.code, flag.severity, flag.id)
+    transaction.on_commit(lambda: _notify_new_flag_after_commit(flag.id))
+    return flag
+
+
+def _withdraw(flag: Flag, now: dt.datetime, outcome: EvaluationOutcome) -> None:
+    flag.status = FlagStatus.RESOLVED
+    flag.resolution = Resolution.WITHDRAWN
+    flag.resolved_at = now
+    flag.note = WITHDRAWN_NOTE
+    flag.save()
+    outcome.withdrawn.append(flag.id)
+
+
+def _refresh_evidence(rule: Rule, flag: Flag) -> None:
+    """The latest held date changed to one not evaluated in this run: take its evidence from
+    that date's evaluation record."""
+    record = Evaluation.objects.filter(episode_id=flag.episode_id, date=flag.last_held_on).first()
+    stored = record.held.get(rule.code) if record else None
+    if stored is None:
+        return
+    flag.severity = stored["severity"]
+    flag.evidence = {
+        "date": flag.last_held_on.isoformat(),
+        "reason": stored["reason"],
+        **stored["evidence"],
+    }
+    flag.clinician_summary = stored["reason"][:500]
+
+
+# --- Who hears about it ---------------------------------------------------------------------------
+
+
+def _notify_new_flag_after_commit(flag_id: uuid.UUID) -> None:
+    with transaction.atomic():
+        flag = Flag.objects.select_related("patient__user", "patient__care_team").get(pk=flag_id)
+        flag_announce(flag=flag)
+
+
+def flag_announce(*, flag: Flag) -> None:
+    """Tell who needs to know about a new flag (CLINICAL_RULES.md: What happens on a new flag):
+    emergency/urgent — the patient by push and the care team at once; missed_checkins — an
+    extra reminder to the patient; soon/routine wait for the daily digest; info is dashboard
+    only. Dedup keys carry the flag id, so a retry sends nothing twice."""
+    from apps.accounts.selectors import clinicians_of_patient
+    from apps.notifications.services import notify
+
+    patient = flag.patient
+    data = {"flag_id": str(flag.id), "rule": flag.rule, "severity": flag.severity}
+    if flag.severity in IMMEDIATE_SEVERITIES:
+        notify(
+            recipient=patient,
+            kind="flag_advice",
+            title="Please act on your check-in",
+            body=flag.patient_message,
+            dedup_key=f"flag:{flag.id}:patient",
+            priority="urgent",
+            data=data,
+            channels=["push"],
+        )
+        for clinician in clinicians_of_patient(patient):
+            notify(
+                recipient=clinician,
+                kind="flag_new",
+                title=f"{flag.severity.capitalize()} flag: {flag.rule}",
+                body=f"A patient in your care meets {flag.rule}: {flag.clinician_summary}",
+                dedup_key=f"flag:{flag.id}:clinician:{clinician.pk}",
+                priority="urgent",
+                data=data,
+            )
+    elif flag.rule == "missed_checkins":
+        notify(
+            recipient=patient,
+            kind="checkin_reminder",
+            title="How are you today?",
+            body=flag.patient_message,
+            dedup_key=f"flag:{flag.id}:patient",
+            data=data,
+        )
+
+
+def flags_escalate_unacknowledged(*, now: dt.datetime | None = None) -> int:
+    """Escalate, once, each emergency or urgent flag still open (not acknowledged) 4 hours
+    after it opened, to the clinic admins of its patient. A conditional UPDATE claims each
+    flag, so two runs at once escalate it once. Returns how many were escalated."""
+    from apps.accounts.selectors import clinic_admins_of_patient
+    from apps.notifications.services import notify
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(hours=4)
+    due = Flag.objects.filter(
+        status=FlagStatus.OPEN,
+        severity__in=[Severity.EMERGENCY, Severity.URGENT],
+        opened_at__lte=cutoff,
+        escalated_at__isnull=True,
+    ).values_list("id", flat=True)
+    escalated = 0
+    for flag_id in list(due[:500]):
+        with transaction.atomic():
+            claimed = Flag.objects.filter(
+                pk=flag_id, status=FlagStatus.OPEN, escalated_at__isnull=True
+            ).update(escalated_at=now)
+            if not claimed:
+                continue  # acknowledged meanwhile, or another run has it
+            flag = Flag.objects.select_related("patient__care_team").get(pk=flag_id)
+            for admin in clinic_admins_of_patient(flag.patient):
+                notify(
+                    recipient=admin,
+                    kind="flag_escalation",
+                    title=f"Unacknowledged {flag.severity} flag",
+                    body=(
+                        f"A {flag.severity} flag ({flag.rule}) has not been acknowledged "
+                        f"4 hours after it opened: {flag.clinician_summary}"
+                    ),
+                    dedup_key=f"flag:{flag.id}:escalation:{admin.pk}",
+                    priority="urgent",
+                    data={"flag_id": str(flag.id), "rule": flag.rule},
+                )
+            escalated += 1
+    return escalated
+
+
+def flags_send_daily_digests(*, on: dt.date | None = None) -> int:
+    """One digest per physiotherapist per day listing their patients' open and acknowledged
+    soon and routine flags (counts and rules; the details are in the dashboard). Returns how
+    many digests were stored (a second run the same day stores none)."""
+    from apps.accounts.models import CareTeamMembership, Role
+    from apps.notifications.services import notify
+
+    on = on or timezone.now().date()
+    rows = Flag.objects.filter(
+        status__in=LIVE_STATUSES, severity__in=[Severity.SOON, Severity.ROUTINE]
+    ).values_list("id", "rule", "severity", "patient__care_team_id", "opened_at")
+    by_team: dict[Any, list[tuple]] = defaultdict(list)
+    for flag_id, rule, severity, team_id, opened_at in rows:
+        by_team[team_id].append((flag_id, rule, severity, opened_at))
+    if not by_team:
+        return 0
+    by_physio: dict[Any, list[tuple]] = defaultdict(list)
+    memberships = CareTeamMembership.objects.filter(
+        care_team_id__in=list(by_team),
+        user__role=Role.PHYSIOTHERAPIST,
+        user__is_active=True,
+    ).select_related("user")
+    users = {}
+    for membership in memberships:
+        users[membership.user_id] = membership.user
+        by_physio[membership.user_id].extend(by_team[membership.care_team_id])
+    sent = 0
+    since = timezone.now() - dt.timedelta(days=1)
+    for user_id, flags in by_physio.items():
+        unique = {item[0]: item for item in flags}.values()
+        counts = defaultdict(int)
+        for _, _, severity, _ in unique:
+            counts[severity] += 1
+        new = sum(1 for item in unique if item[3] >= since)
+        key = f"flag-digest:{user_id}:{on.isoformat()}"
+        before = _notification_exists(key)
+        notify(
+            recipient=users[user_id],
+            kind="flag_digest",
+            title="Flags to review",
+            body=(
+                f"{len(unique)} open flags to review ({new} new in the last 24 hours): "
+                + ", ".join(f"{counts[s]} {s}" for s in ("soon", "routine") if counts[s])
+                + "."
+            ),
+            dedup_key=key,
+            data={"flag_ids": sorted(str(item[0]) for item in unique)},
+        )
+        sent += not before
+    return sent
+
+
+def _notification_exists(dedup_key: str) -> bool:
+    from apps.notifications.models import Notification
+
+    return Notification.objects.filter(dedup_key=dedup_key).exists()
+
+
+# --- Lifecycle (care team) ------------------------------------------------------------------------
+
+
+def flag_acknowledge(*, flag: Flag, by: Any, note: str = "") -> Flag:
+    """The care team has seen the flag and is acting on it. 409 when it is resolved."""
+    with transaction.atomic():
+        flag = Flag.objects.select_for_update().get(pk=flag.pk)
+        if flag.status == FlagStatus.RESOLVED:
+            raise Conflict(
+                "This flag is resolved; it cannot be acknowledged.", code="flag_resolved"
+            )
+        if flag.status == FlagStatus.OPEN:
+            flag.status = FlagStatus.ACKNOWLEDGED
+            flag.acknowledged_by = by
+            flag.acknowledged_at = timezone.now()
+        if note:
+            flag.note = note
+        flag.save()
+    return flag
+
+
+def flag_resolve(*, flag: Flag, by: Any, note: str = "") -> Flag:
+    """The care team has dealt with the flag. A rule that holds again later opens a new flag
+    only after a day on which it did not hold. 409 when it is already resolved."""
+    with transaction.atomic():
+        flag = Flag.objects.select_for_update().get(pk=flag.pk)
+        if flag.status == FlagStatus.RESOLVED:
+            raise Conflict("This flag is already resolved.", code="flag_resolved")
+        now = timezone.now()
+        if flag.acknowledged_at is None:
+            flag.acknowledged_by = by
+            flag.acknowledged_at = now
+        flag.status = FlagStatus.RESOLVED
+        flag.resolution = Resolution.CLINICIAN
+        flag.resolved_by = by
+        flag.resolved_at = now
+        if note:
+            flag.note = note
+        flag.save()
+    return flag
+
+
+def local_today_of_episode(episode: Any) -> dt.date:
+    return local_today(episode.patient.timezone)

@@ -1,0 +1,79 @@
+"""Reads about notifications. Every per-user read is scoped to the user asking."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from apps.accounts.models import Role, User
+from apps.notifications.conf import notification_settings
+from apps.notifications.models import (
+    DeliveryAttempt,
+    Device,
+    Notification,
+    NotificationPreference,
+)
+
+
+def is_patient(user: User) -> bool:
+    return user.role == Role.PATIENT and hasattr(user, "patient")
+
+
+def recipient_timezone(user: User) -> str:
+    """The zone a person's days and quiet hours are in: a patient's own, staff's clinic's."""
+    if is_patient(user):
+        return user.patient.timezone
+    if user.clinic_id:
+        return user.clinic.timezone
+    return "UTC"
+
+
+def preference_for(user: User) -> NotificationPreference:
+    """The stored preference, or an unsaved one holding the defaults."""
+    try:
+        return NotificationPreference.objects.get(user=user)
+    except NotificationPreference.DoesNotExist:
+        return default_preference(user)
+
+
+def default_preference(user: User) -> NotificationPreference:
+    conf = notification_settings()
+    if is_patient(user):
+        return NotificationPreference(
+            user=user,
+            channels=list(conf.default_patient_channels),
+            quiet_hours_start=conf.default_quiet_hours_start,
+            quiet_hours_end=conf.default_quiet_hours_end,
+        )
+    # Staff are reached at work for clinical alerts: no quiet hours unless they set some.
+    return NotificationPreference(user=user, channels=list(conf.default_staff_channels))
+
+
+def devices_of(user: User) -> QuerySet[Device]:
+    return Device.objects.filter(user=user).order_by("-created_at", "id")
+
+
+def device_of(user: User, device_id: uuid.UUID | str) -> Device:
+    """The user's own device; 404 for anyone else's (no existence leak)."""
+    try:
+        return devices_of(user).get(pk=device_id)
+    except (Device.DoesNotExist, ValidationError, ValueError) as error:
+        raise Http404("No such device.") from error
+
+
+def notifications_of(user: User) -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(recipient=user)
+        .prefetch_related(Prefetch("attempts", queryset=DeliveryAttempt.objects.order_by("id")))
+        .order_by("-created_at", "id")
+    )
+
+
+def notification_of(user: User, notification_id: uuid.UUID | str) -> Notification:
+    try:
+        return notifications_of(user).get(pk=notification_id)
+    except (Notification.DoesNotExist, ValidationError, ValueError) as error:
+        raise Http404("No such notification.") from error

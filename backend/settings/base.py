@@ -1,0 +1,368 @@
+"""Settings shared by every environment.
+
+Everything that differs between machines comes from environment variables (documented in
+README.md and .env.example). With none set, the project runs on embedded defaults: an SQLite
+file database and kombu's filesystem broker under ``var/``, so a newcomer needs no server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import dj_database_url
+from celery.schedules import crontab
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(os.environ.get("TOH_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "knox",
+    "corsheaders",
+    "axes",
+    "django_htmx",
+    "apps.core",
+    "apps.accounts",
+    "apps.consent",
+    "apps.episodes",
+    "apps.checkins",
+    "apps.exercises",
+    "apps.flags",
+    "apps.notifications",
+    "apps.reminders",
+    "apps.dashboard",
+    "apps.audit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Writes the access log of staff requests to patient data (apps/audit/middleware.py).
+    "apps.audit.middleware.AccessLogMiddleware",
+    # Refuses API writes that would collect data after consent is withdrawn (apps/consent/gate.py).
+    "apps.consent.gate.ConsentGateMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out sign-in into the lockout answer (apps/audit/lockout.py).
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "backend.urls"
+WSGI_APPLICATION = "backend.wsgi.application"
+ASGI_APPLICATION = "backend.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.config(
+        env="DATABASE_URL",
+        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web, worker and beat share the file: wait for locks instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, cache, broker --------------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            # Fails open: a Redis outage must not turn every throttled request into a 500
+            # (apps/audit/resilient_cache.py).
+            "BACKEND": "apps.audit.resilient_cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "toh",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    # A file cache is shared by the web workers, so throttles and lockouts hold across them.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+CELERY_BROKER_FILESYSTEM_DIR = VAR_DIR / "broker"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # One folder for in and out: producer and consumer run on this host (see STACK.md).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_FILESYSTEM_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_FILESYSTEM_DIR / "queue"),
+        "processed_folder": str(CELERY_BROKER_FILESYSTEM_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_FILESYSTEM_DIR / "control"),
+        "store_processed": False,
+    }
+    # The transport needs its folders before anyone publishes or consumes.
+    for _folder in ("queue", "processed", "control"):
+        (CELERY_BROKER_FILESYSTEM_DIR / _folder).mkdir(parents=True, exist_ok=True)
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 120
+CELERY_TASK_TIME_LIMIT = 180
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Flag engine (apps.flags, docs/flags.md): nightly sweep, 4-hour escalation, daily digest.
+CELERY_BEAT_SCHEDULE["flags-sweep-active-episodes"] = {
+    "task": "flags.sweep_active_episodes",
+    "schedule": 60 * 60,  # hourly: the first run after each UTC midnight sweeps, the rest resume
+}
+CELERY_BEAT_SCHEDULE["flags-escalate-unacknowledged-urgent"] = {
+    "task": "flags.escalate_unacknowledged_urgent",
+    "schedule": 5 * 60,
+}
+CELERY_BEAT_SCHEDULE["flags-send-daily-digests"] = {
+    "task": "flags.send_daily_digests",
+    "schedule": crontab(hour=7, minute=0),  # UTC,
+}
+# Reminders and notifications (docs/notifications.md): claim due reminders, and send
+# notifications whose quiet hours are over. `expires` drops a tick that waited too long.
+CELERY_BEAT_SCHEDULE["reminders-claim-due"] = {
+    "task": "reminders.claim_due_reminders",
+    "schedule": 60,
+    "options": {"expires": 55},
+}
+CELERY_BEAT_SCHEDULE["notifications-dispatch-due"] = {
+    "task": "notifications.dispatch_due_notifications",
+    "schedule": 60,
+    "options": {"expires": 55},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Auth -----------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses locked-out attempts before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout after repeated failed sign-ins for one e-mail address from one IP address (the
+# address is REMOTE_ADDR: put the proxy's real-IP handling in front, never X-Forwarded-For).
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "apps.audit.lockout.login_username"
+AXES_LOCKOUT_CALLABLE = "apps.audit.lockout.lockout_response"
+# Failed attempts are kept (for the lockout); a log of every successful sign-in is not.
+AXES_DISABLE_ACCESS_LOG = True
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+
+REST_KNOX = {
+    "TOKEN_TTL": None,  # a phone stays signed in until it logs out or staff revoke it
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.accounts.authentication.DeviceTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.core.exceptions.api_exception_handler",
+    # Every write is throttled per user (scope "writes"), whatever the view says.
+    "DEFAULT_THROTTLE_CLASSES": ["apps.audit.throttling.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": os.environ.get("THROTTLE_AUTH_RATE", "10/minute"),
+        "writes": os.environ.get("THROTTLE_WRITE_RATE", "600/minute"),
+    },
+    "NON_FIELD_ERRORS_KEY": "non_field_errors",
+    "UNAUTHENTICATED_USER": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "TOH Recovery API",
+    "DESCRIPTION": (
+        "v1 contract of the TOH Recovery backend for the companion mobile app and the "
+        "physiotherapist dashboards. Authenticate with `Authorization: Token <token>` (or "
+        "`Bearer <token>`) obtained from `POST /api/v1/auth/token/`; web pages use a session. "
+        "Lists are paginated with `?page=` (and `?page_size=`, at most 200)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's files come from the drf-spectacular-sidecar package, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several components have a field called `status`; name each enum after what it is.
+    "ENUM_NAME_OVERRIDES": {
+        "EpisodeStatusEnum": "apps.episodes.models.EpisodeStatus",
+        "SyncItemStatusEnum": "apps.checkins.api.serializers.SYNC_ITEM_STATUS_CHOICES",
+        "HealthStatusEnum": ["ok", "error"],
+        "FlagStatusEnum": "apps.flags.models.FlagStatus",
+        "FlagSeverityEnum": "apps.flags.models.FlagSeverity",
+    },
+}
+
+# --- Internationalisation and time ------------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- Security headers (all environments) ---------------------------------------------------------
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"  # only the API answers cross-origin requests
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+
+# --- Mail ---------------------------------------------------------------------------------------
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "TOH Recovery <no-reply@localhost>")
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "EMAIL_BACKEND_CLASS", "django.core.mail.backends.console.EmailBackend"
+        ),
+    }
+}
+
+# --- Product settings ----------------------------------------------------------------------------
+ENROLMENT_CODE_TTL_HOURS = int(os.environ.get("ENROLMENT_CODE_TTL_HOURS", "168"))
+EMERGENCY_NUMBER = os.environ.get("TOH_EMERGENCY_NUMBER", "999")
+HELPLINE = os.environ.get("TOH_HELPLINE", "111")
+# Clinical rule thresholds (CLINICAL_RULES.md): overrides of the spec's defaults, which live in
+# apps.flags.rules.base.Thresholds; e.g. {"morning_stiffness_minutes": 45}. See docs/flags.md.
+FLAG_THRESHOLDS: dict[str, int | float] = {}
+
+# Notifications and reminders (docs/notifications.md). Channels by name -> class; a channel
+# without credentials is reported by the health endpoint and skipped by delivery.
+NOTIFICATION_CHANNELS: dict[str, str] = {
+    "push": os.environ.get(
+        "NOTIFICATION_PUSH_CHANNEL", "apps.notifications.channels.push.FcmPushChannel"
+    ),
+    "email": "apps.notifications.channels.email.EmailChannel",
+    "sms": "apps.notifications.channels.sms.TwilioSmsChannel",
+    "console": "apps.notifications.channels.console.ConsoleChannel",
+}
+FCM_CREDENTIALS_FILE = os.environ.get("FCM_CREDENTIALS_FILE", "")
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
+TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
+# Overrides of apps.notifications.conf.DEFAULTS / apps.reminders.conf.DEFAULTS, e.g.
+# {"DAILY_BUDGET": 3} / {"FOLLOWUP_AFTER_MINUTES": 180, "STALE_AFTER_MINUTES": 120}.
+NOTIFICATIONS: dict[str, object] = {}
+REMINDERS: dict[str, object] = {}
+
+# Health checks run by GET /api/v1/health/: (name, dotted path, critical). A failing critical
+# check makes the endpoint answer 503.
+HEALTH_CHECKS: list[tuple[str, str, bool]] = [
+    ("database", "apps.core.health.check_database", True),
+    ("broker", "apps.core.health.check_broker", True),
+    ("cache", "apps.core.health.check_cache", False),
+    ("notification_channels", "apps.notifications.health.check_channels", False),
+]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+}

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+import yaml
+
+
+@pytest.mark.django_db
+def test_health_is_200_when_database_and_broker_answer(api_client):
+    response = api_client.get("/api/v1/health/")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["components"]["database"]["status"] == "ok"
+    assert body["components"]["broker"]["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_health_is_503_when_the_broker_does_not_answer(api_client):
+    from backend.celery import app
+
+    original = app.conf.broker_url
+    # Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        response = api_client.get("/api/v1/health/")
+    finally:
+        app.conf.broker_url = original
+    assert response.status_code == 503
+    assert response.json()["components"]["broker"]["status"] == "error"
+    assert response.json()["components"]["database"]["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_schema_is_served_and_describes_the_token_scheme(api_client):
+    response = api_client.get("/api/v1/schema/")
+    assert response.status_code == 200
+    schema = yaml.safe_load(response.content)
+    assert "/api/v1/auth/token/" in schema["paths"]
+    assert "deviceToken" in schema["components"]["securitySchemes"]
+
+
+@pytest.mark.django_db
+def test_docs_page_is_served_without_a_cdn(api_client):
+    response = api_client.get("/api/v1/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "cdn" not in html.lower()
+    assert "/static/drf_spectacular_sidecar/" in html

@@ -1,0 +1,288 @@
+"""`patient_summaries`: the numbers behind the API and the web cohort."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from apps.core.exceptions import ValidationFailed
+from apps.dashboard.selectors import SummaryFilters, patient_summaries
+from apps.exercises.selectors import adherence_by_episode
+from tests.accounts.factories import CareTeamFactory, PatientFactory
+from tests.dashboard.conftest import NOW, TODAY, days_ago, patient_with_course
+from tests.dashboard.factories import (
+    CheckInFactory,
+    EpisodeFactory,
+    ExerciseSessionFactory,
+    FlagFactory,
+    PlanItemFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def summaries(user, **kwargs) -> list:
+    return patient_summaries(user=user, now=NOW, **kwargs)[:]
+
+
+def names(rows) -> list[str]:
+    return [row.user.last_name for row in rows]
+
+
+def test_summary_of_a_patient_with_two_weeks_of_checkins(physio, care_team):
+    patient_with_course(
+        care_team,
+        pain_last_7=[3, 4, 5, 6, None, 2, 3],
+        pain_previous_7=[5, 5, 5, 5, 5, 5, 5],
+        onset=dt.date(2026, 1, 1),
+        sessions_last_7=4,
+    )
+
+    (row,) = summaries(physio)
+
+    assert row.weeks_since_onset == 9  # 68 days
+    assert row.last_checkin_date == TODAY
+    assert row.days_since_last_checkin == 0
+    assert row.pain_now_latest == 3
+    assert row.pain_7d_mean == pytest.approx(23 / 6)
+    assert row.pain_7d_change == pytest.approx(23 / 6 - 5)
+    assert row.adherence_7d == pytest.approx(4 / 7)
+    assert [getattr(row, f"open_flags_{s}") for s in ("emergency", "urgent", "soon")] == [0, 0, 0]
+
+
+def test_a_patient_without_episode_or_checkins_has_empty_columns(physio, care_team):
+    PatientFactory(care_team=care_team)
+
+    (row,) = summaries(physio)
+
+    assert row.episode_id is None
+    assert row.weeks_since_onset is None
+    assert row.last_checkin_date is None
+    assert row.days_since_last_checkin is None
+    assert row.pain_now_latest is None
+    assert row.pain_7d_mean is None
+    assert row.pain_7d_change is None
+    assert row.adherence_7d is None
+
+
+def test_change_is_empty_without_checkins_in_the_previous_week(physio, care_team):
+    patient_with_course(care_team, pain_last_7=[4, 4])
+
+    (row,) = summaries(physio)
+
+    assert row.pain_7d_mean == 4
+    assert row.pain_7d_change is None
+
+
+def test_seven_days_end_on_each_patients_own_local_today(physio, care_team):
+    # 23:30 UTC on 10 March is already 11 March in Auckland, still 10 March in London.
+    late = dt.datetime(2026, 3, 10, 23, 30, tzinfo=dt.UTC)
+    auckland = PatientFactory(care_team=care_team, timezone="Pacific/Auckland")
+    london = PatientFactory(care_team=care_team, timezone="Europe/London")
+    for patient in (auckland, london):
+        episode = EpisodeFactory(patient=patient)
+        CheckInFactory(episode=episode, date=dt.date(2026, 3, 4), pain_now=8)
+        CheckInFactory(episode=episode, date=dt.date(2026, 3, 10), pain_now=2)
+
+    rows = {row.pk: row for row in patient_summaries(user=physio, now=late)[:]}
+
+    # Auckland's 7 days are 5–11 March: 4 March has left its window.
+    assert rows[auckland.pk].pain_7d_mean == 2
+    assert rows[auckland.pk].days_since_last_checkin == 1
+    assert rows[london.pk].pain_7d_mean == 5
+    assert rows[london.pk].days_since_last_checkin == 0
+
+
+def test_current_episode_is_the_active_one_even_with_a_later_resolved_one(physio, care_team):
+    patient = PatientFactory(care_team=care_team)
+    active = EpisodeFactory(patient=patient, symptom_onset_date=dt.date(2026, 2, 1))
+    EpisodeFactory(
+        patient=patient,
+        symptom_onset_date=dt.date(2026, 2, 20),
+        status="resolved",
+        resolved_on=dt.date(2026, 3, 1),
+    )
+
+    (row,) = summaries(physio)
+
+    assert row.episode_id == active.pk
+    assert row.weeks_since_onset == 5  # 37 days
+
+
+@pytest.mark.parametrize(
+    ("plan_start_days_ago", "days_per_week", "session_days_ago", "expected"),
+    [
+        (30, 7, [0, 1, 2, 3, 4, 5, 6], 1.0),
+        (30, 7, [0, 0, 0, 1], 2 / 7),  # two sessions on one day count once
+        (30, 3, [0, 1, 2, 3, 4, 5, 6], 1.0),  # extra sessions are capped
+        (30, 3, [0], 1 / 3),
+        (3, 7, [0, 1], 2 / 4),  # plan in force for 4 of the 7 days
+        (3, 7, [5, 6], None),  # sessions before the plan started do not count...
+        (30, 7, [], 0.0),
+    ],
+)
+def test_adherence_matches_the_exercises_app(
+    physio, care_team, plan_start_days_ago, days_per_week, session_days_ago, expected
+):
+    patient = PatientFactory(care_team=care_team)
+    episode = EpisodeFactory(patient=patient)
+    item = PlanItemFactory(
+        plan__episode=episode,
+        plan__starts_on=days_ago(plan_start_days_ago),
+        days_per_week=days_per_week,
+    )
+    for offset in session_days_ago:
+        if days_ago(offset) >= item.plan.starts_on:
+            ExerciseSessionFactory(plan_item=item, date=days_ago(offset))
+
+    (row,) = summaries(physio)
+
+    reference = adherence_by_episode(
+        episode_ids=[episode.pk], date_from=days_ago(6), date_to=TODAY
+    )[episode.pk]
+    expected = expected if expected is not None else 0.0
+    assert row.adherence_7d == pytest.approx(expected)
+    assert row.adherence_7d == pytest.approx(reference)
+
+
+def test_adherence_follows_a_superseding_plan_and_sums_items(physio, care_team):
+    patient = PatientFactory(care_team=care_team)
+    episode = EpisodeFactory(patient=patient)
+    old = PlanItemFactory(plan__episode=episode, plan__starts_on=days_ago(30), days_per_week=7)
+    old.plan.effective_ends_on = days_ago(4)
+    old.plan.save()
+    new_a = PlanItemFactory(plan__episode=episode, plan__starts_on=days_ago(3), days_per_week=7)
+    new_b = PlanItemFactory(plan=new_a.plan, days_per_week=7)
+    for offset in (6, 5, 4, 3):  # the old item also on a day after its plan ended
+        ExerciseSessionFactory(plan_item=old, date=days_ago(offset))
+    for offset in (0, 1, 2, 3):
+        ExerciseSessionFactory(plan_item=new_a, date=days_ago(offset))
+    ExerciseSessionFactory(plan_item=new_b, date=TODAY)
+
+    (row,) = summaries(physio)
+
+    reference = adherence_by_episode(
+        episode_ids=[episode.pk], date_from=days_ago(6), date_to=TODAY
+    )[episode.pk]
+    # old: 3 of 3 days; new_a: 4 of 4; new_b: 1 of 4 → 8 / 11.
+    assert row.adherence_7d == pytest.approx(8 / 11)
+    assert row.adherence_7d == pytest.approx(reference)
+
+
+def test_open_flags_count_open_and_acknowledged_but_not_resolved(physio, care_team):
+    patient = patient_with_course(care_team, flags=("urgent", "soon", "soon"))
+    episode = patient.episodes.get()
+    FlagFactory(episode=episode, severity="urgent", rule="x", status="acknowledged")
+    FlagFactory(episode=episode, severity="emergency", rule="y", status="resolved")
+
+    (row,) = summaries(physio)
+
+    counts = {s: getattr(row, f"open_flags_{s}") for s in ("emergency", "urgent", "soon")}
+    assert counts == {"emergency": 0, "urgent": 2, "soon": 2}
+
+
+def test_needs_action_puts_emergency_urgent_soon_then_longest_silence_first(physio, care_team):
+    patient_with_course(care_team, pain_last_7=[3], user__last_name="Fine")
+    patient_with_course(care_team, pain_last_7=[None, None, None, None, 3], user__last_name="Quiet")
+    patient_with_course(care_team, pain_last_7=[3], flags=("soon",), user__last_name="Soon")
+    patient_with_course(care_team, pain_last_7=[3], flags=("urgent",), user__last_name="Urgent")
+    patient_with_course(
+        care_team, pain_last_7=[3], flags=("emergency",), user__last_name="Emergency"
+    )
+
+    assert names(summaries(physio)) == ["Emergency", "Urgent", "Soon", "Quiet", "Fine"]
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("pain_7d_mean", ["Low", "High", "Nothing"]),
+        ("-pain_7d_mean", ["High", "Low", "Nothing"]),
+        ("name", ["High", "Low", "Nothing"]),
+        ("-name", ["Nothing", "Low", "High"]),
+        ("-days_since_last_checkin", ["Low", "High", "Nothing"]),
+    ],
+)
+def test_sorting_by_a_column_puts_patients_without_a_value_last(
+    physio, care_team, ordering, expected
+):
+    patient_with_course(care_team, pain_last_7=[None, None, 2], user__last_name="Low")
+    patient_with_course(care_team, pain_last_7=[8], user__last_name="High")
+    PatientFactory(care_team=care_team, user__last_name="Nothing")
+
+    assert names(summaries(physio, ordering=ordering)) == expected
+
+
+def test_unknown_ordering_is_refused(physio):
+    with pytest.raises(ValidationFailed) as error:
+        summaries(physio, ordering="date_of_birth")
+    assert error.value.field == "ordering"
+
+
+def test_filters_select_urgent_low_adherence_and_silent_patients(physio, care_team):
+    patient_with_course(care_team, pain_last_7=[3], sessions_last_7=7, user__last_name="Good")
+    patient_with_course(
+        care_team,
+        pain_last_7=[3],
+        sessions_last_7=5,
+        flags=("emergency",),
+        user__last_name="Emergency",
+    )
+    patient_with_course(
+        care_team, pain_last_7=[None, None, None, 3], sessions_last_7=0, user__last_name="Silent"
+    )
+    PatientFactory(care_team=care_team, user__last_name="Never")
+
+    urgent = summaries(physio, filters=SummaryFilters(has_urgent_flags=True))
+    not_urgent = summaries(physio, filters=SummaryFilters(has_urgent_flags=False))
+    low = summaries(physio, filters=SummaryFilters(adherence_below=0.8))
+    silent = summaries(physio, filters=SummaryFilters(silent_days_min=3))
+
+    assert names(urgent) == ["Emergency"]
+    assert sorted(names(not_urgent)) == ["Good", "Never", "Silent"]
+    assert sorted(names(low)) == ["Emergency", "Silent"]  # 5/7 and 0/7; "Never" has no plan
+    assert sorted(names(silent)) == ["Never", "Silent"]
+
+
+def test_search_matches_every_word_against_first_or_last_name(physio, care_team):
+    PatientFactory(care_team=care_team, user__first_name="Maria", user__last_name="Lopez")
+    PatientFactory(care_team=care_team, user__first_name="Mario", user__last_name="Rossi")
+
+    assert names(summaries(physio, search="mari")) == ["Lopez", "Rossi"]
+    assert names(summaries(physio, search="MARI lop")) == ["Lopez"]
+
+
+def test_only_patients_in_the_physios_care_teams_are_summarised(physio, care_team):
+    patient_with_course(care_team, user__last_name="Mine")
+    patient_with_course(CareTeamFactory(clinic=care_team.clinic), user__last_name="Colleague")
+
+    assert names(summaries(physio)) == ["Mine"]
+
+
+def test_a_clinic_admin_sees_every_patient_of_the_clinic(clinic_admin, care_team):
+    patient_with_course(care_team, user__last_name="One")
+    patient_with_course(CareTeamFactory(clinic=care_team.clinic), user__last_name="Two")
+    patient_with_course(CareTeamFactory(), user__last_name="Other clinic")
+
+    assert names(summaries(clinic_admin, ordering="name")) == ["One", "Two"]
+
+
+def test_the_number_of_queries_does_not_depend_on_the_cohort(
+    physio, care_team, django_assert_num_queries
+):
+    for _ in range(5):
+        patient_with_course(care_team, pain_last_7=[3, 4], sessions_last_7=2, flags=("soon",))
+    # Time zones, the sorted ids, then six bulk reads for their summaries.
+    with django_assert_num_queries(8):
+        assert len(summaries(physio, ordering="-adherence_7d")) == 5
+    for index in range(45):
+        patient_with_course(
+            care_team,
+            pain_last_7=[3, 4],
+            sessions_last_7=2,
+            flags=("urgent",),
+            timezone="America/New_York" if index % 2 else "Asia/Tokyo",
+        )
+    with django_assert_num_queries(8):
+        assert len(summaries(physio, ordering="-adherence_7d")) == 50
