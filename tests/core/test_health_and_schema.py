@@ -18,13 +18,15 @@ def test_health_is_200_when_database_and_broker_answer(api_client):
 def test_health_is_503_when_the_broker_does_not_answer(api_client):
     from backend.celery import app
 
-    original = app.conf.broker_url
-    # Port 1 on loopback: nothing listens there, so the connection is refused at once.
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    # Port 1 on loopback: nothing listens there, so the connection is refused at once. The
+    # write URL is set too: Celery keeps one it derived (or was given) earlier (STACK.md).
+    keys = ("broker_url", "broker_write_url")
+    original = {key: app.conf.get(key) for key in keys}
+    app.conf.update(dict.fromkeys(keys, "redis://127.0.0.1:1/0"))
     try:
         response = api_client.get("/api/v1/health/")
     finally:
-        app.conf.broker_url = original
+        app.conf.update(original)
     assert response.status_code == 503
     assert response.json()["components"]["broker"]["status"] == "error"
     assert response.json()["components"]["database"]["status"] == "ok"
