@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Patient, User
 from apps.accounts.selectors import patients_for_clinician
+from apps.audit.recorder import record_patient_access
 from apps.checkins.models import CheckIn
 from apps.core.exceptions import ValidationFailed
 from apps.core.timezones import local_today
@@ -385,6 +386,9 @@ def _summary_rows(ids: list[Any], dates: dict[str, dt.date]) -> list[Patient]:
     exactly as the ranking expressions compute it in SQL, so the order agrees."""
     if not ids:
         return []
+    # These rows are patient data handed to the caller (the cohort is read by id, not through
+    # the recording access selectors): the access log must list them.
+    record_patient_access(ids)
     rows = _with_dates(Patient.objects.select_related("user").filter(pk__in=ids), dates)
     base = _base_columns()
     # The latest check-in by index lookups (a year of data per patient stays unread).

@@ -299,7 +299,9 @@ def _apply_rule(
                     _withdraw(live, now, outcome)
                     live = None
                     continue
-                if live.held_dates and day == live.last_held_on:
+                # The flag is for the dates that still hold: its first and last move with them.
+                live.opened_for_date = dt.date.fromisoformat(live.held_dates[0])
+                if day == live.last_held_on:
                     live.last_held_on = dt.date.fromisoformat(live.held_dates[-1])
                     evidence_stale = True
             if (

@@ -1,27 +1,57 @@
+"""Admin: devices, and notifications with their delivery log. Notifications and delivery
+attempts are a record of what was sent: read-only here (they are written by `notify` and the
+delivery task, which keep the dedup key, the daily budget and the log consistent)."""
+
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from apps.notifications.models import DeliveryAttempt, Device, Notification
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Device)
 class DeviceAdmin(admin.ModelAdmin):
     list_display = ["id", "user", "platform", "is_active", "created_at"]
     list_filter = ["platform", "is_active"]
-    readonly_fields = ["token"]
+    list_select_related = ["user"]
+    search_fields = ["=id", "user__email"]
+    readonly_fields = ["user", "platform", "token", "disabled_at", "disabled_reason"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A device exists because a phone registered its token (`device_register`).
+        return False
 
 
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
-    can_delete = False
-    readonly_fields = ["channel", "device", "outcome", "error", "duration_ms", "attempted_at"]
+    fields = ["channel", "device", "outcome", "error", "duration_ms", "attempted_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("device")
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "kind", "recipient", "priority", "status", "scheduled_for", "sent_at"]
     list_filter = ["status", "priority", "kind"]
+    list_select_related = ["recipient"]
+    search_fields = ["=id", "kind", "recipient__email"]
+    date_hierarchy = "scheduled_for"
     inlines = [DeliveryAttemptInline]
     readonly_fields = [field.name for field in Notification._meta.fields]

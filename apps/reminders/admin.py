@@ -1,23 +1,50 @@
+"""Admin: reminder settings, schedules and deliveries, read-only.
+
+Settings are the patient's choice (`PUT me/reminders/`, which recomputes the schedule through
+`reminder_settings_update`); an edit here would leave the schedule stale. Schedules are the
+engine's state and deliveries the record of what was sent or skipped."""
+
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from apps.reminders.models import ReminderDelivery, ReminderSchedule, ReminderSettings
 
 
+class ReadOnlyAdminMixin:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(ReminderSettings)
-class ReminderSettingsAdmin(admin.ModelAdmin):
+class ReminderSettingsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["patient", "checkin_time", "exercise_time", "enabled", "updated_at"]
+    list_filter = ["enabled"]
+    list_select_related = ["patient__user"]
 
 
 @admin.register(ReminderSchedule)
-class ReminderScheduleAdmin(admin.ModelAdmin):
+class ReminderScheduleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["patient", "kind", "next_due_at", "local_date"]
     list_filter = ["kind"]
+    list_select_related = ["patient__user"]
 
 
 @admin.register(ReminderDelivery)
-class ReminderDeliveryAdmin(admin.ModelAdmin):
+class ReminderDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["patient", "kind", "local_date", "outcome", "reason", "created_at"]
     list_filter = ["kind", "outcome", "reason"]
-    readonly_fields = [field.name for field in ReminderDelivery._meta.fields]
+    list_select_related = ["patient__user"]
+    date_hierarchy = "local_date"

@@ -122,6 +122,15 @@ def test_physio_sees_own_patients_sorts_and_opens_charts(
     assert box is not None
     assert box["width"] > 300
     assert box["height"] > 80
+    # The plan's table fits its card in the side column (every column visible), and nothing
+    # makes the page scroll sideways.
+    plan = page.locator("table.plan").bounding_box()
+    card = page.locator("section[aria-labelledby=plan-heading]").bounding_box()
+    assert plan is not None
+    assert card is not None
+    assert plan["x"] + plan["width"] <= card["x"] + card["width"]
+    expect(page.get_by_role("columnheader", name="Days a week")).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path=str(artifacts_dir / "dashboard-patient.png"), full_page=True)
 
     assert (artifacts_dir / "dashboard-cohort.png").stat().st_size > 0

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from apps.accounts.models import Patient, Role, Sex, User
 from apps.core.timezones import validate_timezone_name
+from apps.dashboard.api.serializers import SummarySerializer
 
 
 class TimezoneField(serializers.CharField):
@@ -73,7 +74,9 @@ class PatientCreateSerializer(serializers.Serializer):
         return value
 
 
-class PatientSerializer(serializers.ModelSerializer):
+class PatientRecordSerializer(serializers.ModelSerializer):
+    """The patient's own record: what enrolment returns (with the code)."""
+
     email = serializers.EmailField(source="user.email", read_only=True)
     first_name = serializers.CharField(source="user.first_name", read_only=True)
     last_name = serializers.CharField(source="user.last_name", read_only=True)
@@ -97,12 +100,32 @@ class PatientSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PatientCreatedSerializer(PatientSerializer):
+class PatientSerializer(PatientRecordSerializer):
+    """A patient in the caller's care, with the dashboard's summary."""
+
+    # Serializes the rows of `apps.dashboard.selectors` (`patient_summaries`,
+    # `summary_for_patient`), which carry the summary columns as attributes.
+    summary = SummarySerializer(
+        source="*",
+        read_only=True,
+        help_text="The dashboard's summary columns, as in GET dashboard/patients/.",
+    )
+
+    class Meta(PatientRecordSerializer.Meta):
+        fields = [*PatientRecordSerializer.Meta.fields, "summary"]
+        read_only_fields = fields
+
+
+class PatientCreatedSerializer(PatientRecordSerializer):
     enrolment_code = serializers.CharField(read_only=True)
     enrolment_code_expires_at = serializers.DateTimeField(read_only=True)
 
-    class Meta(PatientSerializer.Meta):
-        fields = [*PatientSerializer.Meta.fields, "enrolment_code", "enrolment_code_expires_at"]
+    class Meta(PatientRecordSerializer.Meta):
+        fields = [
+            *PatientRecordSerializer.Meta.fields,
+            "enrolment_code",
+            "enrolment_code_expires_at",
+        ]
         read_only_fields = fields
 
 

@@ -117,3 +117,13 @@ class PatientSummarySerializer(serializers.Serializer):
     def get_open_flags(self, patient) -> dict[str, int]:
         counts = {severity: getattr(patient, f"open_flags_{severity}") for severity in SEVERITIES}
         return {**counts, "total": sum(counts.values())}
+
+
+class SummarySerializer(PatientSummarySerializer):
+    """The dashboard's summary columns without the patient's identity: nested as ``summary``
+    in `GET patients/` and `GET patients/{id}/`, from the same selector, so the values equal
+    those of `GET dashboard/patients/`."""
+
+    id = None
+    first_name = None
+    last_name = None

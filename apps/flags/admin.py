@@ -1,0 +1,174 @@
+"""Admin: flags and evaluation records, read-only.
+
+A flag is clinical history: what the engine saw (evidence, dates, summary) is never edited
+here, and its status changes only through the services the API and the dashboard use
+(`flag_acknowledge`, `flag_resolve`), offered as admin actions. So the admin can never leave a
+flag in a state the services would not (e.g. acknowledged with no one recorded, or a resolved
+flag re-opened behind the partial unique constraint's back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from apps.core.exceptions import Conflict
+from apps.flags import services
+from apps.flags.models import Evaluation, Flag
+
+
+class ReadOnlyAdminMixin:
+    """View only: no add, change or delete (POST to a change page is refused with 403)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _apply(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Flag],
+    *,
+    service: Callable[..., Flag],
+    done: str,
+) -> None:
+    """Call ``service`` for each selected flag as the signed-in admin and report the outcome;
+    a flag the service refuses (already resolved) is reported and left as it is."""
+    changed = unchanged = 0
+    refused: list[str] = []
+    for flag in queryset.order_by("opened_at", "id"):
+        before = flag.status
+        try:
+            after = service(flag=flag, by=request.user)
+        except Conflict:
+            refused.append(str(flag.pk))
+            continue
+        if after.status == before:
+            unchanged += 1
+        else:
+            changed += 1
+    if changed:
+        model_admin.message_user(request, f"{changed} flag(s) {done}.", messages.SUCCESS)
+    if unchanged:
+        model_admin.message_user(
+            request, f"{unchanged} flag(s) were already {done}; left as they were.", messages.INFO
+        )
+    if refused:
+        model_admin.message_user(
+            request,
+            f"{len(refused)} flag(s) are resolved and were not changed: {', '.join(refused)}.",
+            messages.WARNING,
+        )
+
+
+@admin.register(Flag)
+class FlagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "opened_at",
+        "rule",
+        "severity",
+        "status",
+        "patient",
+        "opened_for_date",
+        "last_held_on",
+        "acknowledged_by",
+        "acknowledged_at",
+        "resolved_at",
+        "resolution",
+    ]
+    list_filter = ["status", "severity", "rule", "resolution"]
+    list_select_related = ["patient__user", "acknowledged_by"]
+    search_fields = ["rule", "=id", "=patient__id", "patient__user__last_name"]
+    date_hierarchy = "opened_at"
+    ordering = ["-opened_at", "id"]
+    actions = ["acknowledge", "resolve"]
+    fieldsets = [
+        (None, {"fields": ["id", "patient", "episode", "rule", "rule_version", "severity"]}),
+        (
+            "What the rule saw",
+            {
+                "fields": [
+                    "clinician_summary",
+                    "evidence",
+                    "opened_for_date",
+                    "last_held_on",
+                    "held_dates",
+                    "patient_message",
+                ]
+            },
+        ),
+        (
+            "Status",
+            {
+                "fields": [
+                    "status",
+                    "opened_at",
+                    "last_seen_at",
+                    "acknowledged_by",
+                    "acknowledged_at",
+                    "resolved_by",
+                    "resolved_at",
+                    "resolution",
+                    "note",
+                    "cleared_on",
+                    "escalated_at",
+                ]
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Flag | None = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Flag]:
+        # The change page shows the patient, the episode and both staff users.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("patient__user", "episode", "acknowledged_by", "resolved_by")
+        )
+
+    # Flags are not changed in the admin, but a staff user allowed to change flags may act on
+    # them through the services (Django's "change flag" permission).
+    def has_act_permission(self, request: HttpRequest) -> bool:
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    @admin.action(description="Acknowledge the selected flags", permissions=["act"])
+    def acknowledge(self, request: HttpRequest, queryset: QuerySet[Flag]) -> None:
+        _apply(self, request, queryset, service=services.flag_acknowledge, done="acknowledged")
+
+    @admin.action(description="Resolve the selected flags", permissions=["act"])
+    def resolve(self, request: HttpRequest, queryset: QuerySet[Flag]) -> None:
+        # flag_resolve refuses a resolved flag; it never returns one unchanged.
+        _apply(self, request, queryset, service=services.flag_resolve, done="resolved")
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The latest outcome of evaluating every rule for one episode and date (an audit trail
+    of the engine: why a flag did or did not open)."""
+
+    list_display = ["date", "episode", "rules_held", "nightly", "updated_at"]
+    list_filter = ["nightly"]
+    list_select_related = ["episode"]
+    search_fields = ["=episode__id", "=episode__patient__id"]
+    date_hierarchy = "date"
+    ordering = ["-date", "episode_id"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Evaluation | None = None):
+        return [field.name for field in self.model._meta.fields]
+
+    @admin.display(description="rules held")
+    def rules_held(self, evaluation: Evaluation) -> str:
+        return ", ".join(sorted(evaluation.held)) or "–"
