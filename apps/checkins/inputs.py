@@ -7,9 +7,6 @@ window, the active episode) live in services.py.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.utils import timezone
 from rest_framework import serializers
 
 from apps.checkins.models import (
@@ -22,19 +19,7 @@ from apps.checkins.models import (
     WalkingAid,
     WeightBearing,
 )
-
-
-class InstantField(serializers.DateTimeField):
-    """An ISO 8601 instant that must carry its UTC offset: a naive time is ambiguous."""
-
-    default_error_messages = {
-        "naive": "Give the time with its UTC offset (e.g. 2026-05-01T08:30:00+01:00)."
-    }
-
-    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
-        if timezone.is_naive(value):
-            self.fail("naive")
-        return value.astimezone(dt.UTC)
+from apps.core.fields import InstantField
 
 
 class UniqueChoicesField(serializers.ListField):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from apps.consent.models import ConsentAcceptance, ConsentDocument
+from apps.core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(ConsentDocument)
@@ -24,16 +25,7 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentAcceptance)
-class ConsentAcceptanceAdmin(admin.ModelAdmin):
+class ConsentAcceptanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["patient", "document", "accepted_at", "withdrawn_at"]
     list_select_related = ["patient__user", "document"]
     readonly_fields = ["patient", "document", "accepted_at", "withdrawn_at", "created_at"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -7,22 +7,12 @@ from __future__ import annotations
 from django.contrib import admin
 
 from apps.checkins.models import CheckIn
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.episodes.models import Episode
 from apps.exercises.models import ExercisePlan
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class CheckInInline(ReadOnlyMixin, admin.TabularInline):
+class CheckInInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = CheckIn
     extra = 0
     ordering = ["-date"]
@@ -48,7 +38,7 @@ class CheckInInline(ReadOnlyMixin, admin.TabularInline):
     readonly_fields = fields
 
 
-class ExercisePlanInline(ReadOnlyMixin, admin.TabularInline):
+class ExercisePlanInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ExercisePlan
     fk_name = "episode"
     extra = 0
@@ -61,7 +51,7 @@ class ExercisePlanInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Episode)
-class EpisodeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class EpisodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "patient",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.exercises.models import Exercise, ExercisePlan, ExerciseSession, PlanItem
 
 
@@ -22,17 +23,6 @@ class ExerciseAdmin(admin.ModelAdmin):
     list_filter = ["category", "is_active"]
     search_fields = ["name", "slug", "instructions"]
     prepopulated_fields = {"slug": ["name"]}
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class PlanItemInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -7,11 +7,9 @@ that need the patient's clock or the stored plans live in services.py.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.utils import timezone
 from rest_framework import serializers
 
+from apps.core.fields import InstantField
 from apps.exercises.models import (
     DAYS_PER_WEEK_MAX,
     DAYS_PER_WEEK_MIN,
@@ -23,19 +21,6 @@ from apps.exercises.models import (
     SETS_MAX,
     Exercise,
 )
-
-
-class InstantField(serializers.DateTimeField):
-    """An ISO 8601 instant that must carry its UTC offset: a naive time is ambiguous."""
-
-    default_error_messages = {
-        "naive": "Give the time with its UTC offset (e.g. 2026-05-01T08:30:00+01:00)."
-    }
-
-    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
-        if timezone.is_naive(value):
-            self.fail("naive")
-        return value.astimezone(dt.UTC)
 
 
 class ExerciseSessionInputSerializer(serializers.Serializer):

@@ -10,28 +10,15 @@ flag re-opened behind the partial unique constraint's back).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.exceptions import Conflict
 from apps.flags import services
 from apps.flags.models import Evaluation, Flag
-
-
-class ReadOnlyAdminMixin:
-    """View only: no add, change or delete (POST to a change page is refused with 403)."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def _apply(

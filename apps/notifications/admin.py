@@ -4,23 +4,11 @@ delivery task, which keep the dedup key, the daily budget and the log consistent
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.http import HttpRequest
 
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.notifications.models import DeliveryAttempt, Device, Notification
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Device)
