@@ -7,6 +7,10 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
 from rest_framework.authentication import get_authorization_header
 
+#: Attribute of the HttpRequest holding the (user, token) the consent gate already authenticated
+#: from this request's own header (apps/consent/gate.py), so DRF does not look the token up again.
+AUTHENTICATED_HERE = "_device_token_authenticated"
+
 
 class DeviceTokenAuthentication(TokenAuthentication):
     """Accepts ``Authorization: Token <token>`` and ``Authorization: Bearer <token>``."""
@@ -14,6 +18,10 @@ class DeviceTokenAuthentication(TokenAuthentication):
     prefixes = (b"token", b"bearer")
 
     def authenticate(self, request):
+        # DRF's Request hands unknown attributes over to the HttpRequest it wraps.
+        authenticated = getattr(request, AUTHENTICATED_HERE, None)
+        if authenticated is not None:
+            return authenticated
         auth = get_authorization_header(request).split()
         if not auth or auth[0].lower() not in self.prefixes:
             return None

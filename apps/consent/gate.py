@@ -65,12 +65,15 @@ def _api_user(request: HttpRequest):
     forced = getattr(request, "_force_auth_user", None)
     if forced is not None:
         return forced
-    from apps.accounts.authentication import DeviceTokenAuthentication
+    from apps.accounts.authentication import AUTHENTICATED_HERE, DeviceTokenAuthentication
 
     try:
         result = DeviceTokenAuthentication().authenticate(request)
     except exceptions.APIException:
         return None  # a bad token: the view answers 401 itself
+    if result:
+        # The view's own authentication reuses this (one token lookup per request).
+        setattr(request, AUTHENTICATED_HERE, result)
     return result[0] if result else None
 
 

@@ -33,7 +33,26 @@ def lookback_days(thresholds: Thresholds) -> int:
     )
 
 
+_CHECKIN_DATA_FIELDS = (
+    "id",
+    "date",
+    "pain_now",
+    "pain_worst_24h",
+    "pain_weight_bearing",
+    "morning_stiffness_minutes",
+    "sleep_disturbed",
+    "daily_activities_affected",
+    "weight_bearing",
+    "walking_aid",
+    "limping",
+    "night_or_rest_pain",
+    "painful_sides",
+    "red_flags",
+)
+
+
 def _checkin_data(row: Any) -> CheckInData:
+    """The snapshot's view of a check-in (a model instance or a row of _CHECKIN_DATA_FIELDS)."""
     return CheckInData(
         id=row.id,
         date=row.date,
@@ -82,7 +101,14 @@ def _checkins_by_episode(
                 date__range=(started, started + dt.timedelta(days=thresholds.window_days - 1)),
             )
     by_episode: dict[Any, dict[dt.date, CheckInData]] = defaultdict(dict)
-    for row in CheckIn.objects.filter(condition).order_by("date"):
+    # Plain rows of the fields the rules read: the nightly sweep reads ~60 per episode, and
+    # building model instances for them cost more than the query (scripts/bench.py profile).
+    rows = (
+        CheckIn.objects.filter(condition)
+        .order_by("date")
+        .values_list("episode_id", *_CHECKIN_DATA_FIELDS, named=True)
+    )
+    for row in rows:
         by_episode[row.episode_id][row.date] = _checkin_data(row)
     return by_episode
 
@@ -245,9 +271,18 @@ def snapshots_for_checkins(
     covering their dates. Two queries whatever the number of check-ins; no exercise data
     (only emergency and urgent rules run in the request)."""
     ranges: dict[Any, list[dt.date]] = defaultdict(list)
+    known: dict[Any, Any] = {}
     for checkin in checkins:
         ranges[checkin.episode_id].append(checkin.date)
-    episodes = _episodes(list(ranges))
+        # The single POST created its check-in with the episode (and its patient) it had just
+        # read: use it rather than reading it again.
+        episode_field = checkin._meta.get_field("episode")
+        if episode_field.is_cached(checkin):
+            episode = episode_field.get_cached_value(checkin)
+            if episode._meta.get_field("patient").is_cached(episode):
+                known[episode.pk] = episode
+    missing = [pk for pk in ranges if pk not in known]
+    episodes = [*known.values(), *(_episodes(missing) if missing else [])]
     spans = {pk: (min(dates), max(dates)) for pk, dates in ranges.items()}
     loaded = _checkins_by_episode(episodes, spans, thresholds)
     return {

@@ -194,13 +194,13 @@ def evaluate_snapshot(
 def _store_evaluations(
     snapshot: EpisodeSnapshot, results: dict[dt.date, dict[str, RuleResult]]
 ) -> None:
-    """Replace the evaluation record of each date (one row per episode and date)."""
-    existing = {
-        record.date: record
-        for record in Evaluation.objects.filter(
-            episode_id=snapshot.episode_id, date__in=list(results)
-        )
-    }
+    """Replace the evaluation record of each date (one row per episode and date).
+
+    One INSERT ... ON CONFLICT (episode, date) DO UPDATE for all dates: no read of the old
+    records (the nightly sweep writes one per active episode, and reading them first cost
+    as much as the rest of its evaluation; scripts/bench.py profile), and a concurrent
+    evaluation of the same date is settled by the unique constraint."""
+    records = []
     for day, by_rule in results.items():
         values = {
             "held": {
@@ -217,18 +217,13 @@ def _store_evaluations(
             "not_evaluated": {code: r.reason for code, r in by_rule.items() if r.holds is None},
             "nightly": snapshot.nightly and day == snapshot.today,
         }
-        record = existing.get(day)
-        if record is None:
-            try:
-                with transaction.atomic():
-                    Evaluation.objects.create(episode_id=snapshot.episode_id, date=day, **values)
-                continue
-            except IntegrityError:
-                # A concurrent evaluation stored this date first; ours replaces it.
-                record = Evaluation.objects.get(episode_id=snapshot.episode_id, date=day)
-        for name, value in values.items():
-            setattr(record, name, value)
-        record.save(update_fields=[*values, "updated_at"])
+        records.append(Evaluation(episode_id=snapshot.episode_id, date=day, **values))
+    Evaluation.objects.bulk_create(
+        records,
+        update_conflicts=True,
+        unique_fields=["episode", "date"],
+        update_fields=["held", "not_held", "not_evaluated", "nightly", "updated_at"],
+    )
 
 
 def _flag_values(rule: Rule, result: RuleResult, day: dt.date) -> dict[str, Any]:

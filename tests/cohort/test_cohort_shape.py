@@ -155,3 +155,46 @@ def test_generating_again_adds_new_patients_instead_of_colliding():
         )
 
     assert Patient.objects.filter(care_team__clinic__name="Twice").count() == 10
+
+
+def test_the_demo_cohort_has_patients_at_every_stage_of_the_course():
+    """`make run` loads DEMO_COHORT_PATIENTS with DEMO_COHORT_SEED: the dashboard should show
+    pain still building, at its peak, easing, settled, and episodes already resolved."""
+    from apps.accounts.management.commands.load_demo import DEMO_COHORT_PATIENTS, DEMO_COHORT_SEED
+
+    options = CohortOptions(seed=DEMO_COHORT_SEED, today=TODAY)
+    stages = Counter()
+    for index in range(DEMO_COHORT_PATIENTS):
+        course = simulate_patient(index, options, library_size=LIBRARY_SIZE)
+        day = (TODAY - course.symptom_onset_date).days
+        if course.status == "resolved":
+            stages["resolved"] += 1
+        elif day < course.peak_day:
+            stages["building"] += 1
+        elif day < course.peak_day + (course.resolution_day - course.peak_day) // 2:
+            stages["peak"] += 1
+        elif day < course.resolution_day:
+            stages["easing"] += 1
+        else:
+            stages["settled"] += 1
+
+    assert {"building", "peak", "easing", "settled", "resolved"} <= set(stages)
+
+
+@pytest.mark.django_db
+def test_the_command_generates_the_requested_patients(capsys):
+    from django.core.management import call_command
+
+    with time_machine.travel(dt.datetime(2026, 6, 15, 12, tzinfo=dt.UTC), tick=False):
+        call_command(
+            "generate_cohort",
+            "--patients=4",
+            "--seed=5",
+            "--clinic=Command clinic",
+            "--today=2026-06-15",
+            "--no-flags",
+            "--no-progress",
+        )
+
+    assert Patient.objects.filter(care_team__clinic__name="Command clinic").count() == 4
+    assert "Cohort: 4 patients" in capsys.readouterr().out

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from apps.checkins.models import CheckIn
+from apps.episodes.models import Episode
 from apps.flags.models import Evaluation, Flag, SweepState
 from apps.flags.selectors import open_flag_counts_by_patient
 from apps.flags.services import (
@@ -129,10 +131,23 @@ def test_checkin_advice_gives_emergency_and_urgent_messages_for_each_check_in(ep
 def test_checkin_advice_costs_the_same_queries_for_many_check_ins(
     episode, django_assert_num_queries
 ):
-    checkins = [quiet_checkin(episode, TODAY - dt.timedelta(days=n)) for n in range(20)]
+    for n in range(20):
+        quiet_checkin(episode, TODAY - dt.timedelta(days=n))
+    # Read back, as `POST sync/` has them: their episode is not loaded yet.
+    checkins = list(CheckIn.objects.filter(episode=episode))
 
     with django_assert_num_queries(2):
         checkin_advice(checkins=checkins)
+
+
+def test_checkin_advice_reuses_the_episode_the_check_in_was_created_with(
+    episode, django_assert_num_queries
+):
+    episode = Episode.objects.select_related("patient").get(pk=episode.pk)
+    checkin = quiet_checkin(episode, TODAY)
+
+    with django_assert_num_queries(1):  # the check-ins of the window only
+        checkin_advice(checkins=[checkin])
 
 
 def test_a_check_in_reporting_no_weight_bearing_gets_advice_in_its_201(

@@ -1,0 +1,61 @@
+"""What one check-in POST costs the database (scripts/bench.py measures it against a bare DRF
+create): the device token is looked up once, and a new check-in is inserted without reading
+its client_id first."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from apps.checkins.models import CheckIn
+from tests.checkins.conftest import TODAY
+from tests.checkins.factories import checkin_payload
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/checkins/"
+
+
+def token_client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user)[1]}")
+    return client
+
+
+def test_a_check_in_post_looks_its_device_token_up_once(patient, episode):
+    client = token_client(patient.user)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(URL, checkin_payload(TODAY), format="json")
+
+    assert response.status_code == 201
+    token_reads = [q for q in queries.captured_queries if 'FROM "knox_authtoken"' in q["sql"]]
+    assert len(token_reads) == 1  # the consent gate's lookup, reused by DRF
+
+
+@pytest.mark.django_db(transaction=True)  # no test transaction around it: see its SAVEPOINTs
+def test_a_new_check_in_is_not_read_before_it_is_inserted(patient, episode):
+    client = token_client(patient.user)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(URL, checkin_payload(TODAY), format="json")
+
+    assert response.status_code == 201
+    sql = [q["sql"] for q in queries.captured_queries]
+    insert = next(i for i, s in enumerate(sql) if s.startswith('INSERT INTO "checkins_checkin"'))
+    assert not any('FROM "checkins_checkin"' in s for s in sql[:insert])
+    assert not any(s.startswith("SAVEPOINT") for s in sql)
+    assert CheckIn.objects.filter(patient=patient).count() == 1
+
+
+def test_a_bad_token_is_still_refused_with_401(patient, episode):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+
+    response = client.post(URL, checkin_payload(TODAY), format="json")
+
+    assert response.status_code == 401
+    assert not CheckIn.objects.exists()
