@@ -3,6 +3,7 @@ the helpers other apps call (docs/CONTRACTS.md: Flags)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 import zoneinfo
@@ -33,42 +34,18 @@ def lookback_days(thresholds: Thresholds) -> int:
     )
 
 
-_CHECKIN_DATA_FIELDS = (
-    "id",
-    "date",
-    "pain_now",
-    "pain_worst_24h",
-    "pain_weight_bearing",
-    "morning_stiffness_minutes",
-    "sleep_disturbed",
-    "daily_activities_affected",
-    "weight_bearing",
-    "walking_aid",
-    "limping",
-    "night_or_rest_pain",
-    "painful_sides",
-    "red_flags",
-)
+# The check-in fields the rules read are the fields of CheckInData: one list for the query and
+# the mapping below, so a field added to the snapshot is read without a second edit.
+_CHECKIN_DATA_FIELDS = tuple(field.name for field in dataclasses.fields(CheckInData))
+_SET_FIELDS = frozenset({"painful_sides", "red_flags"})
 
 
 def _checkin_data(row: Any) -> CheckInData:
     """The snapshot's view of a check-in (a model instance or a row of _CHECKIN_DATA_FIELDS)."""
-    return CheckInData(
-        id=row.id,
-        date=row.date,
-        pain_now=row.pain_now,
-        pain_worst_24h=row.pain_worst_24h,
-        pain_weight_bearing=row.pain_weight_bearing,
-        morning_stiffness_minutes=row.morning_stiffness_minutes,
-        sleep_disturbed=row.sleep_disturbed,
-        daily_activities_affected=row.daily_activities_affected,
-        weight_bearing=row.weight_bearing,
-        walking_aid=row.walking_aid,
-        limping=row.limping,
-        night_or_rest_pain=row.night_or_rest_pain,
-        painful_sides=frozenset(row.painful_sides or ()),
-        red_flags=frozenset(row.red_flags or ()),
-    )
+    values = {name: getattr(row, name) for name in _CHECKIN_DATA_FIELDS}
+    for name in _SET_FIELDS:
+        values[name] = frozenset(values[name] or ())
+    return CheckInData(**values)
 
 
 def _episodes(episode_ids: list[Any]) -> list[Any]:
