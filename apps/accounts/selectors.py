@@ -59,6 +59,9 @@ def patient_of_user(user: User) -> Patient:
     if user is None or not user.is_authenticated or user.role != Role.PATIENT:
         raise Http404("Only patients have this resource.")
     try:
+        if User.patient.is_cached(user):
+            # The device-token lookup read it with the user (apps.accounts.authentication).
+            return user.patient
         return Patient.objects.select_related("user", "care_team").get(user=user)
     except Patient.DoesNotExist as error:
         raise Http404("No patient record for this account.") from error

@@ -24,7 +24,8 @@ EDITABLE_FIELDS = (
 
 
 def episode_record_changed(*, episode: Episode, changed_dates: Iterable[dt.date]) -> None:
-    """Hook called inside the transaction of EVERY accepted write to an episode's record.
+    """Hook called for EVERY accepted write to an episode's record, inside its transaction
+    (or, for the single check-in POST's lone INSERT, once it has committed).
 
     Callers: check-in create (single and `POST sync/`) and PATCH, exercise sessions and plans
     (apps.exercises), episode create and PATCH. ``changed_dates`` are the patient's local

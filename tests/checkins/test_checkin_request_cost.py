@@ -1,16 +1,19 @@
 """What one check-in POST costs the database (scripts/bench.py measures it against a bare DRF
-create): the device token is looked up once, and a new check-in is inserted without reading
-its client_id first."""
+create): the device token is looked up once and brings the patient record with it, and a new
+check-in is inserted on its own, without reading its client_id first or wrapping it in
+BEGIN/COMMIT."""
 
 from __future__ import annotations
 
 import pytest
+from celery.signals import task_prerun
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from apps.checkins.models import CheckIn
+from apps.flags.tasks import evaluate_episode
 from tests.checkins.conftest import TODAY
 from tests.checkins.factories import checkin_payload
 
@@ -49,6 +52,49 @@ def test_a_new_check_in_is_not_read_before_it_is_inserted(patient, episode):
     assert not any('FROM "checkins_checkin"' in s for s in sql[:insert])
     assert not any(s.startswith("SAVEPOINT") for s in sql)
     assert CheckIn.objects.filter(patient=patient).count() == 1
+
+
+def test_the_patient_record_comes_with_the_device_token(patient, episode):
+    client = token_client(patient.user)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(URL, checkin_payload(TODAY), format="json")
+
+    assert response.status_code == 201
+    assert response.json()["patient"] == str(patient.pk)
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not any('FROM "accounts_patient"' in s for s in sql)
+    (token_read,) = [s for s in sql if 'FROM "knox_authtoken"' in s]
+    assert 'JOIN "accounts_patient"' in token_read
+
+
+def test_a_staff_token_finds_no_patient_record_on_a_patient_route(physio, patient, episode):
+    client = token_client(physio)
+
+    response = client.post(URL, checkin_payload(TODAY), format="json")
+
+    assert response.status_code in (403, 404)
+    assert not CheckIn.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the INSERT commits by itself, as in production
+def test_the_evaluation_is_scheduled_once_for_a_stored_check_in(patient, episode):
+    seen = []
+
+    def record(sender=None, args=None, **kwargs):
+        if sender.name == evaluate_episode.name:
+            seen.append((tuple(args), CheckIn.objects.filter(patient=patient).count()))
+
+    task_prerun.connect(record, weak=False)
+    try:
+        response = token_client(patient.user).post(URL, checkin_payload(TODAY), format="json")
+        repeat = token_client(patient.user).post(URL, checkin_payload(TODAY), format="json")
+    finally:
+        task_prerun.disconnect(record)
+
+    assert (response.status_code, repeat.status_code) == (201, 409)
+    # Once, with the row already stored; the refused second POST schedules nothing.
+    assert seen == [((str(episode.pk), [TODAY.isoformat()]), 1)]
 
 
 def test_a_bad_token_is_still_refused_with_401(patient, episode):
