@@ -27,6 +27,8 @@ DEFAULTS: dict[str, object] = {
     # marked failed, never re-sent (it may have gone out; a duplicate is worse than a miss).
     "SENDING_LEASE_SECONDS": 900,
     "HTTP_TIMEOUT_SECONDS": 10,
+    # Notifications per delivery task when many are stored at once (notify_many).
+    "DELIVERY_BATCH_SIZE": 100,
 }
 
 
@@ -43,6 +45,7 @@ class NotificationSettings:
     redispatch_after: dt.timedelta
     sending_lease: dt.timedelta
     http_timeout_seconds: float
+    delivery_batch_size: int
 
 
 def _time(value: object) -> dt.time | None:
@@ -67,4 +70,5 @@ def notification_settings() -> NotificationSettings:
         redispatch_after=dt.timedelta(seconds=float(merged["REDISPATCH_AFTER_SECONDS"])),
         sending_lease=dt.timedelta(seconds=float(merged["SENDING_LEASE_SECONDS"])),
         http_timeout_seconds=float(merged["HTTP_TIMEOUT_SECONDS"]),
+        delivery_batch_size=max(1, int(merged["DELIVERY_BATCH_SIZE"])),
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
@@ -37,6 +39,16 @@ def preference_for(user: User) -> NotificationPreference:
         return NotificationPreference.objects.get(user=user)
     except NotificationPreference.DoesNotExist:
         return default_preference(user)
+
+
+def preferences_of(users: Iterable[User]) -> dict[Any, NotificationPreference]:
+    """``preference_for`` of many users in one query, by user id."""
+    users = list(users)
+    stored = {
+        preference.user_id: preference
+        for preference in NotificationPreference.objects.filter(user_id__in=[u.pk for u in users])
+    }
+    return {user.pk: stored.get(user.pk) or default_preference(user) for user in users}
 
 
 def default_preference(user: User) -> NotificationPreference:

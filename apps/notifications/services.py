@@ -1,7 +1,9 @@
-"""Writes about notifications: the one ``notify`` service, delivery, devices, preferences.
+"""Writes about notifications: the one ``notify`` service (and ``notify_many``, the same for
+a batch), devices, preferences, and the sweep; delivery itself is in ``delivery``.
 
-Idempotency comes from the database: ``Notification.dedup_key`` is unique, and delivery
-claims the row with a conditional UPDATE (pending -> sending), so a task run twice, two
+Idempotency comes from the database: ``Notification.dedup_key`` is unique (a batch inserts
+with ``ON CONFLICT DO NOTHING`` and reads back which rows are its own), and delivery claims
+rows by moving them from pending to sending under a row lock, so a task run twice, two
 callers, or a redelivered message send once.
 """
 
@@ -9,23 +11,27 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from apps.accounts.models import Patient, User
 from apps.core.exceptions import ValidationFailed
 from apps.core.queueing import enqueue_on_commit
-from apps.notifications.channels import DeliveryError, OutboundMessage, channel_class
-from apps.notifications.channels.base import stringify
 from apps.notifications.conf import notification_settings
+from apps.notifications.delivery import (  # noqa: F401 - the delivery services live there
+    BatchDelivery,
+    TransientDeliveryError,
+    notification_deliver,
+    notifications_deliver_batch,
+)
 from apps.notifications.models import (
     Channel,
-    DeliveryAttempt,
-    DeliveryOutcome,
     Device,
     Notification,
     NotificationPreference,
@@ -35,6 +41,7 @@ from apps.notifications.models import (
 from apps.notifications.selectors import (
     is_patient,
     preference_for,
+    preferences_of,
     recipient_timezone,
 )
 from apps.notifications.timing import local_date_of, quiet_hours_end_after
@@ -44,28 +51,39 @@ logger = logging.getLogger(__name__)
 UNSET: Any = object()
 
 
-class TransientDeliveryError(Exception):
-    """A channel failed in a way that may pass: the delivery task retries with backoff."""
-
-
 def _enqueue_delivery(notification_id: Any) -> None:
     from apps.notifications.tasks import deliver_notification
 
     enqueue_on_commit(deliver_notification, str(notification_id))
 
 
-def _lease() -> dt.timedelta:
-    return notification_settings().sending_lease
+def _enqueue_deliveries(notification_ids: Sequence[Any]) -> None:
+    """One delivery task per ``DELIVERY_BATCH_SIZE`` ids, published after commit."""
+    from apps.notifications.tasks import deliver_notifications
+
+    size = notification_settings().delivery_batch_size
+    for start in range(0, len(notification_ids), size):
+        chunk = [str(pk) for pk in notification_ids[start : start + size]]
+        enqueue_on_commit(deliver_notifications, chunk)
 
 
-def _budget_used(user: User, local_date: dt.date) -> int:
-    return (
-        Notification.objects.filter(
-            recipient=user, local_date=local_date, counts_toward_budget=True
-        )
-        .exclude(status=NotificationStatus.SKIPPED)
-        .count()
-    )
+@dataclass(frozen=True)
+class NotificationRequest:
+    """One notification to store: the arguments of ``notify`` (see there)."""
+
+    recipient: User | Patient
+    kind: str
+    title: str
+    body: str
+    dedup_key: str
+    priority: str = Priority.NORMAL
+    data: dict[str, Any] | None = None
+    channels: list[str] | None = None
+    expires_at: dt.datetime | None = None
+
+    @property
+    def user(self) -> User:
+        return self.recipient.user if isinstance(self.recipient, Patient) else self.recipient
 
 
 def notify(
@@ -89,199 +107,175 @@ def notify(
     overrides the recipient's preferred channels; ``expires_at`` makes a late delivery be
     recorded as skipped instead (moved along with a quiet-hours deferral).
     """
-    user = recipient.user if isinstance(recipient, Patient) else recipient
-    if priority not in Priority.values:
-        raise ValueError(f"Unknown priority {priority!r}")
-    existing = Notification.objects.filter(dedup_key=dedup_key).first()
-    if existing is not None:
-        return existing
+    request = NotificationRequest(
+        recipient=recipient,
+        kind=kind,
+        title=title,
+        body=body,
+        dedup_key=dedup_key,
+        priority=priority,
+        data=data,
+        channels=channels,
+        expires_at=expires_at,
+    )
+    return notify_many([request], single=True)[dedup_key]
+
+
+def notify_many(
+    requests: Sequence[NotificationRequest], *, single: bool = False
+) -> dict[str, Notification]:
+    """``notify`` for many notifications at once, in a fixed number of queries: the same
+    rules (dedup, quiet hours, daily budget counted across the batch too, urgent bypass) and
+    deliveries enqueued after commit, ``DELIVERY_BATCH_SIZE`` per task. Returns each
+    ``dedup_key``'s notification: the new one, or the one stored before under that key.
+    (``single`` enqueues the one-notification task, as ``notify`` always has.)"""
+    for request in requests:
+        if request.priority not in Priority.values:
+            raise ValueError(f"Unknown priority {request.priority!r}")
+    first_of_key: dict[str, NotificationRequest] = {}
+    for request in requests:
+        first_of_key.setdefault(request.dedup_key, request)
+    requests = list(first_of_key.values())
+    keys = [r.dedup_key for r in requests]
+    result = {n.dedup_key: n for n in Notification.objects.filter(dedup_key__in=keys)}
+    new = [r for r in requests if r.dedup_key not in result]
+    if not new:
+        return result
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            patient_rules = is_patient(user) and priority == Priority.NORMAL
-            if patient_rules:
-                # One notify at a time per patient, so two callers cannot both take the last
-                # slot of the day's budget.
-                User.objects.select_for_update().filter(pk=user.pk).first()
-            preference = preference_for(user)
-            tz_name = recipient_timezone(user)
-            scheduled_for = now
-            if patient_rules:
-                quiet_end = quiet_hours_end_after(
-                    now,
-                    start=preference.quiet_hours_start,
-                    end=preference.quiet_hours_end,
-                    tz_name=tz_name,
-                )
-                if quiet_end is not None:
-                    scheduled_for = quiet_end
-                    if expires_at is not None:
-                        expires_at += quiet_end - now
-            local_date = local_date_of(scheduled_for, tz_name)
-            status, reason = NotificationStatus.PENDING, ""
-            if (
-                patient_rules
-                and _budget_used(user, local_date) >= notification_settings().daily_budget
-            ):
-                status, reason = NotificationStatus.SKIPPED, "daily_budget"
-            send_now = status == NotificationStatus.PENDING and scheduled_for <= now
-            notification = Notification.objects.create(
-                recipient=user,
-                kind=kind,
-                title=title,
-                body=body,
-                data=data or {},
-                priority=priority,
-                channels=list(channels or []),
-                dedup_key=dedup_key,
-                status=status,
-                status_reason=reason,
-                scheduled_for=scheduled_for,
-                expires_at=expires_at,
-                local_date=local_date,
-                counts_toward_budget=patient_rules and status == NotificationStatus.PENDING,
-                enqueued_at=now if send_now else None,
+    with transaction.atomic():
+        users = _with_patients({r.user.pk: r.user for r in new})
+        ruled = {r.user.pk for r in new if _patient_rules(users[r.user.pk], r.priority)}
+        if ruled:
+            # One writer at a time per patient, so two callers cannot both take the last
+            # slot of the day's budget.
+            list(
+                User.objects.select_for_update()
+                .filter(pk__in=ruled)
+                .order_by("pk")
+                .values_list("pk", flat=True)
             )
-            if send_now:
-                _enqueue_delivery(notification.pk)
-    except IntegrityError:
-        # Another caller stored the same dedup_key first: theirs is the notification.
-        return Notification.objects.get(dedup_key=dedup_key)
-    return notification
-
-
-def _targets(
-    notification: Notification, preference: NotificationPreference
-) -> list[tuple[str, Device | None, str]]:
-    """Every (channel, device, address) this notification should reach."""
-    user = notification.recipient
-    targets: list[tuple[str, Device | None, str]] = []
-    for name in notification.channels or preference.channels:
-        if name == Channel.PUSH:
-            targets += [
-                (name, device, device.token) for device in user.devices.filter(is_active=True)
-            ]
-        elif name == Channel.EMAIL:
-            if user.email and preference.email_disabled_at is None:
-                targets.append((name, None, user.email))
-        elif name == Channel.SMS:
-            if preference.phone_number and preference.sms_disabled_at is None:
-                targets.append((name, None, preference.phone_number))
-        else:  # development channels (console, recording) address the user by id
-            targets.append((name, None, str(user.pk)))
-    return targets
-
-
-def _disable_target(*, user: User, channel: str, device: Device | None, reason: str) -> None:
-    now = timezone.now()
-    if device is not None:
-        Device.objects.filter(pk=device.pk).update(
-            is_active=False, disabled_at=now, disabled_reason=reason[:100]
+        preferences = preferences_of(users.values())
+        rows = [
+            _unsaved_notification(
+                r, users[r.user.pk], preferences[r.user.pk], ruled=r.user.pk in ruled, now=now
+            )
+            for r in new
+        ]
+        _apply_daily_budget([row for row in rows if row.counts_toward_budget])
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        ours = set(
+            Notification.objects.filter(pk__in=[row.pk for row in rows]).values_list(
+                "pk", flat=True
+            )
         )
-        logger.info("device %s disabled after a permanent push error", device.pk)
-        return
-    field = {Channel.SMS: "sms_disabled_at", Channel.EMAIL: "email_disabled_at"}.get(channel)
-    if field is None:
-        return
-    preference = preference_for(user)
-    setattr(preference, field, now)
-    if preference._state.adding:
-        preference.save()
-    else:
-        preference.save(update_fields=[field])
-    logger.info("%s disabled for user %s after a permanent error", channel, user.pk)
-
-
-def notification_deliver(
-    *, notification_id: Any, final_attempt: bool = False
-) -> Notification | None:
-    """Deliver a pending, due notification on each of its channels, once.
-
-    Returns None when someone else holds it (or it is not due / already done). Targets that
-    already succeeded or failed for good are not tried again on a retry. Raises
-    TransientDeliveryError when a target failed transiently and another try is allowed.
-    """
-    now = timezone.now()
-    # A send whose worker died (its claim older than the lease) may be claimed again: the
-    # broker hands the unacknowledged task to another worker, which finishes the job.
-    abandoned = Q(status=NotificationStatus.SENDING, claimed_at__lt=now - _lease())
-    claimed = (
-        Notification.objects.filter(pk=notification_id, scheduled_for__lte=now)
-        .filter(Q(status=NotificationStatus.PENDING) | abandoned)
-        .update(status=NotificationStatus.SENDING, claimed_at=now)
-    )
-    if not claimed:
-        return None
-    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-    if notification.expires_at is not None and now > notification.expires_at:
-        notification.status = NotificationStatus.SKIPPED
-        notification.status_reason = "expired"
-        notification.save(update_fields=["status", "status_reason"])
-        return notification
-
-    user = notification.recipient
-    preference = preference_for(user)
-    finished = set(
-        notification.attempts.filter(
-            outcome__in=[DeliveryOutcome.SENT, DeliveryOutcome.PERMANENT_ERROR]
-        ).values_list("channel", "device_id")
-    )
-    sent_any = notification.attempts.filter(outcome=DeliveryOutcome.SENT).exists()
-    transient = False
-    for name, device, address in _targets(notification, preference):
-        if (name, device.pk if device else None) in finished:
-            continue
-        klass = channel_class(name)
-        problem = "unknown channel" if klass is None else klass.configuration_problem()
-        attempt = DeliveryAttempt(
-            notification=notification, channel=name, device=device, attempted_at=timezone.now()
-        )
-        if problem is not None:
-            attempt.outcome, attempt.error = DeliveryOutcome.SKIPPED, "not configured"
-            attempt.save()
-            continue
-        message = OutboundMessage(
-            notification_id=str(notification.pk),
-            address=address,
-            title=notification.title,
-            body=notification.body,
-            data=stringify({**notification.data, "kind": notification.kind}),
-            urgent=notification.priority == Priority.URGENT,
-        )
-        started = time.perf_counter()
-        try:
-            klass().send(message)
-        except DeliveryError as error:
-            attempt.error = error.reason[:200]
-            if error.permanent:
-                attempt.outcome = DeliveryOutcome.PERMANENT_ERROR
-                _disable_target(user=user, channel=name, device=device, reason=error.reason)
-            else:
-                attempt.outcome = DeliveryOutcome.TRANSIENT_ERROR
-                transient = True
+        to_send = []
+        for row in rows:
+            if row.pk in ours:
+                result[row.dedup_key] = row
+                if row.enqueued_at is not None:
+                    to_send.append(row.pk)
+        if single:
+            for pk in to_send:
+                _enqueue_delivery(pk)
         else:
-            attempt.outcome = DeliveryOutcome.SENT
-            sent_any = True
-        attempt.duration_ms = max(0, round((time.perf_counter() - started) * 1000))
-        attempt.save()
+            _enqueue_deliveries(to_send)
+    lost = [row.dedup_key for row in rows if row.pk not in ours]
+    if lost:
+        # Another caller stored the same dedup_key first: theirs is the notification.
+        result.update({n.dedup_key: n for n in Notification.objects.filter(dedup_key__in=lost)})
+        missing = set(lost) - set(result)
+        if missing:
+            raise IntegrityError(f"{len(missing)} notification(s) could not be stored")
+    return result
 
-    if sent_any and notification.sent_at is None:
-        notification.sent_at = timezone.now()
-    if transient and not final_attempt:
-        Notification.objects.filter(pk=notification.pk).update(
-            status=NotificationStatus.PENDING,
-            retries=F("retries") + 1,
-            enqueued_at=timezone.now(),
-            sent_at=notification.sent_at,
+
+def _patient_rules(user: User, priority: str) -> bool:
+    """Quiet hours and the daily budget apply to patients at normal priority."""
+    return priority == Priority.NORMAL and is_patient(user)
+
+
+def _with_patients(users: dict[Any, User]) -> dict[Any, User]:
+    """Make ``user.patient`` answer without a query for each user (one query for all)."""
+    relation = User.patient.related
+    unknown = [pk for pk, user in users.items() if not relation.is_cached(user)]
+    if unknown:
+        found = {p.user_id: p for p in Patient.objects.filter(user_id__in=unknown)}
+        for pk in unknown:
+            patient = found.get(pk)
+            if patient is not None:
+                patient.user = users[pk]
+            relation.set_cached_value(users[pk], patient)
+    return users
+
+
+def _unsaved_notification(
+    request: NotificationRequest,
+    user: User,
+    preference: NotificationPreference,
+    *,
+    ruled: bool,
+    now: dt.datetime,
+) -> Notification:
+    """The row ``request`` becomes, quiet hours applied (the budget is applied after)."""
+    tz_name = recipient_timezone(user)
+    scheduled_for, expires_at = now, request.expires_at
+    if ruled:
+        quiet_end = quiet_hours_end_after(
+            now,
+            start=preference.quiet_hours_start,
+            end=preference.quiet_hours_end,
+            tz_name=tz_name,
         )
-        raise TransientDeliveryError(str(notification.pk))
-    if sent_any:
-        notification.status, notification.status_reason = NotificationStatus.SENT, ""
-    else:
-        notification.status = NotificationStatus.FAILED
-        notification.status_reason = "retries_exhausted" if transient else "no_reachable_channel"
-    notification.save(update_fields=["status", "status_reason", "sent_at"])
-    return notification
+        if quiet_end is not None:
+            scheduled_for = quiet_end
+            if expires_at is not None:
+                expires_at += quiet_end - now
+    return Notification(
+        recipient=user,
+        kind=request.kind,
+        title=request.title,
+        body=request.body,
+        data=request.data or {},
+        priority=request.priority,
+        channels=list(request.channels or []),
+        dedup_key=request.dedup_key,
+        status=NotificationStatus.PENDING,
+        scheduled_for=scheduled_for,
+        expires_at=expires_at,
+        local_date=local_date_of(scheduled_for, tz_name),
+        counts_toward_budget=ruled,
+        enqueued_at=now if scheduled_for <= now else None,
+    )
+
+
+def _apply_daily_budget(rows: list[Notification]) -> None:
+    """Mark as skipped (``daily_budget``) each row beyond the recipient's daily budget,
+    counting what is stored for that local date and the earlier rows of this batch."""
+    if not rows:
+        return
+    used = Counter(
+        {
+            (recipient_id, day): n
+            for recipient_id, day, n in Notification.objects.filter(
+                recipient_id__in={row.recipient_id for row in rows},
+                local_date__in={row.local_date for row in rows},
+                counts_toward_budget=True,
+            )
+            .exclude(status=NotificationStatus.SKIPPED)
+            .values("recipient_id", "local_date")
+            .annotate(n=Count("id"))
+            .values_list("recipient_id", "local_date", "n")
+        }
+    )
+    budget = notification_settings().daily_budget
+    for row in rows:
+        key = (row.recipient_id, row.local_date)
+        if used[key] >= budget:
+            row.status, row.status_reason = NotificationStatus.SKIPPED, "daily_budget"
+            row.counts_toward_budget = False
+            row.enqueued_at = None
+        else:
+            used[key] += 1
 
 
 def notifications_dispatch_due(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:

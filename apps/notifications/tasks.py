@@ -8,6 +8,11 @@ from apps.notifications import services
 from apps.notifications.conf import notification_settings
 
 
+def _backoff(retries: int) -> float:
+    conf = notification_settings()
+    return min(conf.retry_backoff_seconds * (2**retries), conf.retry_backoff_max_seconds)
+
+
 @shared_task(bind=True, name="notifications.deliver_notification", ignore_result=True)
 def deliver_notification(self, notification_id: str) -> None:
     """Deliver one notification. Only our own TransientDeliveryError is retried, with
@@ -18,10 +23,28 @@ def deliver_notification(self, notification_id: str) -> None:
     try:
         services.notification_deliver(notification_id=notification_id, final_attempt=final_attempt)
     except services.TransientDeliveryError as error:
-        countdown = min(
-            conf.retry_backoff_seconds * (2**self.request.retries), conf.retry_backoff_max_seconds
-        )
+        countdown = _backoff(self.request.retries)
         raise self.retry(exc=error, countdown=countdown, max_retries=conf.max_retries) from error
+
+
+@shared_task(bind=True, name="notifications.deliver_notifications", ignore_result=True)
+def deliver_notifications(self, notification_ids: list[str]) -> int:
+    """Deliver a batch of notifications (stored together by ``notify_many``). The retry
+    carries only the ids that failed transiently, so each retry counts for all it carries;
+    ids already sent, or held by another run, are left alone."""
+    conf = notification_settings()
+    final_attempt = self.request.retries >= conf.max_retries
+    outcome = services.notifications_deliver_batch(
+        notification_ids=notification_ids, final_attempt=final_attempt
+    )
+    if outcome.transient_ids:
+        raise self.retry(
+            args=[[str(pk) for pk in outcome.transient_ids]],
+            exc=services.TransientDeliveryError(f"{len(outcome.transient_ids)} notification(s)"),
+            countdown=_backoff(self.request.retries),
+            max_retries=conf.max_retries,
+        )
+    return len(outcome.handled)
 
 
 @shared_task(name="notifications.dispatch_due_notifications", ignore_result=True)

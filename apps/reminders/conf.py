@@ -15,9 +15,12 @@ DEFAULTS: dict[str, object] = {
     "FOLLOWUP_AFTER_MINUTES": 180,
     # "We miss you" when no check-in exists for this many local dates before today.
     "WE_MISS_YOU_AFTER_DAYS": 3,
-    "CLAIM_BATCH_SIZE": 200,
-    # A tick stops after this many batches; the next tick carries on.
-    "CLAIM_MAX_BATCHES": 50,
+    # Due rows claimed (and decided, written, handed to notify_many) per transaction.
+    "CLAIM_BATCH_SIZE": 500,
+    # A tick stops after this many batches, or after this many seconds once a batch is done,
+    # and enqueues the next tick at once if rows may still be due.
+    "CLAIM_MAX_BATCHES": 20,
+    "CLAIM_MAX_SECONDS": 30,
     # Activated patients without schedules get default ones, this many per tick.
     "ENSURE_BATCH_SIZE": 500,
 }
@@ -31,6 +34,7 @@ class ReminderConfig:
     we_miss_you_after_days: int
     claim_batch_size: int
     claim_max_batches: int
+    claim_max_seconds: float
     ensure_batch_size: int
 
 
@@ -43,5 +47,6 @@ def reminder_config() -> ReminderConfig:
         we_miss_you_after_days=int(merged["WE_MISS_YOU_AFTER_DAYS"]),
         claim_batch_size=int(merged["CLAIM_BATCH_SIZE"]),
         claim_max_batches=int(merged["CLAIM_MAX_BATCHES"]),
+        claim_max_seconds=float(merged["CLAIM_MAX_SECONDS"]),
         ensure_batch_size=int(merged["ENSURE_BATCH_SIZE"]),
     )

@@ -11,8 +11,10 @@ import time_machine
 
 from apps.notifications.models import Notification
 from apps.notifications.services import notify
+from apps.reminders import claim
+from apps.reminders.conf import reminder_config
 from apps.reminders.models import ReminderDelivery, ReminderSchedule
-from apps.reminders.services import ClaimResult, _handle_due, reminder_schedules_recompute
+from apps.reminders.services import reminder_schedules_recompute, reminders_claim_due
 from tests.checkins.factories import CheckInFactory
 from tests.episodes.factories import EpisodeFactory
 from tests.notifications.doubles import fcm
@@ -78,13 +80,17 @@ def test_a_second_beat_holding_a_stale_read_of_the_row_does_nothing(patient):
     row = ReminderSchedule.objects.select_related("patient__user").get(
         patient=patient, kind="checkin"
     )
+    config = reminder_config()
     with time_machine.travel(at(18, 0), tick=False):
-        _handle_due(row, now=at(18, 0), result=ClaimResult())
-        second = ClaimResult()
-        _handle_due(row, now=at(18, 0), result=second)  # same stale row object
+        first = reminders_claim_due()
+        # A second beat that read the row before the first one moved it:
+        decision = claim._decide(row, claim._read_facts([row]), now=at(18, 0), config=config)
+        assert claim._advance([decision]) == []  # the conditional UPDATE finds nothing
+        assert claim._insert_deliveries([decision]) == []  # and the date is taken anyway
 
-    assert second.claimed == 0
+    assert first.claimed == 1
     assert Notification.objects.filter(kind="reminder.checkin").count() == 1
+    assert ReminderDelivery.objects.filter(patient=patient).count() == 1
 
 
 def test_a_date_already_reminded_is_never_reminded_again(tick, patient):

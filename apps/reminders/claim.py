@@ -1,0 +1,407 @@
+"""The minute tick: claim due reminders a batch at a time, set-based.
+
+One batch is one transaction: lock up to ``CLAIM_BATCH_SIZE`` due schedule rows
+(``SELECT … FOR UPDATE SKIP LOCKED`` where the database has row locks, so overlapping ticks
+take different rows), read what the rules need for the whole batch in a few queries, decide
+each row in Python, then write the outcome in a few statements: the schedule rows advance
+with a conditional UPDATE per group of identical values (``WHERE next_due_at = <value read>``,
+which is the claim where there are no row locks), the delivery rows for (patient, kind,
+local date) are inserted with ``ON CONFLICT DO NOTHING`` and read back (only rows whose
+delivery row this batch inserted go on, so nothing is ever reminded twice), notifications are
+stored with ``notify_many`` and their delivery enqueued after commit, in batches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Max
+
+from apps.accounts.models import Patient
+from apps.checkins.selectors import has_checkin_on, last_checkin_dates
+from apps.notifications.models import Notification, NotificationPreference, NotificationStatus
+from apps.notifications.selectors import preferences_of
+from apps.notifications.services import NotificationRequest, notify_many
+from apps.notifications.timing import local_date_of, quiet_hours_end_after
+from apps.reminders.conf import ReminderConfig, reminder_config
+from apps.reminders.models import (
+    ReminderDelivery,
+    ReminderKind,
+    ReminderOutcome,
+    ReminderSchedule,
+    ReminderSettings,
+)
+from apps.reminders.rules import next_occurrence
+from apps.reminders.selectors import patients_may_be_reminded, reminder_settings_of
+
+# Plain words, nothing about the patient's health: these show on a lock screen.
+MESSAGES: dict[str, tuple[str, str]] = {
+    ReminderKind.CHECKIN: (
+        "Time for your daily check-in",
+        "It takes a minute and helps your physiotherapist follow your recovery.",
+    ),
+    ReminderKind.CHECKIN_FOLLOWUP: (
+        "Today's check-in is still open",
+        "If you have a minute, record how your hip is today.",
+    ),
+    ReminderKind.EXERCISE: (
+        "Time for your exercises",
+        "Your exercise plan for today is in the app.",
+    ),
+    ReminderKind.WE_MISS_YOU: (
+        "We miss you",
+        "We have not heard from you for a few days. A quick check-in helps your care team.",
+    ),
+}
+
+WALL_CLOCK_KINDS = (ReminderKind.CHECKIN, ReminderKind.EXERCISE)
+_CHECKIN_KINDS = (ReminderKind.CHECKIN, ReminderKind.CHECKIN_FOLLOWUP)
+
+
+def wall_time_of(settings: ReminderSettings, kind: str) -> dt.time | None:
+    return settings.checkin_time if kind == ReminderKind.CHECKIN else settings.exercise_time
+
+
+@dataclass
+class ClaimResult:
+    claimed: int = 0
+    notified: int = 0
+    skipped: int = 0
+    deferred: int = 0
+    # The tick stopped with rows possibly still due (batch or time limit): run again.
+    more_due: bool = False
+
+
+@dataclass
+class _BatchFacts:
+    """What the rules need about the patients of one batch, read in a few queries."""
+
+    settings: dict[uuid.UUID, ReminderSettings]
+    allowed: set[uuid.UUID]
+    preferences: dict[uuid.UUID, NotificationPreference]
+    last_checkin: dict[uuid.UUID, dt.date]
+    last_we_miss_you: dict[uuid.UUID, dt.date]
+
+    def checked_in_on(self, patient_id: uuid.UUID, day: dt.date) -> bool:
+        last = self.last_checkin.get(patient_id)
+        if last is None or last < day:
+            return False
+        if last == day:
+            return True
+        # A later check-in says nothing about this date (a reminder deferred past midnight).
+        return has_checkin_on(patient_id=patient_id, date=day)
+
+
+@dataclass
+class _Decision:
+    """What to do with one due row."""
+
+    row: ReminderSchedule
+    due: dt.datetime
+    day: dt.date
+    defer_to: dt.datetime | None = None
+    next_at: dt.datetime | None = None
+    next_day: dt.date | None = None
+    # Why it is skipped ("" = it goes out), and the kind that goes out.
+    reason: str = ""
+    send_kind: str = ""
+    delivery: ReminderDelivery | None = field(default=None, repr=False)
+
+    @property
+    def patient(self) -> Patient:
+        return self.row.patient
+
+
+def due_reminders_claim(*, now: dt.datetime) -> ClaimResult:
+    """Claim due schedule rows in batches and handle each once; see the module docstring.
+    Stops after ``CLAIM_MAX_BATCHES`` batches or ``CLAIM_MAX_SECONDS`` (``more_due``)."""
+    config = reminder_config()
+    result = ClaimResult()
+    started = time.monotonic()
+    for _ in range(config.claim_max_batches):
+        if _claim_batch(now=now, config=config, result=result) < config.claim_batch_size:
+            return result
+        if time.monotonic() - started > config.claim_max_seconds:
+            break
+    result.more_due = True
+    return result
+
+
+def _claim_batch(*, now: dt.datetime, config: ReminderConfig, result: ClaimResult) -> int:
+    """One batch in one transaction; returns how many due rows it read."""
+    with transaction.atomic():
+        rows = list(
+            ReminderSchedule.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("patient__user")
+            .filter(next_due_at__lte=now)
+            .order_by("next_due_at")[: config.claim_batch_size]
+        )
+        if not rows:
+            return 0
+        facts = _read_facts(rows)
+        decisions = [_decide(row, facts, now=now, config=config) for row in rows]
+        result.deferred += _defer([d for d in decisions if d.defer_to is not None])
+        claimed = _advance([d for d in decisions if d.defer_to is None])
+        result.claimed += len(claimed)
+        handled = _insert_deliveries(claimed)
+        result.skipped += sum(1 for d in handled if d.reason)
+        to_send = [d for d in handled if not d.reason] + _we_miss_you_instead(
+            [d for d in handled if d.send_kind == ReminderKind.WE_MISS_YOU]
+        )
+        _notify(to_send, config=config, result=result)
+    return len(rows)
+
+
+def _read_facts(rows: list[ReminderSchedule]) -> _BatchFacts:
+    patients = list({row.patient_id: row.patient for row in rows}.values())
+    settings = reminder_settings_of(patients)
+    allowed = patients_may_be_reminded(patients, settings)
+    checkin_patients = (
+        [p.pk for p in patients if p.pk in allowed]
+        if any(row.kind in _CHECKIN_KINDS for row in rows)
+        else []
+    )
+    last_we_miss_you: dict[uuid.UUID, dt.date] = {}
+    if any(row.kind == ReminderKind.CHECKIN for row in rows):
+        last_we_miss_you = dict(
+            ReminderDelivery.objects.filter(
+                patient_id__in=checkin_patients,
+                kind=ReminderKind.WE_MISS_YOU,
+                outcome=ReminderOutcome.NOTIFIED,
+            )
+            .values("patient_id")
+            .annotate(last=Max("local_date"))
+            .values_list("patient_id", "last")
+        )
+    return _BatchFacts(
+        settings=settings,
+        allowed=allowed,
+        preferences=preferences_of(p.user for p in patients),
+        last_checkin=last_checkin_dates(checkin_patients) if checkin_patients else {},
+        last_we_miss_you=last_we_miss_you,
+    )
+
+
+def _decide(
+    row: ReminderSchedule, facts: _BatchFacts, *, now: dt.datetime, config: ReminderConfig
+) -> _Decision:
+    """The rules at the due instant (docs/notifications.md, "Rules at the due instant")."""
+    patient = row.patient
+    decision = _Decision(row=row, due=row.next_due_at, day=row.local_date, send_kind=row.kind)
+    due, day = decision.due, decision.day
+    allowed = patient.pk in facts.allowed
+    stale = now - due > config.stale_after
+    quiet_end = None
+    if allowed and not stale:
+        preference = facts.preferences[patient.user_id]
+        quiet_end = quiet_hours_end_after(
+            max(now, due),
+            start=preference.quiet_hours_start,
+            end=preference.quiet_hours_end,
+            tz_name=patient.timezone,
+        )
+        if quiet_end is not None and not (
+            # A follow-up pushed past its own day has lost its point: skip it instead.
+            row.kind == ReminderKind.CHECKIN_FOLLOWUP
+            and local_date_of(quiet_end, patient.timezone) > day
+        ):
+            # Quiet hours: the same reminder (same local date) moves to their end.
+            decision.defer_to = quiet_end
+            return decision
+
+    # Advance from the local rule: the first later local date whose wall time is still ahead.
+    settings = facts.settings[patient.pk]
+    wall_time = wall_time_of(settings, row.kind) if row.kind in WALL_CLOCK_KINDS else None
+    if allowed and wall_time is not None:
+        decision.next_day, decision.next_at = next_occurrence(
+            wall_time=wall_time,
+            tz_name=patient.timezone,
+            after=max(now, due),
+            not_before=day + dt.timedelta(days=1),
+        )
+
+    if not allowed:
+        decision.reason = "reminders_off"
+    elif stale:
+        decision.reason = "stale"
+    elif quiet_end is not None:
+        decision.reason = "quiet_hours"
+    elif row.kind in _CHECKIN_KINDS and facts.checked_in_on(patient.pk, day):
+        decision.reason = "checked_in"
+    elif row.kind == ReminderKind.CHECKIN and _misses_the_patient(
+        patient, day, facts, days=config.we_miss_you_after_days
+    ):
+        decision.reason = "replaced_by_we_miss_you"
+        decision.send_kind = ReminderKind.WE_MISS_YOU
+    return decision
+
+
+def _misses_the_patient(patient: Patient, day: dt.date, facts: _BatchFacts, *, days: int) -> bool:
+    """No check-in on the N local dates before ``day`` (counting from activation for a new
+    patient), and no "we miss you" yet since the last check-in: once per absence."""
+    last = facts.last_checkin.get(patient.pk)
+    if last is None:
+        activated = local_date_of(patient.activated_at, patient.timezone)
+        if activated > day - dt.timedelta(days=days):
+            return False
+        since = activated
+    else:
+        if last >= day - dt.timedelta(days=days):
+            return False
+        since = last + dt.timedelta(days=1)
+    last_sent = facts.last_we_miss_you.get(patient.pk)
+    return last_sent is None or last_sent < since
+
+
+def _grouped(
+    decisions: Iterable[_Decision], key: Callable[[_Decision], tuple]
+) -> dict[tuple, list[_Decision]]:
+    groups: dict[tuple, list[_Decision]] = defaultdict(list)
+    for decision in decisions:
+        groups[key(decision)].append(decision)
+    return groups
+
+
+def _defer(decisions: list[_Decision]) -> int:
+    """Move rows to the end of their quiet hours (only rows still at the value read)."""
+    moved = 0
+    for (due, until), group in _grouped(decisions, lambda d: (d.due, d.defer_to)).items():
+        moved += ReminderSchedule.objects.filter(
+            pk__in=[d.row.pk for d in group], next_due_at=due
+        ).update(next_due_at=until)
+    return moved
+
+
+def _advance(decisions: list[_Decision]) -> list[_Decision]:
+    """The claim: move each row from the due value read to its next one, in one UPDATE per
+    group of identical values. Returns the decisions whose row this batch moved."""
+    claimed: list[_Decision] = []
+    groups = _grouped(decisions, lambda d: (d.due, d.next_at, d.next_day))
+    for (due, next_at, next_day), group in groups.items():
+        ids = [d.row.pk for d in group]
+        moved = ReminderSchedule.objects.filter(pk__in=ids, next_due_at=due).update(
+            next_due_at=next_at, local_date=next_day
+        )
+        if moved == len(group):
+            claimed += group
+        elif moved:
+            # Only without row locks: some rows changed under us. Those now at our values
+            # are ours or were moved identically by another tick; the delivery row decides.
+            now_ours = set(
+                ReminderSchedule.objects.filter(
+                    pk__in=ids, next_due_at=next_at, local_date=next_day
+                ).values_list("pk", flat=True)
+            )
+            claimed += [d for d in group if d.row.pk in now_ours]
+    return claimed
+
+
+def _insert_deliveries(decisions: list[_Decision]) -> list[_Decision]:
+    """Write the unique delivery row of each (patient, kind, date); return the decisions whose
+    row this batch inserted. One already there means handled before: never twice."""
+    for decision in decisions:
+        decision.delivery = ReminderDelivery(
+            id=uuid.uuid4(),
+            patient_id=decision.patient.pk,
+            kind=decision.row.kind,
+            local_date=decision.day,
+            due_at=decision.due,
+            outcome=ReminderOutcome.SKIPPED,
+            reason=decision.reason,
+        )
+    return _inserted(decisions)
+
+
+def _inserted(decisions: list[_Decision]) -> list[_Decision]:
+    if not decisions:
+        return []
+    ReminderDelivery.objects.bulk_create([d.delivery for d in decisions], ignore_conflicts=True)
+    ours = set(
+        ReminderDelivery.objects.filter(pk__in=[d.delivery.pk for d in decisions]).values_list(
+            "pk", flat=True
+        )
+    )
+    return [d for d in decisions if d.delivery.pk in ours]
+
+
+def _we_miss_you_instead(replaced: list[_Decision]) -> list[_Decision]:
+    """For check-in reminders replaced by "we miss you" (their own row is recorded skipped),
+    that kind's own delivery row: once per date, like any other kind. Returns the ones this
+    batch inserted."""
+    replacements = [
+        _Decision(
+            row=d.row,
+            due=d.due,
+            day=d.day,
+            send_kind=ReminderKind.WE_MISS_YOU,
+            delivery=ReminderDelivery(
+                id=uuid.uuid4(),
+                patient_id=d.patient.pk,
+                kind=ReminderKind.WE_MISS_YOU,
+                local_date=d.day,
+                due_at=d.due,
+                outcome=ReminderOutcome.SKIPPED,
+            ),
+        )
+        for d in replaced
+    ]
+    return _inserted(replacements)
+
+
+def _notification_request(decision: _Decision, config: ReminderConfig) -> NotificationRequest:
+    kind, day = decision.send_kind, decision.day
+    title, body = MESSAGES[kind]
+    return NotificationRequest(
+        recipient=decision.patient.user,
+        kind=f"reminder.{kind}",
+        title=title,
+        body=body,
+        dedup_key=f"reminder:{decision.patient.pk}:{kind}:{day.isoformat()}",
+        data={"reminder": str(kind), "date": day.isoformat()},
+        expires_at=decision.due + config.stale_after,
+    )
+
+
+def _notify(decisions: list[_Decision], *, config: ReminderConfig, result: ClaimResult) -> None:
+    """Hand the batch to ``notify_many``, record on each delivery row what became of it, and
+    schedule one follow-up for each check-in reminder that goes out."""
+    if not decisions:
+        return
+    requests = [_notification_request(d, config) for d in decisions]
+    stored = notify_many(requests)
+    followups = []
+    for decision, request in zip(decisions, requests, strict=True):
+        notification: Notification = stored[request.dedup_key]
+        delivery = decision.delivery
+        delivery.notification = notification
+        if notification.status == NotificationStatus.SKIPPED:
+            delivery.reason = notification.status_reason or "skipped"
+            result.skipped += 1
+            continue
+        delivery.outcome = ReminderOutcome.NOTIFIED
+        result.notified += 1
+        if decision.send_kind == ReminderKind.CHECKIN:
+            followups.append(
+                ReminderSchedule(
+                    patient_id=decision.patient.pk,
+                    kind=ReminderKind.CHECKIN_FOLLOWUP,
+                    next_due_at=decision.due + config.followup_after,
+                    local_date=decision.day,
+                )
+            )
+    ReminderDelivery.objects.bulk_update(
+        [d.delivery for d in decisions], ["outcome", "reason", "notification"]
+    )
+    if followups:
+        ReminderSchedule.objects.bulk_create(
+            followups,
+            update_conflicts=True,
+            unique_fields=["patient", "kind"],
+            update_fields=["next_due_at", "local_date", "updated_at"],
+        )
