@@ -4,7 +4,8 @@ One selector, `patient_summaries`, feeds both `GET dashboard/patients/` and the 
 page, so both show the same numbers. Every column is a database expression (subqueries over
 the last 14 local days only), so sorting by any column, filtering and pagination happen in SQL
 and the number of queries does not depend on the size of the cohort: one query for the time
-zones present, then the page (and its count).
+zones present (which also counts the cohort when nothing filters it), one for the page's rows
+in order with their check-in columns, then four bulk reads for those rows only.
 
 The dashboard reads other apps' tables here only to aggregate them; writes go through their
 services.
@@ -13,16 +14,16 @@ services.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
-    Avg,
     Case,
     Count,
     F,
     FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -79,9 +80,11 @@ class SummaryFilters:
     silent_days_min: int | None = None
 
 
-def _timezone_dates(patients: QuerySet[Patient], now: dt.datetime) -> dict[str, dt.date]:
-    names = distinct_names(patients.order_by().values_list("timezone", flat=True).distinct())
-    return {name: local_today(name, now=now) for name in names}
+def _timezone_counts(patients: QuerySet[Patient]) -> dict[str, int]:
+    """Time-zone name → number of ``patients`` in it: the zones whose local dates the columns
+    need, and the size of the cohort, in one query."""
+    rows = patients.order_by().values_list("timezone").annotate(total=Count("pk"))
+    return {name: total for name, total in rows}
 
 
 def _current_episode(field: str) -> Subquery:
@@ -98,18 +101,24 @@ def _current_episode(field: str) -> Subquery:
     return Subquery(episodes)
 
 
-def _checkin_aggregate(aggregate, *, since: str, until: str, output_field) -> Subquery:
-    """An aggregate over the patient's check-ins (any episode) between two annotated dates."""
-    rows = (
-        CheckIn.objects.filter(
-            patient_id=OuterRef("pk"), date__gte=OuterRef(since), date__lte=OuterRef(until)
-        )
-        .order_by()
-        .values("patient_id")
-        .annotate(value=aggregate)
-        .values("value")
+class _PlainAggregate(Func):
+    """An aggregate function Django does not know to be one, so a correlated subquery over it
+    needs no ``GROUP BY``: a plain aggregate is cheaper for PostgreSQL to run once per patient
+    (and over no rows it gives NULL, or 0 for a count, as the grouped form gave after
+    `Coalesce`)."""
+
+    contains_aggregate = False
+
+
+def _mean_pain(*, since: str, until: str) -> Subquery:
+    """Mean ``pain_now`` of the patient's check-ins (any episode) between two annotated dates."""
+    mean = _PlainAggregate(
+        Cast("pain_now", FloatField()), function="AVG", output_field=FloatField()
     )
-    return Subquery(rows, output_field=output_field)
+    rows = CheckIn.objects.filter(
+        patient_id=OuterRef("pk"), date__gte=OuterRef(since), date__lte=OuterRef(until)
+    )
+    return Subquery(rows.order_by().values(value=mean), output_field=FloatField())
 
 
 def _adherence_parts() -> tuple[Subquery, Subquery]:
@@ -167,23 +176,17 @@ def _adherence_parts() -> tuple[Subquery, Subquery]:
     return counted, prescribed
 
 
-def _open_flag_count(severity: str) -> Coalesce:
-    rows = (
-        Flag.objects.filter(patient_id=OuterRef("pk"), status__in=LIVE_STATUSES, severity=severity)
-        .order_by()
-        .values("patient_id")
-        .annotate(count=Count("pk"))
-        .values("count")
+def _open_flag_count(severity: str) -> Subquery:
+    count = _PlainAggregate(Value(1), function="COUNT", output_field=IntegerField())
+    rows = Flag.objects.filter(
+        patient_id=OuterRef("pk"), status__in=LIVE_STATUSES, severity=severity
     )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+    return Subquery(rows.order_by().values(count=count), output_field=IntegerField())
 
 
-def _dates_of(
-    patients: QuerySet[Patient], now: dt.datetime | None, timezone_names: list[str] | None
-) -> dict[str, dt.date]:
+def _dates_of(timezone_names: Iterable[str], now: dt.datetime | None) -> dict[str, dt.date]:
+    """Each time zone's local today (zones without a name are left out)."""
     now = now or timezone.now()
-    if timezone_names is None:
-        return _timezone_dates(patients, now)
     return {name: local_today(name, now=now) for name in distinct_names(timezone_names)}
 
 
@@ -203,34 +206,36 @@ def _with_dates(patients: QuerySet[Patient], dates: dict[str, dt.date]) -> Query
     )
 
 
-def _base_columns() -> dict[str, Any]:
-    """The stored facts each summary column is derived from (one subquery each)."""
-    counted, prescribed = _adherence_parts()
+def _latest_checkin(field: str, *ordering: str) -> Subquery:
+    """A field of the patient's latest check-in up to local today (by index, so a year of data
+    per patient stays unread)."""
+    rows = CheckIn.objects.filter(patient_id=OuterRef("pk"), date__lte=OuterRef("local_today"))
+    return Subquery(rows.order_by(*ordering).values(field)[:1])
+
+
+def _base_column_factories() -> dict[str, Callable[[], Any]]:
+    """The stored facts each summary column is derived from (one subquery each), built only
+    when asked for: building the adherence subqueries costs more than running them."""
+    adherence: list[tuple[Subquery, Subquery]] = []
+
+    def adherence_part(index: int) -> Subquery:
+        if not adherence:
+            adherence.append(_adherence_parts())
+        return adherence[0][index]
+
     return {
-        "last_checkin_date": Subquery(
-            CheckIn.objects.filter(patient_id=OuterRef("pk"), date__lte=OuterRef("local_today"))
-            .order_by("-date")
-            .values("date")[:1]
-        ),
-        "pain_now_latest": Subquery(
-            CheckIn.objects.filter(patient_id=OuterRef("pk"), date__lte=OuterRef("local_today"))
-            .order_by("-date", "-recorded_at")
-            .values("pain_now")[:1]
-        ),
-        "pain_7d_mean": _checkin_aggregate(
-            Avg(Cast("pain_now", FloatField())),
-            since="window_start",
-            until="local_today",
-            output_field=FloatField(),
-        ),
-        "pain_previous_7d_mean": _checkin_aggregate(
-            Avg(Cast("pain_now", FloatField())),
-            since="previous_start",
-            until="previous_end",
-            output_field=FloatField(),
-        ),
-        "adherence_counted": counted,
-        "adherence_prescribed": prescribed,
+        "episode_id": lambda: _current_episode("id"),
+        "symptom_onset_date": lambda: _current_episode("symptom_onset_date"),
+        "last_checkin_date": lambda: _latest_checkin("date", "-date"),
+        "pain_now_latest": lambda: _latest_checkin("pain_now", "-date", "-recorded_at"),
+        "pain_7d_mean": lambda: _mean_pain(since="window_start", until="local_today"),
+        "pain_previous_7d_mean": lambda: _mean_pain(since="previous_start", until="previous_end"),
+        "adherence_counted": lambda: adherence_part(0),
+        "adherence_prescribed": lambda: adherence_part(1),
+        **{
+            f"open_flags_{severity}": (lambda s=severity: _open_flag_count(s))
+            for severity in SEVERITIES
+        },
     }
 
 
@@ -274,45 +279,39 @@ _DEPENDENCIES: dict[str, tuple[str, ...]] = {
 
 
 def _ranking(
-    patients: QuerySet[Patient], dates: dict[str, dt.date], columns: set[str]
+    patients: QuerySet[Patient],
+    dates: dict[str, dt.date],
+    columns: set[str],
+    *,
+    selected: Collection[str] = (),
 ) -> QuerySet[Patient]:
     """``patients`` with ``columns`` (and what they are built from) as aliases, for a filter
     or an ordering to use: only those reach the SQL, so sorting by one column computes only
-    that column for the whole cohort."""
+    that column for the whole cohort. Those in ``selected`` are annotations instead, read with
+    each row (PostgreSQL computes a selected column that is not sorted on only for the rows
+    kept by ``LIMIT``)."""
     needed = set()
-    pending = list(columns)
+    pending = [*columns, *selected]
     while pending:
         name = pending.pop()
         if name not in needed:
             needed.add(name)
             pending.extend(_DEPENDENCIES[name])
-    factories: dict[str, Any] = {
-        "episode_id": lambda: _current_episode("id"),
-        "symptom_onset_date": lambda: _current_episode("symptom_onset_date"),
-        **{
-            f"open_flags_{severity}": (lambda s=severity: _open_flag_count(s))
-            for severity in SEVERITIES
-        },
-    }
+    base = _base_column_factories()
+    derived = None
     patients = _with_dates(patients, dates)
-    base = derived = None
     for name in _DEPENDENCIES:
         if name not in needed:
             continue
-        if name in factories:
-            expression = factories[name]()
-        elif name in {
-            "weeks_since_onset",
-            "days_since_last_checkin",
-            "pain_7d_change",
-            "adherence_7d",
-        }:
+        if name in base:
+            expression = base[name]()
+        else:
             derived = derived or _derived_columns()
             expression = derived[name]
+        if name in selected:
+            patients = patients.annotate(**{name: expression})
         else:
-            base = base or _base_columns()
-            expression = base[name]
-        patients = patients.alias(**{name: expression})
+            patients = patients.alias(**{name: expression})
     return patients
 
 
@@ -360,6 +359,7 @@ def _adherence(
     done: dict[Any, set[dt.date]] = {}
     for item_id, day in (
         ExerciseSession.objects.filter(episode_id__in=list(patient_of), date__range=(first, last))
+        .order_by()  # the model's ordering would join recorded_at to the DISTINCT
         .values_list("plan_item_id", "date")
         .distinct()
     ):
@@ -380,32 +380,28 @@ def _adherence(
     return totals
 
 
-def _summary_rows(ids: list[Any], dates: dict[str, dt.date]) -> list[Patient]:
-    """The summary of each patient in ``ids``, in that order, from a few bulk reads of the
-    last 14 days (six queries whatever the number of patients); every value is computed
-    exactly as the ranking expressions compute it in SQL, so the order agrees."""
-    if not ids:
+#: Columns read with the page's rows in the ranking query itself (cheap index lookups for the
+#: page's patients only); the rest come from bulk reads of those patients.
+_ROW_COLUMNS: tuple[str, ...] = (
+    "last_checkin_date",
+    "pain_now_latest",
+    "pain_7d_mean",
+    "pain_previous_7d_mean",
+)
+
+
+def _summarise(rows: list[Patient], dates: dict[str, dt.date]) -> list[Patient]:
+    """``rows`` (patients read with `_ROW_COLUMNS`) completed with the other summary columns,
+    from four bulk reads whatever their number: the current episodes, the adherence of their
+    7-day windows (two reads) and the open flags. Adherence is computed exactly as
+    `_adherence_parts` computes it in SQL, so a sort by it agrees with the values shown."""
+    if not rows:
         return []
+    ids = [row.pk for row in rows]
     # These rows are patient data handed to the caller (the cohort is read by id, not through
     # the recording access selectors): the access log must list them.
     record_patient_access(ids)
-    rows = _with_dates(Patient.objects.select_related("user").filter(pk__in=ids), dates)
-    base = _base_columns()
-    # The latest check-in by index lookups (a year of data per patient stays unread).
-    rows = rows.annotate(
-        last_checkin_date=base["last_checkin_date"], pain_now_latest=base["pain_now_latest"]
-    )
-    by_id = {row.pk: row for row in rows}
-    todays = {pk: dates.get(row.timezone) for pk, row in by_id.items()}
-    known = [day for day in todays.values() if day is not None]
-    window: dict[Any, list[tuple[dt.date, int]]] = {}
-    if known:
-        earliest = min(known) - dt.timedelta(days=2 * WINDOW_DAYS - 1)
-        recent = CheckIn.objects.filter(patient_id__in=ids, date__range=(earliest, max(known)))
-        for patient_id, day, pain in recent.values_list("patient_id", "date", "pain_now"):
-            today = todays[patient_id]
-            if today is not None and today - dt.timedelta(days=2 * WINDOW_DAYS) < day <= today:
-                window.setdefault(patient_id, []).append((day, pain))
+    todays = {row.pk: dates.get(row.timezone) for row in rows}
     episodes = _current_episodes(ids)
     windows = {
         pk: (today - dt.timedelta(days=WINDOW_DAYS - 1), today)
@@ -416,11 +412,9 @@ def _summary_rows(ids: list[Any], dates: dict[str, dt.date]) -> list[Patient]:
         {pk: episode for pk, episode in episodes.items() if pk in windows}, windows
     )
     flags = open_flag_counts_by_patient(ids)
-    summaries = []
-    for patient_id in ids:
-        row = by_id[patient_id]
-        today = todays[patient_id]
-        episode = episodes.get(patient_id)
+    for row in rows:
+        today = todays[row.pk]
+        episode = episodes.get(row.pk)
         row.episode_id = episode["id"] if episode else None
         row.episode_status = episode["status"] if episode else None
         onset = episode["symptom_onset_date"] if episode else None
@@ -429,41 +423,45 @@ def _summary_rows(ids: list[Any], dates: dict[str, dt.date]) -> list[Patient]:
         )
         last = row.last_checkin_date
         row.days_since_last_checkin = None if last is None else (today - last).days
-        current = [pain for day, pain in window.get(patient_id, []) if (today - day).days < 7]
-        previous = [
-            pain for day, pain in window.get(patient_id, []) if 7 <= (today - day).days < 14
-        ]
-        row.pain_7d_mean = sum(current) / len(current) if current else None
-        row.pain_previous_7d_mean = sum(previous) / len(previous) if previous else None
         row.pain_7d_change = (
             None
             if row.pain_7d_mean is None or row.pain_previous_7d_mean is None
             else row.pain_7d_mean - row.pain_previous_7d_mean
         )
-        counted, prescribed = adherence.get(patient_id, (0.0, 0.0))
+        counted, prescribed = adherence.get(row.pk, (0.0, 0.0))
         row.adherence_7d = min(counted / prescribed, 1.0) if prescribed > 0 else None
         for severity in SEVERITIES:
-            setattr(row, f"open_flags_{severity}", flags[patient_id][severity])
-        summaries.append(row)
-    return summaries
+            setattr(row, f"open_flags_{severity}", flags[row.pk][severity])
+    return rows
 
 
 class PatientSummaries(Sequence):
     """The cohort, sorted and filtered in SQL, summarised only for the rows asked for.
 
     Behaves like a queryset for paginators (``count()``, slicing): a slice costs one query for
-    the patient ids in order and two for their summaries, whatever the size of the cohort."""
+    the page's rows in order and four bulk reads for their summaries, whatever the size of the
+    cohort; ``count()`` is free when the cohort is not filtered (the time-zone query counted
+    it), one query otherwise."""
 
     ordered = True
 
-    def __init__(self, ranking: QuerySet[Patient], dates: dict[str, dt.date]) -> None:
-        self._ranking = ranking
+    def __init__(
+        self,
+        page: QuerySet[Patient],
+        dates: dict[str, dt.date],
+        *,
+        count: int | None = None,
+        ranking: Callable[[], QuerySet[Patient]] | None = None,
+    ) -> None:
+        self._page = page
         self._dates = dates
-        self._count: int | None = None
+        self._count = count
+        self._ranking = ranking
 
     def count(self) -> int:
         if self._count is None:
-            self._count = self._ranking.count()
+            # Only the filtered columns, no rows: the count needs no join to the users.
+            self._count = self._ranking().count()
         return self._count
 
     def __len__(self) -> int:
@@ -471,8 +469,7 @@ class PatientSummaries(Sequence):
 
     def __getitem__(self, key):
         if isinstance(key, slice):
-            ids = list(self._ranking.values_list("pk", flat=True)[key])
-            return _summary_rows(ids, self._dates)
+            return _summarise(list(self._page[key]), self._dates)
         rows = self[key : key + 1]
         if not rows:
             raise IndexError(key)
@@ -581,20 +578,30 @@ def patient_summaries(
     """
     ordering = ordering or DEFAULT_ORDERING
     order_by = _order_by(ordering)
+    if filters == SummaryFilters():
+        filters = None  # every filter off: the cohort is counted with the time zones
     # A semi-join rather than the access selector's DISTINCT, which would have to compare
     # every computed column.
     visible = patients_for_clinician(user).order_by().values("pk")
     patients = Patient.objects.filter(pk__in=visible)
     if search and search.strip():
         patients = _search(patients, search.strip())
-    dates = _dates_of(patients, now, None)
-    ranking = _ranking(patients, dates, _columns_used(ordering, filters))
-    if filters is not None:
-        ranking = _filter(ranking, filters)
-    return PatientSummaries(ranking.order_by(*order_by), dates)
+    counts = _timezone_counts(patients)
+    dates = _dates_of(counts, now)
+    columns = _columns_used(ordering, filters)
+    page = _ranking(patients, dates, columns, selected=_ROW_COLUMNS).select_related("user")
+    if filters is None:
+        return PatientSummaries(page.order_by(*order_by), dates, count=sum(counts.values()))
+    # Filters are SQL over computed columns: a filtered cohort needs its own count.
+    return PatientSummaries(
+        _filter(page, filters).order_by(*order_by),
+        dates,
+        ranking=lambda: _filter(_ranking(patients, dates, columns), filters),
+    )
 
 
 def summary_for_patient(patient: Patient, *, now: dt.datetime | None = None) -> Patient:
     """The summary row of one patient the caller may already see (the patient page)."""
-    dates = _dates_of(Patient.objects.none(), now, [patient.timezone])
-    return _summary_rows([patient.pk], dates)[0]
+    dates = _dates_of([patient.timezone], now)
+    rows = _ranking(Patient.objects.filter(pk=patient.pk), dates, set(), selected=_ROW_COLUMNS)
+    return _summarise(list(rows.select_related("user")), dates)[0]

@@ -7,7 +7,12 @@ import datetime as dt
 import pytest
 
 from apps.core.exceptions import ValidationFailed
-from apps.dashboard.selectors import SummaryFilters, patient_summaries
+from apps.dashboard.selectors import (
+    ORDERING_FIELDS,
+    SEVERITIES,
+    SummaryFilters,
+    patient_summaries,
+)
 from apps.exercises.selectors import adherence_by_episode
 from tests.accounts.factories import CareTeamFactory, PatientFactory
 from tests.dashboard.conftest import NOW, TODAY, days_ago, patient_with_course
@@ -273,8 +278,8 @@ def test_the_number_of_queries_does_not_depend_on_the_cohort(
 ):
     for _ in range(5):
         patient_with_course(care_team, pain_last_7=[3, 4], sessions_last_7=2, flags=("soon",))
-    # Time zones, the sorted ids, then six bulk reads for their summaries.
-    with django_assert_num_queries(8):
+    # Time zones with the count, the sorted rows, then four bulk reads for their summaries.
+    with django_assert_num_queries(6):
         assert len(summaries(physio, ordering="-adherence_7d")) == 5
     for index in range(45):
         patient_with_course(
@@ -284,5 +289,100 @@ def test_the_number_of_queries_does_not_depend_on_the_cohort(
             flags=("urgent",),
             timezone="America/New_York" if index % 2 else "Asia/Tokyo",
         )
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         assert len(summaries(physio, ordering="-adherence_7d")) == 50
+
+
+def _expected_order(rows, ordering: str) -> list:
+    """The order `ORDERING_FIELDS` documents, computed in Python from the values shown."""
+    descending = ordering.startswith("-")
+    name = ordering.removeprefix("-")
+
+    def tie_break(row):
+        return (row.user.last_name, row.user.first_name, row.pk)
+
+    def nulls_last(value, *, reverse: bool):
+        # A key sorting ``value`` ascending (or descending) with None last either way.
+        if value is None:
+            return (1, 0)
+        return (0, -value if reverse else value)
+
+    if name == "name":
+        ordered = sorted(rows, key=lambda row: row.pk)
+        return sorted(
+            ordered, key=lambda row: (row.user.last_name, row.user.first_name), reverse=descending
+        )
+    if name == "needs_action":
+        sign = 1 if descending else -1  # flags descending by default
+
+        def key(row):
+            silence = row.days_since_last_checkin
+            if descending:  # the reverse: fewest flags, then shortest silence with None first
+                silence_key = (0, 0) if silence is None else (1, silence)
+            else:
+                silence_key = nulls_last(silence, reverse=True)
+            flags = [sign * getattr(row, f"open_flags_{s}") for s in SEVERITIES[:3]]
+            return (*flags, silence_key, tie_break(row))
+
+        return sorted(rows, key=key)
+    if name == "open_flags":
+        sign = 1 if descending else -1
+        return sorted(
+            rows,
+            key=lambda row: (
+                *(sign * getattr(row, f"open_flags_{s}") for s in SEVERITIES),
+                tie_break(row),
+            ),
+        )
+
+    def value_key(row):
+        value = getattr(row, name)
+        if isinstance(value, dt.date):
+            value = value.toordinal()
+        return (nulls_last(value, reverse=descending), tie_break(row))
+
+    return sorted(rows, key=value_key)
+
+
+@pytest.mark.parametrize("ordering", [*ORDERING_FIELDS, *(f"-{name}" for name in ORDERING_FIELDS)])
+def test_every_ordering_sorts_by_the_values_shown_with_nulls_last_and_name_ties(
+    physio, care_team, ordering
+):
+    # Late on 10 March UTC: already 11 March in Tokyo, so the patients' windows differ.
+    late = dt.datetime(2026, 3, 10, 23, 30, tzinfo=dt.UTC)
+    courses = [
+        {"pain_last_7": [3, 4], "sessions_last_7": 2, "flags": ("soon",)},
+        {"pain_last_7": [3, 4], "sessions_last_7": 2, "flags": ("soon",)},  # a tie
+        {"pain_last_7": [None, None, 7], "pain_previous_7": [2], "flags": ("urgent", "info")},
+        {"pain_last_7": [1], "pain_previous_7": [1, 5], "sessions_last_7": 7},
+        {"pain_previous_7": [6], "sessions_last_7": 0, "flags": ("emergency",)},
+        {"pain_last_7": [5, 5, 5], "onset": dt.date(2025, 6, 1), "flags": ("routine",)},
+        {"pain_last_7": [None, 2], "sessions_last_7": 1, "onset": dt.date(2026, 3, 1)},
+    ]
+    zones = ["Europe/London", "Asia/Tokyo", "America/New_York"]
+    for index, course in enumerate(courses):
+        patient_with_course(
+            care_team,
+            timezone=zones[index % 3],
+            user__first_name=f"f{index % 2}",
+            user__last_name=f"l{index // 2}",
+            **course,
+        )
+    PatientFactory(care_team=care_team, user__first_name="f9", user__last_name="l1")
+
+    rows = patient_summaries(user=physio, ordering=ordering, now=late)[:]
+
+    assert len(rows) == 8
+    assert [row.pk for row in rows] == [row.pk for row in _expected_order(rows, ordering)]
+
+
+def test_a_page_of_a_filtered_cohort_is_counted_by_the_filter(physio, care_team):
+    for index in range(3):
+        patient_with_course(care_team, pain_last_7=[3], flags=("urgent",) if index else ())
+
+    urgent = patient_summaries(user=physio, filters=SummaryFilters(has_urgent_flags=True), now=NOW)
+    everyone = patient_summaries(user=physio, filters=SummaryFilters(), now=NOW)
+
+    assert urgent.count() == 2
+    assert len(urgent[0:1]) == 1
+    assert everyone.count() == 3
