@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import json
 import uuid
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -38,14 +41,29 @@ def lookback_days(thresholds: Thresholds) -> int:
 # the mapping below, so a field added to the snapshot is read without a second edit.
 _CHECKIN_DATA_FIELDS = tuple(field.name for field in dataclasses.fields(CheckInData))
 _SET_FIELDS = frozenset({"painful_sides", "red_flags"})
+_SET_INDEXES = tuple(i for i, name in enumerate(_CHECKIN_DATA_FIELDS) if name in _SET_FIELDS)
 
 
-def _checkin_data(row: Any) -> CheckInData:
-    """The snapshot's view of a check-in (a model instance or a row of _CHECKIN_DATA_FIELDS)."""
-    values = {name: getattr(row, name) for name in _CHECKIN_DATA_FIELDS}
-    for name in _SET_FIELDS:
-        values[name] = frozenset(values[name] or ())
-    return CheckInData(**values)
+def _checkin_data(values: Sequence[Any]) -> CheckInData:
+    """The snapshot's view of a check-in: the values of _CHECKIN_DATA_FIELDS, in that order."""
+    values = list(values)
+    for index in _SET_INDEXES:
+        values[index] = _frozen_set(values[index])
+    return CheckInData(*values)
+
+
+def _frozen_set(value: Any) -> frozenset[str]:
+    if isinstance(value, str):
+        # A raw PostgreSQL read returns the jsonb text (Django decodes JSON fields itself).
+        return _frozen_set_of_json(value)
+    return frozenset(value or ())
+
+
+@functools.lru_cache(maxsize=1024)
+def _frozen_set_of_json(text: str) -> frozenset[str]:
+    # Cached: these lists take a handful of values, and decoding each row's copy took more
+    # of the nightly sweep's snapshot time than its query (scripts/bench.py profile).
+    return frozenset(json.loads(text) or ())
 
 
 def _episodes(episode_ids: list[Any]) -> list[Any]:
@@ -57,37 +75,72 @@ def _episodes(episode_ids: list[Any]) -> list[Any]:
 def _checkins_by_episode(
     episodes: list[Any], ranges: Mapping[Any, tuple[dt.date, dt.date]], thresholds: Thresholds
 ) -> dict[Any, dict[dt.date, CheckInData]]:
-    """One query: each episode's check-ins from ``lookback`` days before its range to its end,
-    plus the first 7 days of its home treatment (no_improvement_2_weeks compares with them)."""
+    """One query: each episode's check-ins from ``lookback`` days before the earliest range to
+    the latest end, plus the first 7 days of its home treatment (no_improvement_2_weeks
+    compares with them)."""
+    if not episodes:
+        return {}
+    back = dt.timedelta(days=lookback_days(thresholds))
+    global_from = min(ranges[e.pk][0] for e in episodes) - back
+    global_to = max(end for _, end in ranges.values())
+    windows = [(e.pk, global_from, global_to) for e in episodes]
+    for episode in episodes:
+        started = episode.home_treatment_started_on
+        if started is not None and started < global_from:
+            first_week_end = started + dt.timedelta(days=thresholds.window_days - 1)
+            windows.append((episode.pk, started, first_week_end))
+    by_episode: dict[Any, dict[dt.date, CheckInData]] = defaultdict(dict)
+    for row in _checkin_rows(windows):
+        by_episode[row[0]][row[1]] = _checkin_data(row[1:])
+    return by_episode
+
+
+def _checkin_rows(windows: list[tuple[Any, dt.date, dt.date]]) -> Iterable[Sequence[Any]]:
+    """(episode_id, *_CHECKIN_DATA_FIELDS) of the check-ins in each (episode, first date, last
+    date) window, by date (a date in two windows of an episode may come twice).
+
+    Plain rows, not model instances: the nightly sweep reads ~40 per episode, and building
+    instances cost more than the query. On PostgreSQL the windows are joined as arrays (one
+    index range scan per window): the home-treatment windows differ per episode, and as 200
+    ORed conditions their planning and bitmap scans cost the sweep more than the rest of the
+    snapshot (scripts/bench.py profiles)."""
     # Check-ins are read as plain rows for the snapshot; apps.checkins has no bulk reader
     # across episodes and date ranges, and this is read-only.
     from apps.checkins.models import CheckIn
 
-    if not episodes:
-        return {}
-    back = dt.timedelta(days=lookback_days(thresholds))
-    starts = {e.pk: ranges[e.pk][0] - back for e in episodes}
-    global_from = min(starts.values())
-    global_to = max(end for _, end in ranges.values())
-    condition = Q(episode_id__in=[e.pk for e in episodes], date__range=(global_from, global_to))
-    for episode in episodes:
-        started = episode.home_treatment_started_on
-        if started is not None and started < global_from:
-            condition |= Q(
-                episode_id=episode.pk,
-                date__range=(started, started + dt.timedelta(days=thresholds.window_days - 1)),
-            )
-    by_episode: dict[Any, dict[dt.date, CheckInData]] = defaultdict(dict)
-    # Plain rows of the fields the rules read: the nightly sweep reads ~60 per episode, and
-    # building model instances for them cost more than the query (scripts/bench.py profile).
-    rows = (
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        table = quote(CheckIn._meta.db_table)
+        episode, date = quote("episode_id"), quote("date")
+        columns = ", ".join(
+            f"c.{quote(CheckIn._meta.get_field(name).column)}" for name in _CHECKIN_DATA_FIELDS
+        )
+        # Only quoted names from the model are interpolated; the windows are parameters. The
+        # LATERAL subquery with OFFSET 0 is not flattened, so each window is one index range
+        # scan (checkin_episode_date_unique); flattened, the planner preferred hashing the
+        # whole table once the windows were a few hundred.
+        sql = (
+            f"SELECT w.episode_id, {columns}"  # noqa: S608
+            " FROM unnest(%s::uuid[], %s::date[], %s::date[]) AS w(episode_id, date_from, date_to)"
+            f" CROSS JOIN LATERAL (SELECT {columns} FROM {table} c WHERE c.{episode} = w.episode_id"
+            f" AND c.{date} BETWEEN w.date_from AND w.date_to OFFSET 0) AS c"
+            f" ORDER BY c.{date}"
+        )
+        ids, firsts, lasts = (list(column) for column in zip(*windows, strict=True))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [ids, firsts, lasts])
+            return cursor.fetchall()
+    by_range: dict[tuple[dt.date, dt.date], list[Any]] = defaultdict(list)
+    for episode_id, first, last in windows:
+        by_range[(first, last)].append(episode_id)
+    condition = Q()
+    for (first, last), ids in by_range.items():
+        condition |= Q(episode_id__in=ids, date__range=(first, last))
+    return (
         CheckIn.objects.filter(condition)
         .order_by("date")
-        .values_list("episode_id", *_CHECKIN_DATA_FIELDS, named=True)
+        .values_list("episode_id", *_CHECKIN_DATA_FIELDS)
     )
-    for row in rows:
-        by_episode[row.episode_id][row.date] = _checkin_data(row)
-    return by_episode
 
 
 def _adherence_windows(

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,69 +161,183 @@ def episode_evaluate(
 def evaluate_snapshot(
     *, snapshot: EpisodeSnapshot, dates: list[dt.date], thresholds: Thresholds
 ) -> EvaluationOutcome:
-    """Evaluate the rules on ``snapshot`` for ``dates`` (ascending) and store the outcome."""
-    outcome = EvaluationOutcome(dates=list(dates))
-    results: dict[dt.date, dict[str, RuleResult]] = {
-        day: evaluate_rules(snapshot.for_date(day), thresholds, ALL_RULES) for day in dates
-    }
-    with transaction.atomic():
-        _store_evaluations(snapshot, results)
-        flags = list(
-            Flag.objects.select_for_update()
-            .filter(episode_id=snapshot.episode_id)
-            .exclude(resolution=Resolution.WITHDRAWN)
-            .order_by("opened_at")
-        )
-        live = {flag.rule: flag for flag in flags if flag.status in LIVE_STATUSES}
-        resolved: dict[str, Flag] = {}
-        for flag in flags:
-            if flag.status == FlagStatus.RESOLVED:
-                resolved[flag.rule] = flag  # ordered by opened_at: the latest wins
-        for rule in ALL_RULES:
-            _apply_rule(
-                rule=rule,
-                snapshot=snapshot,
-                per_date=[(day, results[day][rule.code]) for day in dates],
-                live=live.get(rule.code),
-                resolved=resolved.get(rule.code),
-                outcome=outcome,
-            )
+    """Evaluate the rules on ``snapshot`` for ``dates`` (ascending) and store the outcome: the
+    batch path (`evaluate_snapshots`) with one episode."""
+    [outcome] = evaluate_snapshots(items=[(snapshot, dates)], thresholds=thresholds)
     return outcome
 
 
-def _store_evaluations(
-    snapshot: EpisodeSnapshot, results: dict[dt.date, dict[str, RuleResult]]
-) -> None:
-    """Replace the evaluation record of each date (one row per episode and date).
+def evaluate_snapshots(
+    *, items: Sequence[tuple[EpisodeSnapshot, list[dt.date]]], thresholds: Thresholds
+) -> list[EvaluationOutcome]:
+    """Evaluate the rules on each snapshot for its dates (ascending) and store the outcomes,
+    one `EvaluationOutcome` per item, in order. Each episode at most once.
 
-    One INSERT ... ON CONFLICT (episode, date) DO UPDATE for all dates: no read of the old
+    The rules run first (pure, no transaction open). Then one transaction for the whole
+    batch: one upsert of every evaluation record, one SELECT ... FOR UPDATE of the batch's
+    flags, each episode's flags walked in memory, and the rows that changed written together
+    (one UPDATE per set of changed columns, one INSERT of the new flags). The nightly sweep
+    passes 200 episodes at once: a transaction of ~5 statements per episode was most of its
+    time (docs/benchmarks.md). Rows are locked in (episode, ...) order, the order a
+    single-episode evaluation also uses, so two evaluations wait for each other rather than
+    deadlock."""
+    episode_ids = [snapshot.episode_id for snapshot, _ in items]
+    if len(set(episode_ids)) != len(episode_ids):
+        raise ValueError("evaluate_snapshots takes each episode at most once")
+    results = [
+        {day: evaluate_rules(snapshot.for_date(day), thresholds, ALL_RULES) for day in dates}
+        for snapshot, dates in items
+    ]
+    outcomes = [EvaluationOutcome(dates=list(dates)) for _, dates in items]
+    if not items:
+        return outcomes
+    with transaction.atomic():
+        snapshots = [snapshot for snapshot, _ in items]
+        _store_evaluations(list(zip(snapshots, results, strict=True)))
+        flags_by_episode = _lock_flags(episode_ids)
+        writes = _FlagWrites()
+        for (snapshot, dates), by_date, outcome in zip(items, results, outcomes, strict=True):
+            flags = flags_by_episode.get(snapshot.episode_id, [])
+            writes.track(flags)
+            live = {flag.rule: flag for flag in flags if flag.status in LIVE_STATUSES}
+            resolved: dict[str, Flag] = {}
+            for flag in flags:
+                if flag.status == FlagStatus.RESOLVED:
+                    resolved[flag.rule] = flag  # ordered by opened_at: the latest wins
+            for rule in ALL_RULES:
+                _apply_rule(
+                    rule=rule,
+                    snapshot=snapshot,
+                    per_date=[(day, by_date[day][rule.code]) for day in dates],
+                    live=live.get(rule.code),
+                    resolved=resolved.get(rule.code),
+                    outcome=outcome,
+                    writes=writes,
+                )
+        writes.flush()
+    return outcomes
+
+
+def _lock_flags(episode_ids: list[Any]) -> dict[Any, list[Flag]]:
+    """The episodes' flags (withdrawn ones aside), locked, by episode, oldest first. One query;
+    rows are locked in the order of the ORDER BY."""
+    by_episode: dict[Any, list[Flag]] = defaultdict(list)
+    flags = (
+        Flag.objects.select_for_update()
+        .filter(episode_id__in=episode_ids)
+        .exclude(resolution=Resolution.WITHDRAWN)
+        .order_by("episode_id", "opened_at", "id")
+    )
+    for flag in flags:
+        by_episode[flag.episode_id].append(flag)
+    return by_episode
+
+
+def _store_evaluations(
+    evaluated: list[tuple[EpisodeSnapshot, dict[dt.date, dict[str, RuleResult]]]],
+) -> None:
+    """Replace the evaluation record of each episode and date (one row per episode and date).
+
+    One INSERT ... ON CONFLICT (episode, date) DO UPDATE for every record: no read of the old
     records (the nightly sweep writes one per active episode, and reading them first cost
     as much as the rest of its evaluation; scripts/bench.py profile), and a concurrent
-    evaluation of the same date is settled by the unique constraint."""
+    evaluation of the same date is settled by the unique constraint. Rows go in (episode,
+    date) order so that two evaluations lock them in the same order."""
     records = []
-    for day, by_rule in results.items():
-        values = {
-            "held": {
-                code: {
-                    "reason": result.reason,
-                    "severity": str(severity_of(RULES_BY_CODE[code], result)),
-                    "version": RULES_BY_CODE[code].version,
-                    "evidence": result.evidence,
-                }
-                for code, result in by_rule.items()
-                if result.holds is True
-            },
-            "not_held": {code: r.reason for code, r in by_rule.items() if r.holds is False},
-            "not_evaluated": {code: r.reason for code, r in by_rule.items() if r.holds is None},
-            "nightly": snapshot.nightly and day == snapshot.today,
-        }
-        records.append(Evaluation(episode_id=snapshot.episode_id, date=day, **values))
+    for snapshot, results in evaluated:
+        for day, by_rule in results.items():
+            values = {
+                "held": {
+                    code: {
+                        "reason": result.reason,
+                        "severity": str(severity_of(RULES_BY_CODE[code], result)),
+                        "version": RULES_BY_CODE[code].version,
+                        "evidence": result.evidence,
+                    }
+                    for code, result in by_rule.items()
+                    if result.holds is True
+                },
+                "not_held": {code: r.reason for code, r in by_rule.items() if r.holds is False},
+                "not_evaluated": {code: r.reason for code, r in by_rule.items() if r.holds is None},
+                "nightly": snapshot.nightly and day == snapshot.today,
+            }
+            records.append(Evaluation(episode_id=snapshot.episode_id, date=day, **values))
+    records.sort(key=lambda record: (record.episode_id, record.date))
     Evaluation.objects.bulk_create(
         records,
         update_conflicts=True,
         unique_fields=["episode", "date"],
         update_fields=["held", "not_held", "not_evaluated", "nightly", "updated_at"],
     )
+
+
+#: The flag columns an evaluation may change (the rest belong to the care team).
+_ENGINE_FIELDS = (
+    "rule_version",
+    "severity",
+    "evidence",
+    "patient_message",
+    "clinician_summary",
+    "opened_for_date",
+    "last_seen_at",
+    "last_held_on",
+    "held_dates",
+    "status",
+    "resolution",
+    "resolved_at",
+    "note",
+    "cleared_on",
+)
+
+
+def _engine_values(flag: Flag) -> tuple[Any, ...]:
+    # held_dates is copied: the walk replaces it, but a copy keeps the comparison honest.
+    return tuple(
+        list(flag.held_dates) if name == "held_dates" else getattr(flag, name)
+        for name in _ENGINE_FIELDS
+    )
+
+
+class _FlagWrites:
+    """The flag rows of one evaluation transaction: what was loaded (to write only the columns
+    that changed) and the flags to open. Written by `flush`, at the end of the transaction."""
+
+    def __init__(self) -> None:
+        self.loaded: dict[uuid.UUID, tuple[Flag, tuple[Any, ...]]] = {}
+        self.new: list[tuple[Flag, EvaluationOutcome]] = []
+
+    def track(self, flags: Iterable[Flag]) -> None:
+        for flag in flags:
+            self.loaded[flag.id] = (flag, _engine_values(flag))
+
+    def open(self, flag: Flag, outcome: EvaluationOutcome) -> None:
+        self.new.append((flag, outcome))
+
+    def flush(self) -> None:
+        """Updates first (a withdrawn flag must leave the live slot before a new flag for
+        its rule takes it), then the new flags."""
+        by_columns: dict[tuple[str, ...], list[Flag]] = defaultdict(list)
+        for flag, before in self.loaded.values():
+            after = _engine_values(flag)
+            pairs = zip(_ENGINE_FIELDS, before, after, strict=True)
+            changed = tuple(name for name, old, new in pairs if old != new)
+            if changed:
+                by_columns[changed].append(flag)
+        for columns, flags in by_columns.items():
+            flags.sort(key=lambda flag: flag.id)
+            Flag.objects.bulk_update(flags, columns)
+        opened = _insert_flags(self.new)
+        _announce_after_commit(opened)
+
+
+#: The columns `_flag_values` sets: they describe the flag's latest qualifying date.
+_LATEST_DATE_FIELDS = (
+    "rule_version",
+    "severity",
+    "evidence",
+    "patient_message",
+    "clinician_summary",
+)
 
 
 def _flag_values(rule: Rule, result: RuleResult, day: dt.date) -> dict[str, Any]:
@@ -244,8 +358,10 @@ def _apply_rule(
     live: Flag | None,
     resolved: Flag | None,
     outcome: EvaluationOutcome,
+    writes: _FlagWrites,
 ) -> None:
-    """Walk the evaluated dates in order and open, update, withdraw or re-arm one rule's flag.
+    """Walk the evaluated dates in order and open, update, withdraw or re-arm one rule's flag
+    (in memory: ``writes`` stores the result).
 
     - A date that holds updates the live flag (dates, evidence, last_seen_at) or opens one,
       unless it belongs to the course of the last resolved flag (on or before its last held
@@ -280,10 +396,10 @@ def _apply_rule(
             if resolved is not None and resolved.cleared_on == day:
                 # Late data: the day that had stopped the rule now meets it after all.
                 resolved.cleared_on = None
-                resolved.save(update_fields=["cleared_on"])
             if resolved is not None and (resolved.cleared_on is None or resolved.cleared_on > day):
                 continue  # resolved, and the rule has not stopped holding since
-            live = _open_flag(rule, snapshot, result, day, now, outcome)
+            live = _new_flag(rule, snapshot, result, day, now)
+            writes.open(live, outcome)
             opened_here = True
             continue
         if result.holds is False:
@@ -306,26 +422,20 @@ def _apply_rule(
                 and (resolved.cleared_on is None or day < resolved.cleared_on)
             ):
                 resolved.cleared_on = day
-                resolved.save(update_fields=["cleared_on"])
     if live is None:
         return
     if evidence_stale:
         _refresh_evidence(rule, live)
-    if changed or evidence_stale or live.last_seen_at == now:
-        live.save()
-        if not opened_here and live.id not in outcome.updated:
-            outcome.updated.append(live.id)
+    touched = changed or evidence_stale or live.last_seen_at == now
+    if touched and not opened_here and live.id not in outcome.updated:
+        outcome.updated.append(live.id)
 
 
-def _open_flag(
-    rule: Rule,
-    snapshot: EpisodeSnapshot,
-    result: RuleResult,
-    day: dt.date,
-    now: dt.datetime,
-    outcome: EvaluationOutcome,
+def _new_flag(
+    rule: Rule, snapshot: EpisodeSnapshot, result: RuleResult, day: dt.date, now: dt.datetime
 ) -> Flag:
-    flag = Flag(
+    """An open flag for ``rule`` first met on ``day`` (not yet stored)."""
+    return Flag(
         episode_id=snapshot.episode_id,
         patient_id=snapshot.patient_id,
         rule=rule.code,
@@ -337,29 +447,52 @@ def _open_flag(
         held_dates=[day.isoformat()],
         **_flag_values(rule, result, day),
     )
+
+
+def _insert_flags(new: list[tuple[Flag, EvaluationOutcome]]) -> list[Flag]:
+    """Store the new flags; returns those stored. One INSERT for all of them, in a savepoint;
+    when another evaluation opened one of them meanwhile (the partial unique constraint
+    refuses it), each is stored on its own and a refused one updates the winner instead."""
+    if not new:
+        return []
+    new = sorted(new, key=lambda item: (item[0].episode_id, item[0].rule))
+    try:
+        with transaction.atomic():
+            Flag.objects.bulk_create([flag for flag, _ in new])
+    except IntegrityError:
+        return [flag for flag, outcome in new if _insert_or_merge_flag(flag, outcome)]
+    for flag, outcome in new:
+        _record_opened(flag, outcome)
+    return [flag for flag, _ in new]
+
+
+def _insert_or_merge_flag(flag: Flag, outcome: EvaluationOutcome) -> bool:
+    """Store one new flag; True when stored. When another evaluation opened it between our
+    read and our insert, the constraint decided: update theirs with what we saw."""
     try:
         with transaction.atomic():
             flag.save(force_insert=True)
     except IntegrityError:
-        # Another evaluation opened it between our read and our insert: the constraint
-        # decided; update theirs with what we saw.
-        flag = Flag.objects.select_for_update().get(
-            episode_id=snapshot.episode_id, rule=rule.code, status__in=LIVE_STATUSES
+        winner = Flag.objects.select_for_update().get(
+            episode_id=flag.episode_id, rule=flag.rule, status__in=LIVE_STATUSES
         )
-        flag.held_dates = sorted({*flag.held_dates, day.isoformat()})
-        if day >= flag.last_held_on:
-            for name, value in _flag_values(rule, result, day).items():
-                setattr(flag, name, value)
-            flag.last_held_on = day
-        flag.opened_for_date = min(flag.opened_for_date, day)
-        flag.last_seen_at = now
-        flag.save()
-        outcome.updated.append(flag.id)
-        return flag
+        winner.held_dates = sorted({*winner.held_dates, *flag.held_dates})
+        if flag.last_held_on >= winner.last_held_on:
+            for name in _LATEST_DATE_FIELDS:
+                setattr(winner, name, getattr(flag, name))
+            winner.last_held_on = flag.last_held_on
+        winner.opened_for_date = min(winner.opened_for_date, flag.opened_for_date)
+        winner.last_seen_at = flag.last_seen_at
+        winner.save()
+        outcome.updated.append(winner.id)
+        return False
+    _record_opened(flag, outcome)
+    return True
+
+
+def _record_opened(flag: Flag, outcome: EvaluationOutcome) -> None:
     outcome.opened.append(flag.id)
-    logger.info("flag opened: rule=%s severity=%s flag=%s", rule.code, flag.severity, flag.id)
-    transaction.on_commit(lambda: _notify_new_flag_after_commit(flag.id))
-    return flag
+    logger.info("flag opened: rule=%s severity=%s flag=%s", flag.rule, flag.severity, flag.id)
 
 
 def _withdraw(flag: Flag, now: dt.datetime, outcome: EvaluationOutcome) -> None:
@@ -367,7 +500,6 @@ def _withdraw(flag: Flag, now: dt.datetime, outcome: EvaluationOutcome) -> None:
     flag.resolution = Resolution.WITHDRAWN
     flag.resolved_at = now
     flag.note = WITHDRAWN_NOTE
-    flag.save()
     outcome.withdrawn.append(flag.id)
 
 
@@ -390,10 +522,25 @@ def _refresh_evidence(rule: Rule, flag: Flag) -> None:
 # --- Who hears about it ---------------------------------------------------------------------------
 
 
-def _notify_new_flag_after_commit(flag_id: uuid.UUID) -> None:
-    with transaction.atomic():
-        flag = Flag.objects.select_related("patient__user", "patient__care_team").get(pk=flag_id)
-        flag_announce(flag=flag)
+def _is_announced(flag: Flag) -> bool:
+    """Whether `flag_announce` tells anyone about this new flag at once."""
+    return flag.severity in IMMEDIATE_SEVERITIES or flag.rule == "missed_checkins"
+
+
+def _announce_after_commit(flags: list[Flag]) -> None:
+    """After commit, announce the new flags that tell someone at once (one read for all)."""
+    ids = [flag.id for flag in flags if _is_announced(flag)]
+    if ids:
+        transaction.on_commit(lambda: _announce_new_flags(ids))
+
+
+def _announce_new_flags(flag_ids: list[uuid.UUID]) -> None:
+    found = Flag.objects.select_related("patient__user", "patient__care_team").in_bulk(flag_ids)
+    for flag_id in flag_ids:
+        if flag_id in found:
+            # One transaction per flag, as before: a failing notification keeps the others.
+            with transaction.atomic():
+                flag_announce(flag=found[flag_id])
 
 
 def flag_announce(*, flag: Flag) -> None:

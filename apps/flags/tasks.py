@@ -71,11 +71,13 @@ def sweep_active_episodes(batch_size: int = SWEEP_BATCH_SIZE) -> int:
         batch = list(ids.values_list("id", flat=True)[:batch_size])
         if not batch:
             break
-        for snapshot in build_snapshots_for_today(episode_ids=batch, thresholds=thresholds):
-            services.evaluate_snapshot(
-                snapshot=snapshot, dates=[snapshot.today], thresholds=thresholds
-            )
-            evaluated += 1
+        snapshots = build_snapshots_for_today(episode_ids=batch, thresholds=thresholds)
+        # One transaction per batch (services.evaluate_snapshots): a run cut short loses at
+        # most the batch in progress, which the next run evaluates again.
+        services.evaluate_snapshots(
+            items=[(snapshot, [snapshot.today]) for snapshot in snapshots], thresholds=thresholds
+        )
+        evaluated += len(snapshots)
         last_id = batch[-1]
         SweepState.objects.filter(pk=state.pk).update(last_episode_id=last_id)
     SweepState.objects.filter(pk=state.pk).update(finished_at=timezone.now())

@@ -39,7 +39,8 @@ def test_patient_list_runs_the_same_queries_for_3_and_30_patients(
     PatientFactory.create_batch(3, care_team=care_team)
     # The dashboard's summary selector: time zones with the count, the page's rows, 2 bulk
     # reads (episodes, flags; no episodes, so no adherence reads); then one INSERT of the
-    # access log (apps.audit) for the patients shown. tests/accounts/test_patient_summaries.py counts them with full records.
+    # access log (apps.audit) for the patients shown. tests/accounts/test_patient_summaries.py
+    # counts them with full records.
     with django_assert_num_queries(5) as small:
         assert physio_client.get("/api/v1/patients/").json()["count"] == 3
     PatientFactory.create_batch(27, care_team=care_team)
