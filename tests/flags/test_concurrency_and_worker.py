@@ -116,3 +116,45 @@ def test_no_weight_bearing_gets_advice_in_its_201_and_a_flag_in_the_care_team_qu
         return [item["rule"] for item in results]
 
     assert wait_until(lambda: queued() == ["cannot_bear_weight"], timeout=30)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_and_per_check_in_evaluations_at_once_leave_one_flag_each():
+    """The sweep locks a batch of episodes' flags while single evaluations (after check-ins)
+    lock one episode's: both in one order, so they wait for each other, never deadlock."""
+    from apps.flags.tasks import sweep_active_episodes
+
+    episodes = [EpisodeFactory(patient=PatientFactory()) for _ in range(12)]
+    for episode in episodes:
+        quiet_checkin(episode, local_today(episode.patient.timezone), red_flags=["fall_or_injury"])
+    barrier = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def run(work):
+        try:
+            barrier.wait(timeout=10)
+            work()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def evaluate_each(order):
+        for episode in order:
+            episode_evaluate(episode_id=episode.pk, dates=[local_today(episode.patient.timezone)])
+
+    work = [
+        lambda: sweep_active_episodes(batch_size=5),
+        lambda: evaluate_each(episodes),
+        lambda: evaluate_each(list(reversed(episodes))),
+    ]
+    threads = [threading.Thread(target=run, args=(w,)) for w in work]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    for episode in episodes:
+        assert Flag.objects.filter(episode=episode, rule="fall_or_injury").count() == 1
