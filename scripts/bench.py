@@ -778,7 +778,8 @@ def _write_report(figures: list[Figure], *, machine: str, command: str, seconds:
         "figure is measured.\n\n"
         f"- Machine: {machine}\n"
         f"- Command: `{command}`\n"
-        f"- Run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {seconds / 60:.1f} minutes\n\n"
+        f"- Run: finished {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, after {seconds / 60:.1f} "
+        "minutes\n\n"
         f"{_table(figures)}\n\n## Details\n\n{notes}\n"
     )
     report = ROOT / "docs" / "benchmarks.md"
