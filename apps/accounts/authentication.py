@@ -34,15 +34,15 @@ class DeviceTokenAuthentication(TokenAuthentication):
         if not auth or auth[0].lower() not in self.prefixes:
             return None
         if len(auth) != 2:
-            from rest_framework.exceptions import AuthenticationFailed
-
-            raise AuthenticationFailed("Invalid token header.")
+            raise exceptions.AuthenticationFailed("Invalid token header.")
         return self.authenticate_credentials(auth[1])
 
     def authenticate_credentials(self, token: bytes):
         """knox's lookup, with the patient record (and care team) of a patient's token read in
         the same query: nearly every request of the app needs it next (``patient_of_user``),
-        and a staff token just gets an empty LEFT JOIN."""
+        and a staff token just gets an empty LEFT JOIN. (knox's own cleanup, with its
+        ``token_expired`` signal, is replaced by ``_cleanup_token`` below; nothing listens to
+        that signal here.)"""
         message = _("Invalid token.")
         token = token.decode("utf-8")
         candidates = (

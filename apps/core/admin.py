@@ -12,7 +12,9 @@ class ReadOnlyAdminMixin:
     delete, for model admins and inlines alike (the view permission still shows them)."""
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field.name for field in self.model._meta.fields]  # type: ignore[attr-defined]
+        # An admin's own list decides what its page shows; without one, every field.
+        declared = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        return declared or [field.name for field in self.model._meta.fields]  # type: ignore[attr-defined]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

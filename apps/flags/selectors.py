@@ -104,32 +104,46 @@ def _checkin_rows(windows: list[tuple[Any, dt.date, dt.date]]) -> Iterable[Seque
     index range scan per window): the home-treatment windows differ per episode, and as 200
     ORed conditions their planning and bitmap scans cost the sweep more than the rest of the
     snapshot (scripts/bench.py profiles)."""
+    if connection.vendor == "postgresql":
+        return _checkin_rows_by_index_scans(windows)
+    return _checkin_rows_by_orm(windows)
+
+
+def _checkin_rows_by_index_scans(
+    windows: list[tuple[Any, dt.date, dt.date]],
+) -> list[Sequence[Any]]:
     # Check-ins are read as plain rows for the snapshot; apps.checkins has no bulk reader
     # across episodes and date ranges, and this is read-only.
     from apps.checkins.models import CheckIn
 
-    if connection.vendor == "postgresql":
-        quote = connection.ops.quote_name
-        table = quote(CheckIn._meta.db_table)
-        episode, date = quote("episode_id"), quote("date")
-        columns = ", ".join(
-            f"c.{quote(CheckIn._meta.get_field(name).column)}" for name in _CHECKIN_DATA_FIELDS
-        )
-        # Only quoted names from the model are interpolated; the windows are parameters. The
-        # LATERAL subquery with OFFSET 0 is not flattened, so each window is one index range
-        # scan (checkin_episode_date_unique); flattened, the planner preferred hashing the
-        # whole table once the windows were a few hundred.
-        sql = (
-            f"SELECT w.episode_id, {columns}"  # noqa: S608
-            " FROM unnest(%s::uuid[], %s::date[], %s::date[]) AS w(episode_id, date_from, date_to)"
-            f" CROSS JOIN LATERAL (SELECT {columns} FROM {table} c WHERE c.{episode} = w.episode_id"
-            f" AND c.{date} BETWEEN w.date_from AND w.date_to OFFSET 0) AS c"
-            f" ORDER BY c.{date}"
-        )
-        ids, firsts, lasts = (list(column) for column in zip(*windows, strict=True))
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [ids, firsts, lasts])
-            return cursor.fetchall()
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(CheckIn._meta.get_field(name).column)
+
+    table = quote(CheckIn._meta.db_table)
+    episode, date = column("episode"), column("date")
+    columns = ", ".join(f"c.{column(name)}" for name in _CHECKIN_DATA_FIELDS)
+    # Only quoted names from the model are interpolated; the windows are parameters. The
+    # LATERAL subquery with OFFSET 0 is not flattened, so each window is one index range
+    # scan (checkin_episode_date_unique); flattened, the planner preferred hashing the
+    # whole table once the windows were a few hundred.
+    sql = (
+        f"SELECT w.episode_id, {columns}"  # noqa: S608
+        " FROM unnest(%s::uuid[], %s::date[], %s::date[]) AS w(episode_id, date_from, date_to)"
+        f" CROSS JOIN LATERAL (SELECT {columns} FROM {table} c WHERE c.{episode} = w.episode_id"
+        f" AND c.{date} BETWEEN w.date_from AND w.date_to OFFSET 0) AS c"
+        f" ORDER BY c.{date}"
+    )
+    ids, firsts, lasts = (list(values) for values in zip(*windows, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ids, firsts, lasts])
+        return cursor.fetchall()
+
+
+def _checkin_rows_by_orm(windows: list[tuple[Any, dt.date, dt.date]]) -> Iterable[Sequence[Any]]:
+    from apps.checkins.models import CheckIn
+
     by_range: dict[tuple[dt.date, dt.date], list[Any]] = defaultdict(list)
     for episode_id, first, last in windows:
         by_range[(first, last)].append(episode_id)

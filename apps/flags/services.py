@@ -37,7 +37,7 @@ from apps.flags.rules import (
     thresholds_in_force,
 )
 from apps.flags.rules.base import IMMEDIATE_SEVERITIES
-from apps.flags.selectors import build_snapshot, snapshots_for_checkins
+from apps.flags.selectors import build_snapshot, build_snapshots_for_today, snapshots_for_checkins
 from apps.flags.snapshot import EpisodeSnapshot
 
 logger = logging.getLogger(__name__)
@@ -165,6 +165,17 @@ def evaluate_snapshot(
     batch path (`evaluate_snapshots`) with one episode."""
     [outcome] = evaluate_snapshots(items=[(snapshot, dates)], thresholds=thresholds)
     return outcome
+
+
+def episodes_evaluate_today(*, episode_ids: Sequence[Any], thresholds: Thresholds) -> int:
+    """Evaluate each episode for its patient's local today, as one batch (`evaluate_snapshots`:
+    one transaction). The nightly sweep's step, and the cohort generator's for large cohorts.
+    Returns how many episodes were evaluated."""
+    snapshots = build_snapshots_for_today(episode_ids=list(episode_ids), thresholds=thresholds)
+    evaluate_snapshots(
+        items=[(snapshot, [snapshot.today]) for snapshot in snapshots], thresholds=thresholds
+    )
+    return len(snapshots)
 
 
 def evaluate_snapshots(
@@ -522,14 +533,23 @@ def _refresh_evidence(rule: Rule, flag: Flag) -> None:
 # --- Who hears about it ---------------------------------------------------------------------------
 
 
-def _is_announced(flag: Flag) -> bool:
-    """Whether `flag_announce` tells anyone about this new flag at once."""
-    return flag.severity in IMMEDIATE_SEVERITIES or flag.rule == "missed_checkins"
+_IMMEDIATE = "immediate"  # the patient by push and the care team, at once
+_REMINDER = "reminder"  # an extra check-in reminder to the patient
+
+
+def _announcement(flag: Flag) -> str | None:
+    """How `flag_announce` tells about a new flag at once, or None (soon/routine wait for the
+    daily digest; info is dashboard only)."""
+    if flag.severity in IMMEDIATE_SEVERITIES:
+        return _IMMEDIATE
+    if flag.rule == "missed_checkins":
+        return _REMINDER
+    return None
 
 
 def _announce_after_commit(flags: list[Flag]) -> None:
     """After commit, announce the new flags that tell someone at once (one read for all)."""
-    ids = [flag.id for flag in flags if _is_announced(flag)]
+    ids = [flag.id for flag in flags if _announcement(flag) is not None]
     if ids:
         transaction.on_commit(lambda: _announce_new_flags(ids))
 
@@ -538,7 +558,7 @@ def _announce_new_flags(flag_ids: list[uuid.UUID]) -> None:
     found = Flag.objects.select_related("patient__user", "patient__care_team").in_bulk(flag_ids)
     for flag_id in flag_ids:
         if flag_id in found:
-            # One transaction per flag, as before: a failing notification keeps the others.
+            # One transaction per flag, as before: each flag's notifications are stored together.
             with transaction.atomic():
                 flag_announce(flag=found[flag_id])
 
@@ -553,7 +573,8 @@ def flag_announce(*, flag: Flag) -> None:
 
     patient = flag.patient
     data = {"flag_id": str(flag.id), "rule": flag.rule, "severity": flag.severity}
-    if flag.severity in IMMEDIATE_SEVERITIES:
+    announcement = _announcement(flag)
+    if announcement == _IMMEDIATE:
         notify(
             recipient=patient,
             kind="flag_advice",
@@ -574,7 +595,7 @@ def flag_announce(*, flag: Flag) -> None:
                 priority="urgent",
                 data=data,
             )
-    elif flag.rule == "missed_checkins":
+    elif announcement == _REMINDER:
         notify(
             recipient=patient,
             kind="checkin_reminder",

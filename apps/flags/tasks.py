@@ -12,7 +12,6 @@ from django.utils import timezone
 from apps.flags import services
 from apps.flags.models import SweepState
 from apps.flags.rules import thresholds_in_force
-from apps.flags.selectors import build_snapshots_for_today
 
 logger = logging.getLogger(__name__)
 
@@ -71,13 +70,9 @@ def sweep_active_episodes(batch_size: int = SWEEP_BATCH_SIZE) -> int:
         batch = list(ids.values_list("id", flat=True)[:batch_size])
         if not batch:
             break
-        snapshots = build_snapshots_for_today(episode_ids=batch, thresholds=thresholds)
-        # One transaction per batch (services.evaluate_snapshots): a run cut short loses at
-        # most the batch in progress, which the next run evaluates again.
-        services.evaluate_snapshots(
-            items=[(snapshot, [snapshot.today]) for snapshot in snapshots], thresholds=thresholds
-        )
-        evaluated += len(snapshots)
+        # One transaction per batch: a run cut short loses at most the batch in progress,
+        # which the next run evaluates again.
+        evaluated += services.episodes_evaluate_today(episode_ids=batch, thresholds=thresholds)
         last_id = batch[-1]
         SweepState.objects.filter(pk=state.pk).update(last_episode_id=last_id)
     SweepState.objects.filter(pk=state.pk).update(finished_at=timezone.now())

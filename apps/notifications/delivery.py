@@ -40,7 +40,7 @@ from apps.notifications.models import (
     NotificationStatus,
     Priority,
 )
-from apps.notifications.selectors import default_preference
+from apps.notifications.selectors import preferences_of
 
 logger = logging.getLogger(__name__)
 
@@ -102,12 +102,7 @@ def _claim(ids: list[Any], now: dt.datetime) -> list[Any]:
 
 def _recipients_of(notifications: Iterable[Notification]) -> _Recipients:
     """Preferences (stored, else the defaults) and active devices of every recipient."""
-    user_ids = {n.recipient_id for n in notifications}
-    stored = NotificationPreference.objects.filter(user_id__in=user_ids)
-    preferences = {preference.user_id: preference for preference in stored}
-    for notification in notifications:
-        if notification.recipient_id not in preferences:
-            preferences[notification.recipient_id] = default_preference(notification.recipient)
+    preferences = preferences_of({n.recipient_id: n.recipient for n in notifications}.values())
     wants_push = {
         n.recipient_id
         for n in notifications
@@ -252,27 +247,39 @@ def _record_outcomes(
     sent: list[Notification],
     failed: dict[str, list[Notification]],
     retry: list[Notification],
+    released: list[Notification],
+    claimed_at: dt.datetime,
     now: dt.datetime,
 ) -> None:
-    """Write the final statuses of a batch, one UPDATE per outcome."""
+    """Write the final statuses of a batch, one UPDATE per outcome, only on the rows this
+    batch still holds (its claim, unchanged)."""
+
+    def held(notifications: list[Notification]):
+        return Notification.objects.filter(
+            pk__in=[n.pk for n in notifications],
+            status=NotificationStatus.SENDING,
+            claimed_at=claimed_at,
+        )
+
     if sent:
-        Notification.objects.filter(pk__in=[n.pk for n in sent]).update(
+        held(sent).update(
             status=NotificationStatus.SENT, status_reason="", sent_at=Coalesce(F("sent_at"), now)
         )
     for reason, notifications in failed.items():
-        Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
-            status=NotificationStatus.FAILED, status_reason=reason
-        )
+        held(notifications).update(status=NotificationStatus.FAILED, status_reason=reason)
     if retry:
+        went_out = [n.pk for n in retry if n.sent_at is not None]
         # Back to pending for the task's retry; sent_at keeps a send on another target.
-        Notification.objects.filter(pk__in=[n.pk for n in retry]).update(
+        held(retry).update(
             status=NotificationStatus.PENDING,
             retries=F("retries") + 1,
             enqueued_at=now,
         )
-        went_out = [n.pk for n in retry if n.sent_at is not None]
         if went_out:
             Notification.objects.filter(pk__in=went_out, sent_at__isnull=True).update(sent_at=now)
+    if released:
+        # Not sent and not a failure: the minute sweep enqueues them again.
+        held(released).update(status=NotificationStatus.PENDING)
 
 
 def notifications_deliver_batch(
@@ -300,7 +307,14 @@ def notifications_deliver_batch(
     sent: list[Notification] = []
     failed: dict[str, list[Notification]] = defaultdict(list)
     retry: list[Notification] = []
+    released: list[Notification] = []
+    # A claim older than the lease may be taken by another run (the minute sweep): stop
+    # sending well before that, and hand what is left back instead of racing that run.
+    send_until = now + notification_settings().sending_lease / 2
     for notification in notifications:
+        if timezone.now() > send_until:
+            released.append(notification)
+            continue
         preference = recipients.preferences[notification.recipient_id]
         targets = _targets(
             notification, preference, recipients.devices.get(notification.recipient_id, [])
@@ -323,7 +337,16 @@ def notifications_deliver_batch(
                 "retries_exhausted" if transient else "no_reachable_channel"
             )
             failed[notification.status_reason].append(notification)
-    _record_outcomes(sent=sent, failed=failed, retry=retry, now=timezone.now())
+    _record_outcomes(
+        sent=sent,
+        failed=failed,
+        retry=retry,
+        released=released,
+        claimed_at=now,
+        now=timezone.now(),
+    )
+    for notification in released:
+        notification.status = NotificationStatus.PENDING
     outcome.transient_ids = [n.pk for n in retry]
     return outcome
 

@@ -25,7 +25,6 @@ from apps.core.exceptions import ValidationFailed
 from apps.core.queueing import enqueue_on_commit
 from apps.notifications.conf import notification_settings
 from apps.notifications.delivery import (  # noqa: F401 - the delivery services live there
-    BatchDelivery,
     TransientDeliveryError,
     notification_deliver,
     notifications_deliver_batch,

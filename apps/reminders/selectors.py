@@ -57,7 +57,8 @@ def patients_may_be_reminded(
     patients: Iterable[Patient], settings_by_patient: dict[uuid.UUID, ReminderSettings]
 ) -> set[uuid.UUID]:
     """The ids of those ``patients`` that ``patient_may_be_reminded`` would allow, with one
-    query for consent (the same rule: the latest decision is not a withdrawal)."""
+    query for consent (``patients_with_withdrawn_consent``: the same rule as
+    ``consent_withdrawn``, the latest decision is not a withdrawal)."""
     candidates = {
         patient.pk
         for patient in patients

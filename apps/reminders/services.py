@@ -12,8 +12,7 @@ from django.utils import timezone
 from apps.accounts.models import Patient
 from apps.notifications.services import UNSET, preference_update
 from apps.notifications.timing import local_date_of
-from apps.reminders.claim import (  # noqa: F401 - MESSAGES and ClaimResult are part of the API
-    MESSAGES,
+from apps.reminders.claim import (
     WALL_CLOCK_KINDS,
     ClaimResult,
     due_reminders_claim,

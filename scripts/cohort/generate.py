@@ -501,7 +501,6 @@ def evaluate_cohort_flags(episode_ids: Sequence[Any], *, today: dt.date, progres
     from apps.episodes.models import Episode
     from apps.flags import services
     from apps.flags.rules import thresholds_in_force
-    from apps.flags.selectors import build_snapshots_for_today
 
     active = list(
         Episode.objects.filter(pk__in=list(episode_ids), status="active")
@@ -518,8 +517,5 @@ def evaluate_cohort_flags(episode_ids: Sequence[Any], *, today: dt.date, progres
         return
     for start in range(0, len(active), CHUNK_PATIENTS):
         batch = active[start : start + CHUNK_PATIENTS]
-        for snapshot in build_snapshots_for_today(episode_ids=batch, thresholds=thresholds):
-            services.evaluate_snapshot(
-                snapshot=snapshot, dates=[snapshot.today], thresholds=thresholds
-            )
+        services.episodes_evaluate_today(episode_ids=batch, thresholds=thresholds)
         bar.advance(len(batch))

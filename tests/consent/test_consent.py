@@ -186,6 +186,29 @@ def test_withdrawn_patients_are_listed_for_bulk_exclusion(care_team):
     assert list(patients_with_withdrawn_consent()) == [gone]
 
 
+def test_the_bulk_list_follows_the_latest_decision_as_the_single_check_does(care_team):
+    back, later_withdrawal, gone = PatientFactory.create_batch(3, care_team=care_team)
+    withdrawn(back)
+    again = accepted(back, version=2)  # withdrew, then accepted a new version
+    ConsentAcceptance.objects.filter(pk=again.pk).update(
+        created_at=dt.datetime(2026, 11, 4, tzinfo=dt.UTC)
+    )
+    accepted(later_withdrawal)  # still active, but a later decision (e.g. from the admin)
+    ConsentAcceptance.objects.create(  # ... records a withdrawal
+        patient=later_withdrawal,
+        document=published_consent(2),
+        accepted_at=dt.datetime(2026, 11, 5, tzinfo=dt.UTC),
+        created_at=dt.datetime(2026, 11, 5, tzinfo=dt.UTC),
+        withdrawn_at=dt.datetime(2026, 11, 5, tzinfo=dt.UTC),
+    )
+    withdrawn(gone)
+
+    listed = set(patients_with_withdrawn_consent())
+
+    assert listed == {later_withdrawal, gone}
+    assert {p for p in (back, later_withdrawal, gone) if consent_withdrawn(p)} == listed
+
+
 class TestGate:
     """Withdrawn consent stops new data collection, and says so."""
 

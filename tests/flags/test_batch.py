@@ -142,3 +142,32 @@ def test_the_sweep_costs_the_same_queries_for_more_episodes_and_writes_only_what
     assert '"evidence"' not in flag_updates[0]
     assert '"held_dates"' not in flag_updates[0]
     assert Flag.objects.filter(rule="fall_or_injury", status="open").count() == 6
+
+
+@pytest.mark.postgres
+def test_the_index_scan_read_of_check_ins_returns_what_the_orm_read_returns():
+    from apps.flags.selectors import (
+        _checkin_data,
+        _checkin_rows_by_index_scans,
+        _checkin_rows_by_orm,
+    )
+
+    one = _episode_with({n: {"painful_sides": ["left", "right"]} for n in range(0, 20, 2)})
+    two = _episode_with({n: {"red_flags": ["fever_or_unwell"]} for n in range(1, 12)})
+    _episode_with({0: {}})  # outside every window
+    windows = [
+        (one.pk, TODAY - dt.timedelta(days=15), TODAY),
+        (one.pk, TODAY - dt.timedelta(days=19), TODAY - dt.timedelta(days=12)),  # overlaps
+        (two.pk, TODAY - dt.timedelta(days=5), TODAY - dt.timedelta(days=5)),
+    ]
+
+    def rows(read):
+        # By (episode, date), as the snapshot keeps them: a date in two windows may come twice.
+        return {(row[0], row[1]): _checkin_data(row[1:]) for row in read(windows)}
+
+    by_index_scans = rows(_checkin_rows_by_index_scans)
+
+    assert by_index_scans == rows(_checkin_rows_by_orm)
+    # One's ten check-ins (every other day of the last 20) all fall in a window; two's: 1.
+    assert sum(1 for episode_id, _ in by_index_scans if episode_id == one.pk) == 10
+    assert len(by_index_scans) == 10 + 1

@@ -124,3 +124,32 @@ def test_a_token_found_dead_is_not_used_again_later_in_the_same_batch():
         "no_reachable_channel",
         "no_reachable_channel",
     ]
+
+
+def test_a_batch_hands_back_what_it_cannot_send_within_half_its_lease(settings, monkeypatch):
+    """Past half the lease another run may claim the rest (the minute sweep): the batch stops
+    sending, puts them back to pending, and they go out once, by the next run."""
+    settings.NOTIFICATIONS = {"SENDING_LEASE_SECONDS": 60}
+    with time_machine.travel(NOON, tick=False) as clock:
+        people = [patient(f"t{n}") for n in range(3)]
+        stored = notify_many([request(p, f"k{n}") for n, p in enumerate(people)])
+        ids = [n.pk for n in stored.values()]
+        send_each = fcm.send_each
+
+        def slow_provider(*args, **kwargs):
+            answer = send_each(*args, **kwargs)
+            clock.shift(dt.timedelta(seconds=31))  # this call took over half the lease
+            return answer
+
+        monkeypatch.setattr(fcm, "send_each", slow_provider)
+        first = notifications_deliver_batch(notification_ids=ids)
+        statuses = sorted(Notification.objects.values_list("status", flat=True))
+        monkeypatch.undo()
+        second = notifications_deliver_batch(notification_ids=ids)
+
+    assert len(first.handled) == 3
+    assert statuses == ["pending", "pending", "sent"]
+    assert len(second.handled) == 2
+    assert sorted(push.token for push in fcm.sent) == ["t0", "t1", "t2"]
+    assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+    assert DeliveryAttempt.objects.count() == 3

@@ -69,11 +69,7 @@ def _rounded(value: float | None, places: int) -> float | None:
     return None if value is None else round(value, places)
 
 
-def _uuid(value) -> str | None:
-    return None if value is None else str(value)
-
-
-def _text(value) -> str | None:
+def _string(value) -> str | None:
     return None if value is None else str(value)
 
 
@@ -138,11 +134,11 @@ class PatientSummarySerializer(serializers.Serializer):
         user = patient.user
         last_checkin = patient.last_checkin_date
         row = {
-            "id": _uuid(patient.pk),
+            "id": _string(patient.pk),
             "first_name": str(user.first_name),
             "last_name": str(user.last_name),
-            "episode": _uuid(patient.episode_id),
-            "episode_status": _text(patient.episode_status),
+            "episode": _string(patient.episode_id),
+            "episode_status": _string(patient.episode_status),
             "weeks_since_onset": _integer(patient.weeks_since_onset),
             "last_checkin_date": None if last_checkin is None else last_checkin.isoformat(),
             "pain_now_latest": _integer(patient.pain_now_latest),
