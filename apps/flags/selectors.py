@@ -22,6 +22,7 @@ from django.http import Http404
 from apps.accounts.models import Role, User
 from apps.accounts.selectors import patients_for_clinician
 from apps.core.timezones import local_today
+from apps.flags.activity import last_activity_by_episode
 from apps.flags.models import LIVE_STATUSES, Flag
 from apps.flags.rules import Thresholds
 from apps.flags.snapshot import AdherenceWindow, CheckInData, EpisodeSnapshot, dates_ending
@@ -240,6 +241,7 @@ def _snapshot(
     checkins: Mapping[dt.date, CheckInData],
     adherence: Mapping[dt.date, AdherenceWindow],
     nightly: bool,
+    last_activity: Mapping[str, dt.date | None] | None = None,
 ) -> EpisodeSnapshot:
     tz = zoneinfo.ZoneInfo(episode.patient.timezone)
     return EpisodeSnapshot(
@@ -256,6 +258,7 @@ def _snapshot(
         checkins=checkins,
         adherence=adherence,
         nightly=nightly,
+        last_activity=last_activity or {},
     )
 
 
@@ -272,7 +275,8 @@ def build_snapshot(
     the patient's local today), pointed at ``date_to``; re-point it with ``for_date``.
 
     Four queries whatever the number of dates: episode + patient, check-ins, plan items in
-    force, exercise sessions. None when the episode does not exist."""
+    force, exercise sessions; a fifth when ``nightly`` (the latest date of each kind of
+    activity, for `lost_to_follow_up`). None when the episode does not exist."""
     episodes = _episodes([episode_id])
     if not episodes:
         return None
@@ -283,18 +287,29 @@ def build_snapshot(
     checkins = _checkins_by_episode(episodes, {episode.pk: (date_from, date_to)}, thresholds)
     ends = [date_from + dt.timedelta(days=n) for n in range((date_to - date_from).days + 1)]
     adherence = _adherence_windows(episode, ends, thresholds) if with_adherence else {}
-    return _snapshot(episode, date_to, today, checkins.get(episode.pk, {}), adherence, nightly)
+    activity = last_activity_by_episode({episode.pk: today}) if nightly else {}
+    return _snapshot(
+        episode,
+        date_to,
+        today,
+        checkins.get(episode.pk, {}),
+        adherence,
+        nightly,
+        activity.get(episode.pk),
+    )
 
 
 def build_snapshots_for_today(
     *, episode_ids: Iterable[Any], thresholds: Thresholds, nightly: bool = True
 ) -> list[EpisodeSnapshot]:
     """The nightly sweep's snapshots: each episode at its patient's local today. A fixed number
-    of queries per batch (episodes, check-ins, and two per distinct local date for adherence)."""
+    of queries per batch (episodes, check-ins, and per distinct local date two for adherence
+    and, when ``nightly``, one for the latest activity of each kind)."""
     episodes = _episodes(list(episode_ids))
     todays = {e.pk: local_today(e.patient.timezone) for e in episodes}
     checkins = _checkins_by_episode(episodes, {pk: (d, d) for pk, d in todays.items()}, thresholds)
     adherence = _bulk_adherence(episodes, todays, thresholds)
+    activity = last_activity_by_episode(todays) if nightly else {}
     return [
         _snapshot(
             e,
@@ -303,6 +318,7 @@ def build_snapshots_for_today(
             checkins.get(e.pk, {}),
             adherence.get(e.pk, {}),
             nightly,
+            activity.get(e.pk),
         )
         for e in episodes
     ]

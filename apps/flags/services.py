@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -606,15 +607,35 @@ def flag_announce(*, flag: Flag) -> None:
         )
 
 
+def escalation_delay() -> dt.timedelta:
+    """How long an emergency or urgent flag may stay open (not acknowledged) before it is
+    escalated: ``settings.FLAG_ESCALATION_DELAY_MINUTES`` (CLINICAL_RULES.md: 4 hours)."""
+    minutes = getattr(settings, "FLAG_ESCALATION_DELAY_MINUTES", 240)
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
+        raise ValueError(f"FLAG_ESCALATION_DELAY_MINUTES must be a whole number ≥ 1: {minutes!r}")
+    return dt.timedelta(minutes=minutes)
+
+
+def _delay_words(delay: dt.timedelta) -> str:
+    """ "4 hours", "1 hour", "90 minutes"."""
+    minutes = int(delay.total_seconds() // 60)
+    if minutes % 60:
+        return f"{minutes} minute{'s' * (minutes != 1)}"
+    hours = minutes // 60
+    return f"{hours} hour{'s' * (hours != 1)}"
+
+
 def flags_escalate_unacknowledged(*, now: dt.datetime | None = None) -> int:
-    """Escalate, once, each emergency or urgent flag still open (not acknowledged) 4 hours
-    after it opened, to the clinic admins of its patient. A conditional UPDATE claims each
-    flag, so two runs at once escalate it once. Returns how many were escalated."""
+    """Escalate, once, each emergency or urgent flag still open (not acknowledged) the
+    escalation delay (`escalation_delay`, 4 hours by default) after it opened, to the clinic
+    admins of its patient. A conditional UPDATE claims each flag, so two runs at once escalate
+    it once. Returns how many were escalated."""
     from apps.accounts.selectors import clinic_admins_of_patient
     from apps.notifications.services import notify
 
     now = now or timezone.now()
-    cutoff = now - dt.timedelta(hours=4)
+    delay = escalation_delay()
+    cutoff = now - delay
     due = Flag.objects.filter(
         status=FlagStatus.OPEN,
         severity__in=[Severity.EMERGENCY, Severity.URGENT],
@@ -637,7 +658,7 @@ def flags_escalate_unacknowledged(*, now: dt.datetime | None = None) -> int:
                     title=f"Unacknowledged {flag.severity} flag",
                     body=(
                         f"A {flag.severity} flag ({flag.rule}) has not been acknowledged "
-                        f"4 hours after it opened: {flag.clinician_summary}"
+                        f"{_delay_words(delay)} after it opened: {flag.clinician_summary}"
                     ),
                     dedup_key=f"flag:{flag.id}:escalation:{admin.pk}",
                     priority="urgent",
@@ -647,20 +668,33 @@ def flags_escalate_unacknowledged(*, now: dt.datetime | None = None) -> int:
     return escalated
 
 
+#: At most this many flags are quoted one by one in a digest (the rest are counted).
+DIGEST_DETAIL_MAX = 20
+
+
 def flags_send_daily_digests(*, on: dt.date | None = None) -> int:
     """One digest per physiotherapist per day listing their patients' open and acknowledged
-    soon and routine flags (counts and rules; the details are in the dashboard). Returns how
-    many digests were stored (a second run the same day stores none)."""
+    soon and routine flags (counts; the details are in the dashboard). The live flags of a
+    rule with ``digest_detail`` (`lost_to_follow_up`: the digest is how the care team hears
+    of a silent patient) are also quoted one per line with their clinician summary, the
+    rule's numbers. Returns how many digests were stored (a second run the same day stores
+    none)."""
     from apps.accounts.models import CareTeamMembership, Role
     from apps.notifications.services import notify
 
     on = on or timezone.now().date()
-    rows = Flag.objects.filter(
-        status__in=LIVE_STATUSES, severity__in=[Severity.SOON, Severity.ROUTINE]
-    ).values_list("id", "rule", "severity", "patient__care_team_id", "opened_at")
+    rows = (
+        Flag.objects.filter(
+            status__in=LIVE_STATUSES, severity__in=[Severity.SOON, Severity.ROUTINE]
+        )
+        .order_by("opened_at", "id")
+        .values_list(
+            "id", "rule", "severity", "patient__care_team_id", "opened_at", "clinician_summary"
+        )
+    )
     by_team: dict[Any, list[tuple]] = defaultdict(list)
-    for flag_id, rule, severity, team_id, opened_at in rows:
-        by_team[team_id].append((flag_id, rule, severity, opened_at))
+    for flag_id, rule, severity, team_id, opened_at, summary in rows:
+        by_team[team_id].append((flag_id, rule, severity, opened_at, summary))
     if not by_team:
         return 0
     by_physio: dict[Any, list[tuple]] = defaultdict(list)
@@ -676,13 +710,16 @@ def flags_send_daily_digests(*, on: dt.date | None = None) -> int:
     sent = 0
     since = timezone.now() - dt.timedelta(days=1)
     for user_id, flags in by_physio.items():
-        unique = {item[0]: item for item in flags}.values()
+        unique = list({item[0]: item for item in flags}.values())
         counts = defaultdict(int)
-        for _, _, severity, _ in unique:
+        by_rule: dict[str, int] = defaultdict(int)
+        for _, rule, severity, _, _ in unique:
             counts[severity] += 1
+            by_rule[rule] += 1
         new = sum(1 for item in unique if item[3] >= since)
         key = f"flag-digest:{user_id}:{on.isoformat()}"
         before = _notification_exists(key)
+        detailed = [item for item in unique if _quoted_in_digest(item[1])]
         notify(
             recipient=users[user_id],
             kind="flag_digest",
@@ -691,12 +728,36 @@ def flags_send_daily_digests(*, on: dt.date | None = None) -> int:
                 f"{len(unique)} open flags to review ({new} new in the last 24 hours): "
                 + ", ".join(f"{counts[s]} {s}" for s in ("soon", "routine") if counts[s])
                 + "."
+                + _digest_details(detailed)
             ),
             dedup_key=key,
-            data={"flag_ids": sorted(str(item[0]) for item in unique)},
+            data={
+                "flag_ids": sorted(str(item[0]) for item in unique),
+                "rules": dict(sorted(by_rule.items())),
+                "detailed_flag_ids": [str(item[0]) for item in detailed[:DIGEST_DETAIL_MAX]],
+            },
         )
         sent += not before
     return sent
+
+
+def _quoted_in_digest(code: str) -> bool:
+    rule = RULES_BY_CODE.get(code)
+    return rule is not None and rule.digest_detail
+
+
+def _digest_details(detailed: list[tuple]) -> str:
+    """One line per flag of a ``digest_detail`` rule: its rule, severity and clinician summary
+    (numbers and dates, no patient identity: the dashboard links the flag ids in the data)."""
+    if not detailed:
+        return ""
+    lines = [
+        f"- {rule} ({severity}): {summary}"
+        for _, rule, severity, _, summary in detailed[:DIGEST_DETAIL_MAX]
+    ]
+    if len(detailed) > DIGEST_DETAIL_MAX:
+        lines.append(f"- and {len(detailed) - DIGEST_DETAIL_MAX} more in the dashboard")
+    return "\n" + "\n".join(lines)
 
 
 def _notification_exists(dedup_key: str) -> bool:

@@ -82,12 +82,19 @@ class EpisodeSnapshot:
     checkins: Mapping[dt.date, CheckInData] = field(default_factory=dict)
     #: Adherence over the 7 days ending on a date, keyed by that end date.
     adherence: Mapping[dt.date, AdherenceWindow] = field(default_factory=dict)
-    # True only in the nightly sweep: `missed_checkins` is evaluated there and nowhere else.
+    # True only in the nightly sweep: `missed_checkins` and `lost_to_follow_up` are evaluated
+    # there and nowhere else.
     nightly: bool = False
+    #: The latest local date on or before ``today`` of each kind of patient activity
+    #: (apps.flags.activity.ACTIVITY_SOURCES: check-ins, exercise sessions, ...), None when
+    #: there is none. Loaded for nightly snapshots only (empty otherwise); as of ``today``,
+    #: whatever date the snapshot is re-pointed at.
+    last_activity: Mapping[str, dt.date | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "checkins", _frozen_mapping(self.checkins))
         object.__setattr__(self, "adherence", _frozen_mapping(self.adherence))
+        object.__setattr__(self, "last_activity", _frozen_mapping(self.last_activity))
 
     def for_date(self, evaluated_on: dt.date, *, nightly: bool | None = None) -> EpisodeSnapshot:
         """The same data seen from another evaluated date (no new queries)."""

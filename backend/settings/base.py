@@ -328,6 +328,9 @@ HELPLINE = os.environ.get("TOH_HELPLINE", "111")
 # Clinical rule thresholds (CLINICAL_RULES.md): overrides of the spec's defaults, which live in
 # apps.flags.rules.base.Thresholds; e.g. {"morning_stiffness_minutes": 45}. See docs/flags.md.
 FLAG_THRESHOLDS: dict[str, int | float] = {}
+# An emergency or urgent flag still open (not acknowledged) this many minutes after it opened is
+# escalated to the clinic admins (CLINICAL_RULES.md: 4 hours). Checked every 5 minutes.
+FLAG_ESCALATION_DELAY_MINUTES = int(os.environ.get("FLAG_ESCALATION_DELAY_MINUTES", "240"))
 
 # Notifications and reminders (docs/notifications.md). Channels by name -> class; a channel
 # without credentials is reported by the health endpoint and skipped by delivery.

@@ -84,7 +84,8 @@ def test_the_evaluation_record_lists_held_not_held_and_not_evaluated_rules(episo
         "last 7 days (2026-03-04..2026-03-10) have check-ins on 1 days (needs 4)"
     )
     assert record.not_evaluated["missed_checkins"] == "evaluated by the nightly sweep only"
-    assert len(record.held) + len(record.not_held) + len(record.not_evaluated) == 17
+    assert record.not_evaluated["lost_to_follow_up"] == "evaluated by the nightly sweep only"
+    assert len(record.held) + len(record.not_held) + len(record.not_evaluated) == 18
 
 
 def test_evaluating_a_date_twice_keeps_one_evaluation_record(episode):

@@ -12,6 +12,7 @@ from apps.flags.rules.base import (
     Thresholds,
 )
 from apps.flags.rules.engagement import LowAdherence, MissedCheckins
+from apps.flags.rules.follow_up import LostToFollowUp
 from apps.flags.rules.immediate import (
     CannotBearWeight,
     FallOrInjury,
@@ -51,6 +52,7 @@ ALL_RULES: tuple[Rule, ...] = (
     NotResolving(),
     LowAdherence(),
     MissedCheckins(),
+    LostToFollowUp(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
 #: Rules evaluated inside the check-in request (their base severity is emergency or urgent).

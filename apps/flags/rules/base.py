@@ -59,6 +59,7 @@ class Thresholds:
     not_resolving_days: int = 4
     low_adherence_ratio: float = 0.8
     missed_checkins_days: int = 3
+    lost_to_follow_up_days: int = 7  # no activity of any kind on the 7 local dates before today
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, Any] | None) -> Thresholds:
@@ -104,6 +105,9 @@ class Rule:
     #: Plain-words advice to the patient; ``{emergency_number}`` and ``{helpline}`` are filled
     #: from settings. Never a diagnosis.
     patient_message: ClassVar[str]
+    #: True when the care team's daily digest quotes each live flag of the rule with its
+    #: clinician summary (the rule's numbers), not only in the counts.
+    digest_detail: ClassVar[bool] = False
 
     @property
     def source(self) -> str:
