@@ -617,7 +617,7 @@ def escalation_delay() -> dt.timedelta:
 
 
 def _delay_words(delay: dt.timedelta) -> str:
-    """ "4 hours", "1 hour", "90 minutes"."""
+    """The delay in words: 4 hours, 1 hour, 90 minutes."""
     minutes = int(delay.total_seconds() // 60)
     if minutes % 60:
         return f"{minutes} minute{'s' * (minutes != 1)}"

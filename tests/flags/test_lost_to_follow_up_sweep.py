@@ -154,3 +154,43 @@ def test_a_care_team_members_digest_names_the_silent_patients_flag(episode, phys
     # The other team hears of its own silent patient only (enrolled and never heard from).
     assert digests[other_physio.pk].data["detailed_flag_ids"] == [str(other_flag.id)]
     assert f"for 9 days (≥ 7) since {TODAY}:" in digests[other_physio.pk].body
+
+
+def test_only_nightly_snapshots_load_the_latest_activity(episode, clock):
+    from apps.flags.rules import thresholds_in_force
+    from apps.flags.selectors import build_snapshot
+
+    quiet_checkin(episode, TODAY)
+    clock.move_to(NOW + dt.timedelta(days=8))
+    thresholds = thresholds_in_force()
+
+    nightly = build_snapshot(
+        episode_id=episode.pk, date_from=None, thresholds=thresholds, nightly=True
+    )
+    request = build_snapshot(episode_id=episode.pk, date_from=None, thresholds=thresholds)
+
+    assert dict(nightly.last_activity) == {"checkin": TODAY, "exercise_session": None}
+    assert dict(request.last_activity) == {}
+
+
+def test_a_digest_quotes_at_most_20_silent_patients_and_counts_the_rest(care_team, physio, clock):
+    from apps.flags.services import DIGEST_DETAIL_MAX
+    from tests.flags.factories import FlagFactory
+
+    for n in range(DIGEST_DETAIL_MAX + 2):
+        episode = EpisodeFactory(patient=PatientFactory(care_team=care_team))
+        FlagFactory(episode=episode, rule=RULE, clinician_summary=f"silent {n}")
+        clock.shift(dt.timedelta(seconds=1))  # quoted oldest first
+
+    flags_send_daily_digests()
+
+    digest = Notification.objects.get(kind="flag_digest")
+    lines = digest.body.split("\n")
+    assert lines[1:3] == [
+        "- lost_to_follow_up (routine): silent 0",
+        "- lost_to_follow_up (routine): silent 1",
+    ]
+    assert lines[-1] == "- and 2 more in the dashboard"
+    assert len(lines) == 1 + DIGEST_DETAIL_MAX + 1
+    assert len(digest.data["detailed_flag_ids"]) == DIGEST_DETAIL_MAX
+    assert len(digest.data["flag_ids"]) == DIGEST_DETAIL_MAX + 2

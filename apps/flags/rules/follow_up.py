@@ -16,7 +16,7 @@ def _label(kind: str) -> str:
 
 
 def _any_of(kinds: list[str]) -> str:
-    """ "check-in, exercise session or questionnaire response"."""
+    """The kinds in words: check-in, exercise session or questionnaire response."""
     labels = [_label(kind) for kind in kinds]
     return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
 
