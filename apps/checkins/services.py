@@ -3,7 +3,7 @@
 Idempotency and "one per date" are decided by the database's unique constraints
 (patient, client_id) and (episode, date), never by a read followed by a write: reads only
 pick the answer once the database has refused or accepted the row. Every accepted write calls
-`episode_record_changed`: inside its transaction, or once a lone INSERT has committed.
+`episode_record_changed` inside its transaction, so its record-change row commits with it.
 """
 
 from __future__ import annotations
@@ -125,13 +125,14 @@ def _attach_advice(results: list[ItemResult]) -> list[ItemResult]:
 
 
 def _insert_checkin(**values: Any) -> CheckIn:
-    """One INSERT. Outside a transaction it commits by itself: a lone statement needs no
-    BEGIN and COMMIT round trips on the busiest write of the API. Inside a caller's transaction
-    it runs in a savepoint, so a refusal by a unique index leaves that transaction usable."""
-    if transaction.get_connection().in_atomic_block:
-        with transaction.atomic():
-            return CheckIn.objects.create(**values)
-    return CheckIn.objects.create(**values)
+    """The check-in and its record-change row (`episode_record_changed`), committed together:
+    one transaction of two INSERTs, no read (the busiest write of the API). A refusal by a
+    unique index rolls both back; inside a caller's transaction it is a savepoint, which
+    leaves that transaction usable."""
+    with transaction.atomic():
+        checkin = CheckIn.objects.create(**values)
+        episode_record_changed(episode=values["episode"], changed_dates=[checkin.date])
+    return checkin
 
 
 def checkin_submit(*, patient: Patient, data: Any) -> ItemResult:
@@ -167,8 +168,6 @@ def checkin_submit(*, patient: Patient, data: Any) -> ItemResult:
         if holder is not None:
             return ItemResult(ItemStatus.CONFLICT, id=holder.id, obj=holder)
         raise
-    # After the INSERT committed (or inside the caller's transaction, on its commit).
-    episode_record_changed(episode=episode, changed_dates=[checkin.date])
     return _attach_advice([ItemResult(ItemStatus.CREATED, id=checkin.id, obj=checkin)])[0]
 
 

@@ -2,10 +2,11 @@
 
 A check-in must be stored even when Redis (the broker) is down: the phone cannot tell a
 stored-but-unevaluated check-in from a failed one, and would retry forever. Every task sent
-from a request therefore has a sweep behind it that finds the work again once the broker is
-back (flags: ``flags.sweep_active_episodes`` each hour; notifications:
+from a request therefore has a durable row and a beat tick behind it that finds the work
+again once the broker is back (flags: the record-change outbox and
+``flags.process_record_changes`` each minute; notifications:
 ``notifications.dispatch_due_notifications`` each minute), and a failed publish is logged and
-left to that sweep instead of turning a committed write into a 500.
+left to that tick instead of turning a committed write into a 500.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import uuid
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 
 class Side(models.TextChoices):
@@ -101,3 +102,55 @@ class Episode(models.Model):
 
         Date arithmetic on local dates, so daylight-saving changes never shift it."""
         return max((on - self.symptom_onset_date).days, 0) // 7
+
+
+class RecordChange(models.Model):
+    """The record-change outbox: one row per accepted write of an episode's record, written in
+    the writer's own transaction (docs/flags.md, "When evaluation runs").
+
+    "This episode changed from this local date": the flag engine (apps.flags) claims pending
+    rows, evaluates each episode from its earliest changed date through the patient's local
+    today and marks them processed. The row is the durable queue; the after-commit kick and
+    the minute beat tick only say "look now". No patient data beyond the episode and a date:
+    ``last_error`` holds an exception's class name, never its message."""
+
+    id = models.BigAutoField(primary_key=True)
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="record_changes")
+    # The earliest local date whose data changed; null = the episode as a whole changed
+    # (evaluated from its latest date with data).
+    from_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Claimable once this instant has passed: the creation instant, then the end of a
+    # claim's lease (a worker that died), then the end of a failed attempt's backoff.
+    available_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=100, blank=True, default="")
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The claim: pending rows whose time has come, oldest first.
+            models.Index(
+                fields=["available_at", "id"],
+                condition=Q(processed_at__isnull=True),
+                name="recordchange_pending_claim",
+            ),
+            # The health probe: the oldest pending row.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(processed_at__isnull=True),
+                name="recordchange_pending_age",
+            ),
+            # Pruning processed rows, and the age of the latest processed one.
+            models.Index(
+                fields=["processed_at"],
+                condition=Q(processed_at__isnull=False),
+                name="recordchange_processed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "processed" if self.processed_at else "pending"
+        return f"Record change {self.id} ({state})"

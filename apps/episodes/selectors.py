@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -10,7 +11,7 @@ from django.http import Http404
 
 from apps.accounts.models import Patient, User
 from apps.accounts.selectors import patients_visible_to
-from apps.episodes.models import Episode, EpisodeStatus
+from apps.episodes.models import Episode, EpisodeStatus, RecordChange
 
 
 def active_episode_for(patient: Patient) -> Episode | None:
@@ -41,3 +42,25 @@ def access_episode(user: User, episode_id: uuid.UUID | str) -> Episode:
         return episodes_visible_to(user).get(pk=episode_id)
     except (Episode.DoesNotExist, ValueError, TypeError, ValidationError) as error:
         raise Http404("No such episode.") from error
+
+
+def oldest_pending_record_change() -> dt.datetime | None:
+    """When the oldest record change still waiting for the flag engine was written (None when
+    none waits): the outbox backlog, for `GET health/`. One indexed query."""
+    return (
+        RecordChange.objects.filter(processed_at__isnull=True)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def latest_processed_record_change() -> dt.datetime | None:
+    """When the flag engine last finished a record change (None when none is kept): a sign
+    of worker life for `GET health/`, read with the backlog. One indexed query."""
+    return (
+        RecordChange.objects.filter(processed_at__isnull=False)
+        .order_by("-processed_at")
+        .values_list("processed_at", flat=True)
+        .first()
+    )

@@ -12,6 +12,7 @@ from apps.accounts.models import Patient, User
 from apps.core.exceptions import Conflict, ValidationFailed
 from apps.core.timezones import local_today
 from apps.episodes.models import Episode, EpisodeStatus
+from apps.episodes.record_changes import record_change_write
 
 EDITABLE_FIELDS = (
     "affected_side",
@@ -24,24 +25,23 @@ EDITABLE_FIELDS = (
 
 
 def episode_record_changed(*, episode: Episode, changed_dates: Iterable[dt.date]) -> None:
-    """Hook called for EVERY accepted write to an episode's record, inside its transaction
-    (or, for the single check-in POST's lone INSERT, once it has committed).
+    """Hook called for EVERY accepted write to an episode's record, INSIDE the writer's
+    transaction: it writes the episode's record-change row (`RecordChange`, the outbox), so
+    the row commits with the data or not at all.
 
     Callers: check-in create (single and `POST sync/`) and PATCH, exercise sessions and plans
     (apps.exercises), episode create and PATCH. ``changed_dates`` are the patient's local
-    dates whose data changed (a late check-in counts on its own date); it is empty when the
-    change is about the episode as a whole (e.g. its onset or status), in which case the
-    episode's latest date with data is what needs evaluating.
+    dates whose data changed (a late check-in counts on its own date); the row keeps the
+    earliest. It is empty when the change is about the episode as a whole (e.g. its onset or
+    status): the row's ``from_date`` is then null, and the episode's latest date with data is
+    what needs evaluating.
 
-    The flag engine (apps.flags) owns what happens here: it enqueues the re-evaluation of the
-    episode's flags with ``transaction.on_commit`` so that nothing runs for a write that rolls
-    back. Until apps.flags fills this in, the hook deliberately does nothing.
+    The flag engine (apps.flags) claims the row (`flags.process_record_changes`: kicked after
+    commit, and by a beat tick every minute) and evaluates from that date through the
+    patient's local today. Nothing here imports apps.flags: the kick is registered by it
+    (apps.episodes.record_changes).
     """
-    # flags.evaluate_episode runs after commit from the earliest changed date through the
-    # patient's local today (apps.flags.services.evaluation_schedule).
-    from apps.flags.services import evaluation_schedule
-
-    evaluation_schedule(episode=episode, changed_dates=changed_dates)
+    record_change_write(episode=episode, changed_dates=changed_dates)
 
 
 def _dates_error(*, patient: Patient, values: dict[str, Any]) -> None:

@@ -21,7 +21,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.core.exceptions import Conflict
-from apps.core.queueing import enqueue_on_commit
 from apps.core.timezones import local_today
 from apps.flags.models import LIVE_STATUSES, Evaluation, Flag, FlagStatus, Resolution
 from apps.flags.rules import (
@@ -61,8 +60,9 @@ def checkin_advice(*, checkins: Iterable[Any]) -> dict[uuid.UUID, list[dict[str,
 
     Returns ``{checkin.id: [{"rule", "severity", "message"}, ...]}``, most severe first (an
     empty list when no emergency or urgent rule holds). Reads only: the flags themselves are
-    stored by the evaluation enqueued after commit. Two queries whatever the number of
-    check-ins (episodes with patients, check-ins of the windows)."""
+    stored by the evaluation of the write's record-change row (apps/flags/record_changes.py).
+    Two queries whatever the number of check-ins (episodes with patients, check-ins of the
+    windows)."""
     checkins = list(checkins)
     if not checkins:
         return {}
@@ -88,19 +88,6 @@ def checkin_advice(*, checkins: Iterable[Any]) -> dict[uuid.UUID, list[dict[str,
 
 
 # --- Scheduling -----------------------------------------------------------------------------------
-
-
-def evaluation_schedule(*, episode: Any, changed_dates: Iterable[dt.date]) -> None:
-    """Enqueue `flags.evaluate_episode` after commit, from the earliest changed date (a late
-    check-in re-evaluates its own date and every date after it) through the patient's local
-    today, which the task computes when it runs. No changed date: the episode as a whole
-    changed; the task evaluates from its latest date with data."""
-    from apps.flags.tasks import evaluate_episode
-
-    dates = sorted(set(changed_dates))
-    earliest = [dates[0].isoformat()] if dates else []
-    episode_id = str(episode.pk)
-    enqueue_on_commit(evaluate_episode, episode_id, earliest)
 
 
 def dates_to_evaluate(

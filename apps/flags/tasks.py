@@ -9,8 +9,10 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.queueing import send_or_leave_to_sweep
 from apps.flags import services
 from apps.flags.models import SweepState
+from apps.flags.record_changes import evaluate_through_today, record_changes_process
 from apps.flags.rules import thresholds_in_force
 
 logger = logging.getLogger(__name__)
@@ -18,39 +20,47 @@ logger = logging.getLogger(__name__)
 SWEEP_BATCH_SIZE = 200
 
 
+@shared_task(name="flags.process_record_changes")
+def process_record_changes() -> int:
+    """Claim pending record changes (the outbox of apps.episodes) and evaluate their episodes
+    (apps/flags/record_changes.py). Kicked after the commit of every write, and by beat every
+    minute: the tick is what makes a change whose kick the broker lost evaluated anyway.
+    Returns how many change rows this run processed."""
+    result = record_changes_process()
+    if result.failed:
+        logger.warning(
+            "record changes: %d claimed, %d processed, %d failed (retried later)",
+            result.claimed,
+            result.processed,
+            result.failed,
+        )
+    if result.more_due:
+        send_or_leave_to_sweep(process_record_changes)  # the rest at once, not in a minute
+    return result.processed
+
+
+def kick_record_changes() -> None:
+    """The after-commit kick registered with apps.episodes (FlagsConfig.ready): publish one
+    `flags.process_record_changes`. A broker that is down is logged and left to the tick."""
+    send_or_leave_to_sweep(process_record_changes)
+
+
 @shared_task(name="flags.evaluate_episode")
 def evaluate_episode(episode_id: str, dates: list[str] | None = None) -> None:
-    """Evaluate an episode from the earliest of ``dates`` (ISO local dates) through the
+    """Kept for messages queued by an earlier deploy (writes now go through the record-change
+    outbox): evaluate an episode from the earliest of ``dates`` (ISO local dates) through the
     patient's local today; with no dates, from its latest date with data."""
     earliest = min(dt.date.fromisoformat(d) for d in dates) if dates else None
-    outcome = services.episode_evaluate(
-        episode_id=episode_id,
-        dates=_through_today(episode_id, earliest) if earliest else None,
-    )
-    logger.info(
-        "episode evaluated: episode=%s dates=%d opened=%d updated=%d withdrawn=%d",
-        episode_id,
-        len(outcome.dates),
-        len(outcome.opened),
-        len(outcome.updated),
-        len(outcome.withdrawn),
-    )
-
-
-def _through_today(episode_id: str, earliest: dt.date) -> list[dt.date]:
-    from apps.episodes.models import Episode
-
-    episode = Episode.objects.select_related("patient").filter(pk=episode_id).first()
-    if episode is None:
-        return []
-    today = services.local_today_of_episode(episode)
-    return services.dates_to_evaluate(today=today, earliest=earliest, latest_with_data=None)
+    evaluated = evaluate_through_today(episode_id, earliest)
+    logger.info("episode evaluated: episode=%s dates=%d", episode_id, evaluated)
 
 
 @shared_task(name="flags.sweep_active_episodes")
 def sweep_active_episodes(batch_size: int = SWEEP_BATCH_SIZE) -> int:
-    """Nightly: evaluate every active episode for its patient's local today (catches what a
-    lost task missed, and the rules that move with time). In batches keyed by episode id,
+    """Nightly: evaluate every active episode for its patient's local today, for what time
+    alone changes (missed_checkins, not_resolving, no_improvement_2_weeks, low_adherence).
+    Not a safety net for writes: every write's evaluation is durable in the record-change
+    outbox (`process_record_changes`). In batches keyed by episode id,
     recording progress, so a run cut short resumes where it stopped; re-running is harmless
     because evaluation is idempotent. Returns how many episodes this run evaluated."""
     from apps.episodes.models import Episode

@@ -174,6 +174,15 @@ CELERY_BEAT_SCHEDULE["flags-sweep-active-episodes"] = {
     "task": "flags.sweep_active_episodes",
     "schedule": 60 * 60,  # hourly: the first run after each UTC midnight sweeps, the rest resume
 }
+# The record-change outbox (apps/episodes/record_changes.py): every write's change row is
+# claimed by this tick even when its after-commit kick was lost with the broker.
+CELERY_BEAT_SCHEDULE["flags-process-record-changes"] = {
+    "task": "flags.process_record_changes",
+    "schedule": 60,
+    "options": {"expires": 55},
+}
+# Overrides of apps.episodes.record_changes.DEFAULTS (lease, batch, retry backoff, pruning).
+RECORD_CHANGES: dict[str, float] = {"LEASE_SECONDS": 180}
 CELERY_BEAT_SCHEDULE["flags-escalate-unacknowledged-urgent"] = {
     "task": "flags.escalate_unacknowledged_urgent",
     "schedule": 5 * 60,

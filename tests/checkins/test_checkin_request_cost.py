@@ -1,7 +1,7 @@
 """What one check-in POST costs the database (scripts/bench.py measures it against a bare DRF
 create): the device token is looked up once and brings the patient record with it, and a new
-check-in is inserted on its own, without reading its client_id first or wrapping it in
-BEGIN/COMMIT."""
+check-in is inserted without reading its client_id first, in one transaction with its
+record-change row and no savepoint."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from apps.checkins.models import CheckIn
-from apps.flags.tasks import evaluate_episode
+from apps.episodes.models import RecordChange
+from apps.flags.tasks import process_record_changes
 from tests.checkins.conftest import TODAY
 from tests.checkins.factories import checkin_payload
 
@@ -77,13 +78,19 @@ def test_a_staff_token_finds_no_patient_record_on_a_patient_route(physio, patien
     assert not CheckIn.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)  # the INSERT commits by itself, as in production
-def test_the_evaluation_is_scheduled_once_for_a_stored_check_in(patient, episode):
+@pytest.mark.django_db(transaction=True)  # the check-in commits with its change row
+def test_the_evaluation_is_kicked_once_for_a_stored_check_in(patient, episode):
     seen = []
 
-    def record(sender=None, args=None, **kwargs):
-        if sender.name == evaluate_episode.name:
-            seen.append((tuple(args), CheckIn.objects.filter(patient=patient).count()))
+    def record(sender=None, **kwargs):
+        if sender.name == process_record_changes.name:
+            pending = RecordChange.objects.filter(episode=episode, processed_at__isnull=True)
+            seen.append(
+                (
+                    CheckIn.objects.filter(patient=patient).count(),
+                    list(pending.values_list("from_date", flat=True)),
+                )
+            )
 
     task_prerun.connect(record, weak=False)
     try:
@@ -93,8 +100,11 @@ def test_the_evaluation_is_scheduled_once_for_a_stored_check_in(patient, episode
         task_prerun.disconnect(record)
 
     assert (response.status_code, repeat.status_code) == (201, 409)
-    # Once, with the row already stored; the refused second POST schedules nothing.
-    assert seen == [((str(episode.pk), [TODAY.isoformat()]), 1)]
+    # Once, with the row and its change row already committed; the refused second POST
+    # writes no change row and kicks nothing.
+    assert seen == [(1, [TODAY])]
+    assert list(RecordChange.objects.values_list("from_date", flat=True)) == [TODAY]
+    assert RecordChange.objects.get().processed_at is not None
 
 
 def test_a_bad_token_is_still_refused_with_401(patient, episode):

@@ -2,8 +2,11 @@
 test kills and restarts, PostgreSQL, and real Celery workers (one in process, others as
 processes the test kills with SIGKILL).
 
-- Broker (and cache) unreachable: check-ins are still accepted and stored; the flags are
-  evaluated once Redis is back, by the nightly sweep.
+- Broker (and cache) unreachable, twice the same day: check-ins reporting a fall are still
+  accepted and stored with their record-change rows; once Redis is back the worker and the
+  beat tick open every emergency flag for its own date (no sweep).
+- A worker killed in the middle of an evaluation: another worker claims its record changes
+  once the lease has run out.
 - A worker killed in the middle of a notification task: exactly one delivery once another
   worker picks the task up.
 """
@@ -28,7 +31,8 @@ from rest_framework.test import APIClient
 
 from apps.checkins.models import CheckIn
 from apps.core.timezones import local_today
-from apps.flags.models import Evaluation
+from apps.episodes.models import RecordChange
+from apps.flags.models import Flag, SweepState
 from tests.accounts.factories import CareTeamFactory, PatientFactory
 from tests.checkins.factories import checkin_payload
 from tests.conftest import wait_until
@@ -125,76 +129,185 @@ def fail_open_cache_on(settings):
     return point_at
 
 
-def test_checkins_are_stored_while_redis_is_down_and_flags_evaluated_once_it_is_back(
-    private_redis, fail_open_cache_on
-):
-    from celery.contrib.testing.worker import start_worker
-
-    from apps.flags.tasks import sweep_active_episodes
-
-    fail_open_cache_on(private_redis.url)  # production: one Redis for cache and broker
-    patient = PatientFactory(care_team=CareTeamFactory(), timezone="Europe/London")
-    accepted(patient)
-    today = local_today(patient.timezone)
-    episode = EpisodeFactory(patient=patient, symptom_onset_date=today - dt.timedelta(days=40))
-    client = APIClient()
-    client.force_authenticate(patient.user)
-    recorded_at = timezone.now().isoformat()
-    submitted = [
-        checkin_payload(today, recorded_at=recorded_at, pain_now=8, pain_worst_24h=9),
-        checkin_payload(today - dt.timedelta(days=1), recorded_at=recorded_at),
-    ]
-
-    with celery_publishing_to(private_redis.url) as app:
-        private_redis.kill()
-        single = client.post("/api/v1/checkins/", submitted[0], format="json")
-        batch = client.post(
-            "/api/v1/sync/", {"checkins": [submitted[1]], "exercise_sessions": []}, format="json"
-        )
-
-        assert single.status_code == 201, single.content[:500]
-        assert batch.status_code == 200, batch.content[:500]
-        assert batch.json()["checkins"][0]["status"] == "created"
-        stored = CheckIn.objects.filter(patient=patient).count()
-        figures.bump("rows_submitted_during_faults", len(submitted))
-        figures.bump("rows_lost", len(submitted) - stored)
-        assert stored == 2
-        assert not Evaluation.objects.filter(episode=episode).exists()  # nothing ran yet
-
-        private_redis.start()
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-            sweep_active_episodes.delay()
-            assert wait_until(
-                lambda: Evaluation.objects.filter(episode=episode, date=today).exists(),
-                timeout=30,
-            ), "the sweep did not evaluate the episode once Redis was back"
-
-
-def _start_worker(*, broker_url: str, channel_dir: Path, block: bool) -> subprocess.Popen:
+def _subprocess_env(*, broker_url: str, channel_dir: Path, **extra: str) -> dict[str, str]:
     settings_dict = connection.settings_dict
     database_url = (
         f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD'] or ''}@"
         f"{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/"
         f"{settings_dict['NAME']}"
     )
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.trust.fault_settings",
         "DATABASE_URL": database_url,
         "REDIS_URL": broker_url,
         "CELERY_BROKER_URL": broker_url,
         "FAULT_CHANNEL_DIR": str(channel_dir),
-        "FAULT_CHANNEL_BLOCK": "1" if block else "0",
         "PYTHONPATH": str(ROOT),
+        **extra,
     }
+
+
+def _start_worker(
+    *, broker_url: str, channel_dir: Path, block: bool, block_evaluation: bool = False
+) -> subprocess.Popen:
+    env = _subprocess_env(
+        broker_url=broker_url,
+        channel_dir=channel_dir,
+        FAULT_CHANNEL_BLOCK="1" if block else "0",
+        FAULT_EVALUATION_BLOCK="1" if block_evaluation else "0",
+    )
     return subprocess.Popen(  # noqa: S603 - our own worker command
         [sys.executable, "-m", "celery", "-A", "backend", "worker", "--pool", "solo"]
-        + ["--concurrency", "1", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+        + ["--concurrency", "1", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"]
+        + ["--include", "tests.trust.fault_hooks"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def _start_beat(*, broker_url: str, channel_dir: Path) -> subprocess.Popen:
+    """celery beat with tests/trust/fault_settings.py's schedule: only the record-change tick,
+    every 2 seconds (no sweep entry at all)."""
+    env = _subprocess_env(broker_url=broker_url, channel_dir=channel_dir)
+    return subprocess.Popen(  # noqa: S603 - our own beat command
+        [sys.executable, "-m", "celery", "-A", "backend", "beat", "--loglevel", "WARNING"]
+        + ["--schedule", str(channel_dir / "beat-schedule")]
+        + ["--pidfile", str(channel_dir / "beat.pid")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _stop(*processes: subprocess.Popen | None) -> None:
+    for process in processes:
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def _falling_patient(day_offset: int) -> tuple[APIClient, object, dict]:
+    """A consenting patient with an active episode and a check-in reporting a fall for
+    ``day_offset`` days before their local today (not sent yet)."""
+    patient = PatientFactory(care_team=CareTeamFactory(), timezone="Europe/London")
+    accepted(patient)
+    today = local_today(patient.timezone)
+    episode = EpisodeFactory(patient=patient, symptom_onset_date=today - dt.timedelta(days=40))
+    client = APIClient()
+    client.force_authenticate(patient.user)
+    day = today - dt.timedelta(days=day_offset)
+    body = checkin_payload(
+        day, recorded_at=timezone.now().isoformat(), red_flags=["fall_or_injury"]
+    )
+    return client, episode, body
+
+
+def _flagged_for_their_dates(expected: dict) -> bool:
+    """Every episode of ``expected`` ({episode_id: date}) has its emergency fall flag, opened
+    for the date of the check-in that reported the fall."""
+    flags = Flag.objects.filter(episode_id__in=list(expected), rule="fall_or_injury")
+    found = {flag.episode_id: (flag.opened_for_date, flag.severity) for flag in flags}
+    return found == {pk: (day, "emergency") for pk, day in expected.items()}
+
+
+def test_falls_sent_while_redis_is_down_are_flagged_for_their_dates_once_it_is_back(
+    private_redis, fail_open_cache_on, tmp_path
+):
+    """Two outages the same day. The kicks are lost with the broker; the worker and the beat
+    tick (its real process, with only the record-change entry in its schedule) open every
+    emergency flag, for its own date, within 2 minutes of each return. No sweep runs."""
+    fail_open_cache_on(private_redis.url)  # production: one Redis for cache and broker
+    worker = _start_worker(broker_url=private_redis.url, channel_dir=tmp_path, block=False)
+    beat = _start_beat(broker_url=private_redis.url, channel_dir=tmp_path)
+    try:
+        with celery_publishing_to(private_redis.url):
+            # The worker is up: an ordinary check-in is evaluated through its kick.
+            client, episode, body = _falling_patient(0)
+            assert client.post("/api/v1/checkins/", body, format="json").status_code == 201
+            assert wait_until(lambda: _flagged_for_their_dates({episode.pk: body_date(body)}), 60)
+
+            expected: dict = {}
+            for outage, offsets in enumerate([(0, 5, 0, 1, 0), (0, 3, 0)]):
+                private_redis.kill()
+                sent = [_falling_patient(offset) for offset in offsets]
+                for client, episode, body in sent:
+                    response = client.post("/api/v1/checkins/", body, format="json")
+                    assert response.status_code == 201, response.content[:500]
+                    assert "fall_or_injury" in [a["rule"] for a in response.json()["advice"]]
+                    expected[episode.pk] = body_date(body)
+                figures.bump("rows_submitted_during_faults", len(sent))
+                stored = CheckIn.objects.filter(episode_id__in=[e.pk for _, e, _ in sent])
+                figures.bump("rows_lost", len(sent) - stored.count())
+                assert stored.count() == len(sent)
+                assert RecordChange.objects.filter(
+                    episode_id__in=[e.pk for _, e, _ in sent]
+                ).count() == len(sent)
+
+                private_redis.start()
+                assert wait_until(lambda: _flagged_for_their_dates(expected), timeout=120), (
+                    f"outage {outage + 1}: not every fall was flagged within 2 minutes"
+                )
+        # The rows are marked processed just after their evaluation has committed.
+        assert wait_until(
+            lambda: not RecordChange.objects.filter(processed_at__isnull=True).exists(), 30
+        )
+        assert not SweepState.objects.exists()  # the sweep never ran
+    finally:
+        _stop(beat, worker)
+
+
+def body_date(body: dict) -> dt.date:
+    return dt.date.fromisoformat(body["date"])
+
+
+def test_a_worker_killed_mid_evaluation_leaves_its_claim_to_another_worker(private_redis, tmp_path):
+    """The first worker claims the changes and dies (SIGKILL) inside the evaluation; once the
+    lease (3 s in tests/trust/fault_settings.py) has run out, another worker's claim picks
+    them up: every fall is flagged for its date, each change claimed exactly twice."""
+    sent = [_falling_patient(offset) for offset in (0, 5, 2)]
+    first = second = beat = None
+    try:
+        with celery_publishing_to(private_redis.url):
+            for client, _, body in sent:  # queued: no worker yet
+                assert client.post("/api/v1/checkins/", body, format="json").status_code == 201
+            first = _start_worker(
+                broker_url=private_redis.url,
+                channel_dir=tmp_path,
+                block=False,
+                block_evaluation=True,
+            )
+            assert wait_until(lambda: any(tmp_path.glob("evaluating-*")), timeout=60), (
+                "the first worker never started an evaluation"
+            )
+            first.send_signal(signal.SIGKILL)  # in the middle of the evaluation
+            first.wait(timeout=10)
+            figures.bump("faults_injected")
+            changes = RecordChange.objects.filter(episode_id__in=[e.pk for _, e, _ in sent])
+            assert sorted(changes.values_list("attempts", flat=True)) == [1, 1, 1]
+            assert not changes.filter(processed_at__isnull=False).exists()
+            assert not Flag.objects.filter(episode_id__in=[e.pk for _, e, _ in sent]).exists()
+
+            second = _start_worker(broker_url=private_redis.url, channel_dir=tmp_path, block=False)
+            beat = _start_beat(broker_url=private_redis.url, channel_dir=tmp_path)
+            expected = {episode.pk: body_date(body) for _, episode, body in sent}
+            assert wait_until(lambda: _flagged_for_their_dates(expected), timeout=120), (
+                "the changes of the killed worker were not evaluated by another"
+            )
+        assert wait_until(lambda: not changes.filter(processed_at__isnull=True).exists(), 30)
+        assert sorted(changes.values_list("attempts", flat=True)) == [2, 2, 2]
+        assert not SweepState.objects.exists()
+    finally:
+        if first is not None and first.poll() is None:
+            first.kill()
+        _stop(beat, second)
 
 
 def _deliveries(channel_dir: Path) -> list[str]:

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from apps.core.timezones import local_today
 from apps.episodes.models import DiagnosisMethod, Episode, EpisodeStatus, Side
+from apps.episodes.readers import open_flags_of
 
 
 class EpisodeCreateSerializer(serializers.Serializer):
@@ -119,8 +120,6 @@ class EpisodeDetailSerializer(EpisodeSerializer):
 
     @extend_schema_field(EpisodeOpenFlagSerializer(many=True))
     def get_open_flags(self, episode: Episode) -> list[dict]:
-        from apps.flags.selectors import open_flags_for_episode
-
         return EpisodeOpenFlagSerializer(
-            open_flags_for_episode(episode), many=True, context=self.context
+            open_flags_of(episode), many=True, context=self.context
         ).data

@@ -1,0 +1,239 @@
+"""The record-change outbox (`RecordChange`): its write, its claim and the after-commit kick.
+
+Every accepted write of an episode's record writes one row, in the writer's own transaction
+(`apps.episodes.services.episode_record_changed`), so the row commits with the data or not at
+all. A higher app that acts on changes (the flag engine) claims pending rows with
+`record_changes_claim`, and marks them with `record_changes_processed` or
+`record_changes_failed`. apps.episodes imports no higher app: the flag engine registers an
+after-commit *kick* here (`register_record_change_kick`, from its AppConfig.ready()), which
+only says "look now"; a kick lost with the broker changes nothing, because the row is the
+queue and the minute beat tick claims it anyway.
+
+Claim (the pattern of apps/reminders/claim.py): in one transaction, read the ids of pending
+rows whose ``available_at`` has passed (``SELECT … FOR UPDATE SKIP LOCKED`` where the database
+has row locks, so concurrent claimers take different rows), then a conditional UPDATE of those
+still pending and still due (the claim itself where there are no row locks: a row another
+claimer took meanwhile has a future ``available_at`` and is not updated), and a read-back of
+the rows holding our token. A claim moves ``available_at`` to the end of its lease: a worker
+that dies mid-evaluation leaves its rows to be claimed again once the lease has run out.
+
+Settings (``settings.RECORD_CHANGES``, defaults below) are read on every call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.episodes.models import Episode, RecordChange
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS: dict[str, float] = {
+    # A claim's lease: rows of a worker that died are claimable again after this long. Longer
+    # than a batch takes to evaluate (and than the task's soft time limit, 120 s).
+    "LEASE_SECONDS": 180,
+    # Rows claimed per batch (one transaction), batches per run, and a run's time budget.
+    "BATCH_SIZE": 100,
+    "MAX_BATCHES": 20,
+    "MAX_SECONDS": 60,
+    # A failed attempt waits RETRY_BASE_SECONDS × 2^(attempts-1), at most RETRY_MAX_SECONDS.
+    "RETRY_BASE_SECONDS": 15,
+    "RETRY_MAX_SECONDS": 900,
+    # From this many attempts on, each further failure is logged at ERROR.
+    "ERROR_AFTER_ATTEMPTS": 3,
+    # Processed rows are deleted after this many days (the health check reads recent ones).
+    "KEEP_PROCESSED_DAYS": 7,
+    "PRUNE_BATCH_SIZE": 1000,
+}
+
+
+@dataclass(frozen=True)
+class RecordChangeConfig:
+    lease: dt.timedelta
+    batch_size: int
+    max_batches: int
+    max_seconds: float
+    retry_base: dt.timedelta
+    retry_max: dt.timedelta
+    error_after_attempts: int
+    keep_processed: dt.timedelta
+    prune_batch_size: int
+
+    def backoff(self, attempts: int) -> dt.timedelta:
+        """How long a row waits after its ``attempts``-th attempt failed."""
+        factor = 2 ** min(max(attempts - 1, 0), 30)
+        return min(self.retry_base * factor, self.retry_max)
+
+
+def record_change_config() -> RecordChangeConfig:
+    merged = {**DEFAULTS, **getattr(settings, "RECORD_CHANGES", {})}
+    return RecordChangeConfig(
+        lease=dt.timedelta(seconds=float(merged["LEASE_SECONDS"])),
+        batch_size=int(merged["BATCH_SIZE"]),
+        max_batches=int(merged["MAX_BATCHES"]),
+        max_seconds=float(merged["MAX_SECONDS"]),
+        retry_base=dt.timedelta(seconds=float(merged["RETRY_BASE_SECONDS"])),
+        retry_max=dt.timedelta(seconds=float(merged["RETRY_MAX_SECONDS"])),
+        error_after_attempts=int(merged["ERROR_AFTER_ATTEMPTS"]),
+        keep_processed=dt.timedelta(days=float(merged["KEEP_PROCESSED_DAYS"])),
+        prune_batch_size=int(merged["PRUNE_BATCH_SIZE"]),
+    )
+
+
+# --- The write and the kick -----------------------------------------------------------------------
+
+_kicks: list[Callable[[], None]] = []
+
+
+def register_record_change_kick(kick: Callable[[], None]) -> None:
+    """Run ``kick()`` after the commit of every transaction that wrote a change row (a higher
+    app's AppConfig.ready() calls this; registering the same callable twice is a no-op). A
+    kick must not need the row: it only hastens the claim."""
+    if kick not in _kicks:
+        _kicks.append(kick)
+
+
+def _run_kicks() -> None:
+    for kick in list(_kicks):
+        try:
+            kick()
+        except Exception as error:  # noqa: BLE001 - the row is the queue; the tick claims it
+            logger.warning(
+                "record change kick failed (%s); the beat tick will claim the change",
+                type(error).__name__,
+            )
+
+
+def record_change_write(*, episode: Episode, changed_dates: Iterable[dt.date]) -> RecordChange:
+    """Store the change row of one write (earliest changed date; none = the whole episode) in
+    the current transaction, and kick the claim after it commits."""
+    dates = list(changed_dates)
+    if not transaction.get_connection().in_atomic_block:
+        # The data committed on its own already: the row still makes the change durable.
+        logger.warning("record change written outside the writer's transaction")
+    change = RecordChange.objects.create(
+        episode_id=episode.pk, from_date=min(dates) if dates else None
+    )
+    if _kicks:
+        transaction.on_commit(_run_kicks)
+    return change
+
+
+# --- The claim ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimedChange:
+    id: int
+    episode_id: uuid.UUID
+    from_date: dt.date | None
+    attempts: int
+
+
+@dataclass
+class RecordChangeClaim:
+    token: uuid.UUID
+    claimed_at: dt.datetime
+    rows: list[ClaimedChange] = field(default_factory=list)
+
+    def by_episode(self) -> dict[uuid.UUID, list[ClaimedChange]]:
+        grouped: dict[uuid.UUID, list[ClaimedChange]] = {}
+        for row in self.rows:
+            grouped.setdefault(row.episode_id, []).append(row)
+        return grouped
+
+
+def record_changes_claim(
+    *, limit: int, lease: dt.timedelta, now: dt.datetime | None = None
+) -> RecordChangeClaim:
+    """Claim up to ``limit`` pending rows whose time has come, oldest first, for ``lease``.
+    Each claim counts as an attempt. See the module docstring for how two claimers never take
+    the same row."""
+    now = now or timezone.now()
+    claim = RecordChangeClaim(token=uuid.uuid4(), claimed_at=now)
+    with transaction.atomic():
+        due = RecordChange.objects.filter(processed_at__isnull=True, available_at__lte=now)
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.order_by("available_at", "id").values_list("id", flat=True)[:limit])
+        if not ids:
+            return claim
+        RecordChange.objects.filter(
+            id__in=ids, processed_at__isnull=True, available_at__lte=now
+        ).update(
+            claim_token=claim.token,
+            claimed_at=now,
+            available_at=now + lease,
+            attempts=F("attempts") + 1,
+        )
+        claim.rows = [
+            ClaimedChange(*values)
+            for values in RecordChange.objects.filter(id__in=ids, claim_token=claim.token)
+            .order_by("id")
+            .values_list("id", "episode_id", "from_date", "attempts")
+        ]
+    return claim
+
+
+def record_changes_processed(*, ids: Sequence[int], now: dt.datetime | None = None) -> int:
+    """Mark claimed rows processed (their evaluation is stored). A row whose lease ran out and
+    that another claimer holds now is marked too: an evaluation that finished after the row
+    was written has seen its data. Returns how many rows were marked."""
+    if not ids:
+        return 0
+    return RecordChange.objects.filter(id__in=list(ids), processed_at__isnull=True).update(
+        processed_at=now or timezone.now(), claim_token=None
+    )
+
+
+def record_changes_failed(
+    *,
+    claim: RecordChangeClaim,
+    rows: Sequence[ClaimedChange],
+    error: BaseException,
+    config: RecordChangeConfig | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """The evaluation of these claimed rows raised: make them claimable again after a backoff
+    that grows with their attempts, and log it (row ids and the error's class, nothing else).
+    Rows another claimer holds meanwhile are left to it. Never drops a row."""
+    config = config or record_change_config()
+    now = now or timezone.now()
+    name = type(error).__name__[:100]
+    for row in rows:
+        retry_at = now + config.backoff(row.attempts)
+        RecordChange.objects.filter(
+            id=row.id, claim_token=claim.token, processed_at__isnull=True
+        ).update(available_at=retry_at, claim_token=None, last_error=name)
+        level = logging.ERROR if row.attempts >= config.error_after_attempts else logging.WARNING
+        logger.log(
+            level,
+            "record change %s failed on attempt %d (%s); retrying at %s",
+            row.id,
+            row.attempts,
+            name,
+            retry_at.isoformat(),
+        )
+
+
+def record_changes_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete processed rows older than KEEP_PROCESSED_DAYS, one batch. Returns how many."""
+    config = record_change_config()
+    cutoff = (now or timezone.now()) - config.keep_processed
+    ids = list(
+        RecordChange.objects.filter(processed_at__lt=cutoff).values_list("id", flat=True)[
+            : config.prune_batch_size
+        ]
+    )
+    if not ids:
+        return 0
+    return RecordChange.objects.filter(id__in=ids).delete()[0]
