@@ -77,3 +77,16 @@ def test_the_idle_time_is_a_setting(patient, settings):
     with time_machine.travel(START, tick=False):
         phone = device(patient.user.email)
     assert status_at(phone, START + dt.timedelta(days=8)) == 401
+
+
+def test_tokens_from_before_expiry_get_one_from_the_migration(patient):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("apps.accounts.migrations.0002_device_tokens_expire")
+    with time_machine.travel(START, tick=False):
+        old, _ = AuthToken.objects.create(user=patient.user)
+        AuthToken.objects.filter(pk=old.pk).update(expiry=None)
+        migration.give_tokens_an_expiry(apps, None)
+    assert AuthToken.objects.get(pk=old.pk).expiry == START + dt.timedelta(days=90)
