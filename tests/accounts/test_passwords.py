@@ -253,3 +253,16 @@ class TestReset:
         assert response.status_code == 400
         assert "email" in response.json()["errors"]
         assert mail.outbox == []
+
+
+def test_a_patient_who_withdrew_consent_can_still_manage_the_account(patient):
+    from tests.consent.factories import published_consent, withdrawn
+
+    published_consent(1)
+    withdrawn(patient)
+    phone, tablet = sign_in(patient.user.email), sign_in(patient.user.email)
+    changed = phone.post(CHANGE, {"old_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD})
+    assert changed.status_code == 204, changed.content
+    assert not signed_in(tablet)
+    assert phone.post("/api/v1/auth/logout-all/").status_code == 204
+    assert not signed_in(phone)
