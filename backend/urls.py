@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.accounts.throttles import throttle_login_form
+
 admin.site.site_header = "TOH Recovery administration"
 admin.site.site_title = "TOH Recovery"
 
 urlpatterns = [
+    # The admin's login form under the sign-in budget per client address (before admin/).
+    path("admin/login/", throttle_login_form(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("backend.api_urls")),
     path("dashboard/", include("apps.dashboard.urls")),

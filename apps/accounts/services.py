@@ -81,13 +81,26 @@ def patient_enrol(
     timezone_name: str,
     care_team_id: uuid.UUID | None = None,
 ) -> tuple[Patient, str, dt.datetime]:
-    """Create a patient (inactive until they enrol) in one of ``by``'s care teams."""
+    """Create a patient (inactive until they enrol) in one of ``by``'s care teams.
+
+    An address that already has an account is not revealed (docs/trust.md, "Enrolment does
+    not reveal accounts"): unless it is a patient already in ``by``'s own care, the answer is
+    the same as a fresh enrolment's (see ``_enrolment_clash``)."""
     if not by.is_clinician:
         raise NotAllowed("Only clinic staff can enrol patients.")
     team = _pick_care_team(by=by, care_team_id=care_team_id)
     email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationFailed("An account with this e-mail address exists.", field="email")
+    details = {
+        "email": email,
+        "first_name": first_name,
+        "last_name": last_name,
+        "date_of_birth": date_of_birth,
+        "sex": sex,
+        "timezone_name": timezone_name,
+    }
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        return _enrolment_clash(by=by, existing=existing, team=team, **details)
     try:
         with transaction.atomic():
             user = User.objects.create_user(
@@ -106,12 +119,62 @@ def patient_enrol(
                 enrolled_by=by,
             )
             code, expires_at = enrolment_code_issue(patient=patient, by=by)
-    except IntegrityError as error:
+    except IntegrityError:
         # Two enrolments of one address at once: the unique index decides.
-        raise ValidationFailed(
-            "An account with this e-mail address exists.", field="email"
-        ) from error
+        existing = User.objects.filter(email__iexact=email).first()
+        if existing is None:
+            raise
+        return _enrolment_clash(by=by, existing=existing, team=team, **details)
     return patient, code, expires_at
+
+
+def _enrolment_clash(
+    *,
+    by: User,
+    existing: User,
+    team: CareTeam,
+    email: str,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date,
+    sex: str,
+    timezone_name: str,
+) -> tuple[Patient, str, dt.datetime]:
+    """``email`` already has an account. A patient in ``by``'s own care: say so (``by`` sees
+    them in ``GET patients/`` anyway). Anyone else — a patient of another team or clinic, a
+    staff member — must not be revealed: nothing is stored or changed, the caller gets the
+    answer a fresh enrolment gets (an unsaved record with a fresh id, echoing what they sent,
+    and a well-formed code that was never stored, so it can never be redeemed), and the
+    account holder is told by e-mail, after commit, by a task."""
+    from apps.accounts.selectors import is_in_care_of
+
+    own = getattr(existing, "patient", None) if existing.is_patient else None
+    if own is not None and is_in_care_of(by, own):
+        raise ValidationFailed("This patient is already enrolled in your care.", field="email")
+    now = timezone.now()
+    shadow = Patient(
+        id=uuid.uuid4(),
+        user=User(
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            role=Role.PATIENT,
+            is_active=False,
+        ),
+        care_team=team,
+        date_of_birth=date_of_birth,
+        sex=sex,
+        timezone=timezone_name,
+        enrolled_at=now,
+        enrolled_by=by,
+    )
+    code = _new_code()
+    expires_at = now + dt.timedelta(hours=settings.ENROLMENT_CODE_TTL_HOURS)
+    from apps.accounts.tasks import send_enrolment_clash
+    from apps.core.queueing import enqueue_on_commit
+
+    enqueue_on_commit(send_enrolment_clash, str(existing.pk))
+    return shadow, code, expires_at
 
 
 def token_issue(*, user: User) -> tuple[AuthToken, str]:

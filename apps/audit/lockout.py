@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from apps.accounts.throttles import too_many_page
 from apps.core.exceptions import NON_FIELD
 
 LOCKED_OUT = "locked_out"
@@ -28,9 +29,16 @@ def login_username(request: HttpRequest, credentials: dict | None) -> str | None
 def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
 ) -> HttpResponse:
-    """429 with ``Retry-After``, in the API's error shape (admin logins get the same)."""
+    """429 with ``Retry-After``: in the API's error shape under ``/api/``, a plain HTML page
+    for the dashboard's and the admin's login forms."""
     cool_off = settings.AXES_COOLOFF_TIME
     seconds = int(cool_off.total_seconds()) if cool_off else 3600
+    if request is not None and not request.path.startswith("/api/"):
+        return too_many_page(
+            "Too many failed sign-ins for this account from this address. Try again in "
+            f"{max(1, seconds // 60)} minutes or reset your password.",
+            seconds,
+        )
     response = JsonResponse(
         {
             "errors": {

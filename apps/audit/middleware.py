@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 
 from django.http import HttpRequest, HttpResponse
 
+from apps.accounts.throttles import client_ip
 from apps.audit import recorder
 from apps.audit.models import AccessAction, AccessLogEntry
 from apps.audit.patient_data import patient_lookup_for
@@ -163,7 +164,7 @@ class AccessLogMiddleware:
             "method": request.method[:10],
             "view_name": view_name,
             "route": route,
-            "source_ip": request.META.get("REMOTE_ADDR") or None,
+            "source_ip": client_ip(request),
             "outcome": status,
             "detail": recording.detail,
         }

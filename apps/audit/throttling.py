@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework.throttling import SimpleRateThrottle
 
+from apps.accounts.throttles import client_ip
+
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -21,5 +23,5 @@ class WriteRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view) -> str:
         user = request.user
-        ident = user.pk if user is not None and user.is_authenticated else self.get_ident(request)
+        ident = user.pk if user is not None and user.is_authenticated else client_ip(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from apps.accounts.throttles import throttle_login_form
 from apps.dashboard import views
 
 app_name = "dashboard"
@@ -8,10 +9,13 @@ app_name = "dashboard"
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(
-            template_name="dashboard/login.html",
-            redirect_authenticated_user=True,
-            next_page="dashboard:cohort",
+        # The sign-in budget per client address (apps.accounts.throttles); axes locks too.
+        throttle_login_form(
+            auth_views.LoginView.as_view(
+                template_name="dashboard/login.html",
+                redirect_authenticated_user=True,
+                next_page="dashboard:cohort",
+            )
         ),
         name="login",
     ),

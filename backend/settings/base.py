@@ -212,8 +212,17 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Lockout after repeated failed sign-ins for one e-mail address from one IP address (the
-# address is REMOTE_ADDR: put the proxy's real-IP handling in front, never X-Forwarded-For).
+# The client address (throttles, lockout, access log): REMOTE_ADDR with 0 trusted proxies (the
+# default: X-Forwarded-For is ignored); behind N proxies that each append to X-Forwarded-For,
+# the N-th address from its right (apps.accounts.throttles.client_ip). README: Production.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TOH_TRUSTED_PROXY_COUNT", "0"))
+# Lockout after repeated failed sign-ins for one e-mail address from one client address.
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.throttles.client_ip"
+# (Used by axes only if django-ipware is installed and the callable above is removed.)
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
+)
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -232,10 +241,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/admin/login/"
+# A password-reset link/code (Django's PasswordResetTokenGenerator: single use, since it hashes
+# the password and last login) stops working after this many seconds.
+PASSWORD_RESET_TIMEOUT = 60 * int(os.environ.get("PASSWORD_RESET_TIMEOUT_MINUTES", "60"))
+# Where the reset e-mail's link points (the app's deep link or a web page), given ?uid=&token=;
+# empty: the e-mail carries only the code to type into the app.
+PASSWORD_RESET_URL = os.environ.get("PASSWORD_RESET_URL", "")
 
 REST_KNOX = {
-    "TOKEN_TTL": None,  # a phone stays signed in until it logs out or staff revoke it
-    "AUTO_REFRESH": False,
+    # A device token expires after this much idle time; each use moves the expiry on (written
+    # at most once per MIN_REFRESH_INTERVAL seconds, so a busy phone does not write each call).
+    "TOKEN_TTL": dt.timedelta(days=int(os.environ.get("TOKEN_IDLE_DAYS", "90"))),
+    "AUTO_REFRESH": True,
+    "MIN_REFRESH_INTERVAL": 3600,
     "AUTH_HEADER_PREFIX": "Token",
 }
 
@@ -255,7 +273,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth": os.environ.get("THROTTLE_AUTH_RATE", "10/minute"),
         "writes": os.environ.get("THROTTLE_WRITE_RATE", "600/minute"),
+        # Reset e-mails per address asked for (apps.accounts.throttles.ResetEmailThrottle).
+        "password_reset_email": os.environ.get("THROTTLE_PASSWORD_RESET_EMAIL_RATE", "3/hour"),
     },
+    # DRF's own client address for throttles: the same rule as client_ip above.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
     "UNAUTHENTICATED_USER": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

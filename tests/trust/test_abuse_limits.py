@@ -54,6 +54,182 @@ class TestLockout:
         assert login(patient.user.email, DEFAULT_PASSWORD).status_code == 200
 
 
+@pytest.fixture
+def auth_rate(monkeypatch):
+    """Tighten the one sign-in budget per client address (scope "auth") for a test."""
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    def tighten(rate: str) -> None:
+        monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth": rate})
+        cache.clear()
+
+    return tighten
+
+
+def form_login(path: str, email: str, password: str, **meta):
+    from django.test import Client
+
+    return Client().post(path, {"username": email, "password": password}, **meta)
+
+
+DASHBOARD_LOGIN = "/dashboard/login/"
+ADMIN_LOGIN = "/admin/login/"
+
+
+class TestEveryLoginPath:
+    @pytest.mark.parametrize("path", [DASHBOARD_LOGIN, ADMIN_LOGIN])
+    def test_html_login_forms_are_throttled_per_address_with_a_429_page(self, path, auth_rate):
+        auth_rate("3/minute")
+        statuses = [
+            form_login(path, f"u{n}@example.org", "wrong-password-x").status_code for n in range(4)
+        ]
+        assert statuses == [200, 200, 200, 429]  # the form re-shown with its error, then 429
+        throttled = form_login(path, "u9@example.org", "wrong-password-x")
+        assert throttled.status_code == 429
+        assert throttled["Content-Type"].startswith("text/html")
+        assert int(throttled["Retry-After"]) > 0
+        assert b"Too many sign-in attempts" in throttled.content
+        other = form_login(path, "u9@example.org", "wrong-password-x", REMOTE_ADDR="192.0.2.50")
+        assert other.status_code == 200
+
+    def test_forms_get_pages_are_not_counted(self, auth_rate):
+        from django.test import Client
+
+        auth_rate("2/minute")
+        assert {Client().get(DASHBOARD_LOGIN).status_code for _ in range(5)} == {200}
+
+    def test_api_dashboard_and_admin_logins_share_one_budget(self, auth_rate, patient):
+        auth_rate("4/minute")
+        form_login(DASHBOARD_LOGIN, "a@example.org", "wrong-password-x")
+        form_login(ADMIN_LOGIN, "b@example.org", "wrong-password-x")
+        APIClient().post(
+            "/api/v1/auth/enrol/", {"enrolment_code": "ABCDE-FGHJK", "password": "whatever-1"}
+        )
+        login("c@example.org", "wrong-password-x", ip="127.0.0.1")
+        assert login(patient.user.email, DEFAULT_PASSWORD, ip="127.0.0.1").status_code == 429
+
+    def test_dashboard_form_lockout_answers_a_429_page(self, physio):
+        statuses = [
+            form_login(DASHBOARD_LOGIN, physio.email, "wrong-password-x").status_code
+            for _ in range(5)
+        ]
+        assert statuses[:4] == [200, 200, 200, 200]
+        assert statuses[4] == 429
+        locked = form_login(DASHBOARD_LOGIN, physio.email, DEFAULT_PASSWORD)
+        assert locked.status_code == 429
+        assert locked["Content-Type"].startswith("text/html")
+        assert int(locked["Retry-After"]) == 15 * 60
+        assert "_auth_user_id" not in locked.wsgi_request.session
+
+    def test_form_and_api_failures_count_towards_one_lockout(self, physio):
+        for _ in range(4):
+            form_login(ADMIN_LOGIN, physio.email, "wrong-password-x", REMOTE_ADDR="127.0.0.1")
+        login(physio.email, "wrong-password-x", ip="127.0.0.1")
+        assert login(physio.email, DEFAULT_PASSWORD, ip="127.0.0.1").status_code == 429
+
+
+class TestClientAddressBehindProxies:
+    PROXY = "10.0.0.2"
+
+    def via_proxy(self, email, password, forwarded):
+        return APIClient().post(
+            "/api/v1/auth/token/",
+            {"email": email, "password": password},
+            REMOTE_ADDR=self.PROXY,
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    def test_one_proxy_two_clients_are_locked_separately(self, settings, patient):
+        settings.TRUSTED_PROXY_COUNT = 1
+        for _ in range(5):
+            self.via_proxy(patient.user.email, "wrong-password-x", "203.0.113.1")
+        assert (
+            self.via_proxy(patient.user.email, DEFAULT_PASSWORD, "203.0.113.1").status_code == 429
+        )
+        assert (
+            self.via_proxy(patient.user.email, DEFAULT_PASSWORD, "203.0.113.2").status_code == 200
+        )
+
+    def test_one_proxy_two_clients_are_throttled_separately(self, settings, auth_rate):
+        settings.TRUSTED_PROXY_COUNT = 1
+        auth_rate("2/minute")
+        first = [self.via_proxy("x@example.org", "nope-nope-1", "203.0.113.1") for _ in range(3)]
+        assert [r.status_code for r in first] == [401, 401, 429]
+        assert self.via_proxy("x@example.org", "nope-nope-1", "203.0.113.2").status_code == 401
+
+    def test_the_rightmost_entries_are_the_trusted_proxies(self, settings, auth_rate):
+        # A client's own X-Forwarded-For entries (left of what the proxy appended) are ignored.
+        settings.TRUSTED_PROXY_COUNT = 1
+        auth_rate("2/minute")
+        statuses = [
+            self.via_proxy("x@example.org", "nope-nope-1", f"198.51.100.{n}, 203.0.113.1")
+            for n in range(3)
+        ]
+        assert [r.status_code for r in statuses] == [401, 401, 429]
+
+    def test_without_trusted_proxies_x_forwarded_for_is_ignored(self, settings, patient, auth_rate):
+        settings.TRUSTED_PROXY_COUNT = 0
+        for n in range(5):
+            self.via_proxy(patient.user.email, "wrong-password-x", f"203.0.113.{n}")
+        spoofed = self.via_proxy(patient.user.email, DEFAULT_PASSWORD, "203.0.113.200")
+        assert spoofed.status_code == 429
+        auth_rate("2/minute")
+        statuses = [
+            self.via_proxy("x@example.org", "nope-nope-1", f"198.51.100.{n}").status_code
+            for n in range(3)
+        ]
+        assert statuses == [401, 401, 429]
+
+    def test_html_forms_key_on_the_same_address(self, settings, auth_rate):
+        settings.TRUSTED_PROXY_COUNT = 1
+        auth_rate("1/minute")
+        meta = {"REMOTE_ADDR": self.PROXY}
+        first = form_login(
+            DASHBOARD_LOGIN, "a@example.org", "x", HTTP_X_FORWARDED_FOR="203.0.113.1", **meta
+        )
+        again = form_login(
+            DASHBOARD_LOGIN, "a@example.org", "x", HTTP_X_FORWARDED_FOR="203.0.113.1", **meta
+        )
+        other = form_login(
+            DASHBOARD_LOGIN, "a@example.org", "x", HTTP_X_FORWARDED_FOR="203.0.113.2", **meta
+        )
+        assert (first.status_code, again.status_code, other.status_code) == (200, 429, 200)
+
+    def test_garbage_in_x_forwarded_for_falls_back_to_the_proxy_address(self, settings, patient):
+        settings.TRUSTED_PROXY_COUNT = 1
+        response = self.via_proxy(patient.user.email, "wrong-password-x", "not-an-address")
+        assert response.status_code == 401
+        from axes.models import AccessAttempt
+
+        assert AccessAttempt.objects.get().ip_address == self.PROXY
+
+    def test_the_access_log_records_the_client_address(self, settings, physio_client, patient):
+        from apps.audit.models import AccessLogEntry
+
+        settings.TRUSTED_PROXY_COUNT = 1
+        response = physio_client.get(
+            f"/api/v1/patients/{patient.pk}/",
+            REMOTE_ADDR=self.PROXY,
+            HTTP_X_FORWARDED_FOR="198.51.100.9, 203.0.113.7",
+        )
+        assert response.status_code == 200
+        assert AccessLogEntry.objects.get().source_ip == "203.0.113.7"
+
+    def test_the_address_is_the_nth_from_the_right(self, settings):
+        from django.test import RequestFactory
+
+        from apps.accounts.throttles import client_ip
+
+        settings.TRUSTED_PROXY_COUNT = 2
+        request = RequestFactory().post(
+            "/", REMOTE_ADDR=self.PROXY, HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.5, 10.0.0.1"
+        )
+        assert client_ip(request) == "203.0.113.5"
+        settings.TRUSTED_PROXY_COUNT = 0
+        assert client_ip(request) == self.PROXY
+
+
 class TestWriteThrottle:
     @pytest.fixture
     def two_writes_a_minute(self, monkeypatch):

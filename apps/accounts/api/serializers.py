@@ -147,3 +147,28 @@ class MeSerializer(serializers.Serializer):
         if value is None:
             raise serializers.ValidationError("Enter an IANA time zone name.")
         return value
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=256, trim_whitespace=False)
+    new_password = serializers.CharField(
+        max_length=256, trim_whitespace=False, help_text="Django's password validators apply."
+    )
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetRequestedSerializer(serializers.Serializer):
+    detail = serializers.CharField(
+        help_text="The same text whether or not the address has an account."
+    )
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64, help_text="The account code from the e-mail.")
+    token = serializers.CharField(max_length=128, help_text="The reset code from the e-mail.")
+    new_password = serializers.CharField(
+        max_length=256, trim_whitespace=False, help_text="Django's password validators apply."
+    )

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from knox.models import AuthToken
 from rest_framework import generics, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -10,10 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts import services
+from apps.accounts import passwords, services
 from apps.accounts.api.serializers import (
     EnrolRequestSerializer,
     MeSerializer,
+    PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetRequestedSerializer,
+    PasswordResetSerializer,
     PatientCreatedSerializer,
     PatientCreateSerializer,
     PatientRecordSerializer,
@@ -25,6 +30,7 @@ from apps.accounts.api.serializers import (
 from apps.accounts.models import Patient, Role, User
 from apps.accounts.permissions import IsClinician
 from apps.accounts.selectors import access_patient
+from apps.accounts.throttles import LoginRateThrottle
 from apps.core.exceptions import ValidationFailed
 from apps.dashboard.selectors import patient_summaries, summary_for_patient
 
@@ -45,9 +51,8 @@ class TokenView(APIView):
         return 'Token realm="api"'
 
     def get_throttles(self):
-        from rest_framework.throttling import ScopedRateThrottle
-
-        return [ScopedRateThrottle()]
+        # The one sign-in budget per client address, shared with the HTML login forms.
+        return [LoginRateThrottle()]
 
     @extend_schema(
         request=TokenRequestSerializer,
@@ -96,6 +101,89 @@ class LogoutView(APIView):
     def post(self, request: Request) -> Response:
         if request.auth is not None and hasattr(request.auth, "delete"):
             request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    """Revoke every device token of the caller (signs out every phone, this one too)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        passwords.tokens_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    """Change the caller's password; every other device is signed out (this one stays)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get_throttles(self):
+        # Guessing the current password is signing in: the sign-in budget applies too.
+        return [*super().get_throttles(), LoginRateThrottle()]
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        keep = request.auth if isinstance(request.auth, AuthToken) else None
+        passwords.password_change(
+            user=request.user,
+            old_password=serializer.validated_data["old_password"],
+            new_password=serializer.validated_data["new_password"],
+            keep_token=keep,
+        )
+        if keep is None and request.user.is_authenticated:
+            # A browser session: keep this one (others end with the old password hash).
+            update_session_auth_hash(request._request, request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+RESET_REQUESTED = (
+    "If this address belongs to an account, we have sent it an e-mail with a code to reset "
+    "the password."
+)
+
+
+class PasswordResetView(APIView):
+    """Ask for a password reset e-mail. Always 202 with the same body (no account lookup
+    answer); the mail goes out only to an account that can sign in."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def get_throttles(self):
+        return [LoginRateThrottle()]
+
+    @extend_schema(
+        request=PasswordResetSerializer,
+        responses={202: PasswordResetRequestedSerializer},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PasswordResetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        passwords.password_reset_request(
+            email=serializer.validated_data["email"], request=request._request
+        )
+        return Response({"detail": RESET_REQUESTED}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(PasswordResetView):
+    """Set a new password with the codes from the reset e-mail: works once, expires; every
+    device token of the account stops working."""
+
+    @extend_schema(request=PasswordResetConfirmSerializer, responses={204: None}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        serializer = PasswordResetConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        passwords.password_reset_confirm(
+            uid=serializer.validated_data["uid"],
+            token=serializer.validated_data["token"],
+            new_password=serializer.validated_data["new_password"],
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
