@@ -3,15 +3,23 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from apps.core.tasks import heartbeat
+
 
 @pytest.mark.django_db
-def test_health_is_200_when_database_and_broker_answer(api_client):
+def test_health_is_200_when_database_broker_and_worker_answer(api_client, settings):
+    settings.HEALTH_WORKER_STARTUP_GRACE_SECONDS = 0
+    heartbeat.apply()  # what a worker does when beat's heartbeat arrives
+
     response = api_client.get("/api/v1/health/")
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["status"] == "ok"
     assert body["components"]["database"]["status"] == "ok"
     assert body["components"]["broker"]["status"] == "ok"
+    assert body["components"]["worker"]["status"] == "ok"
+    assert body["components"]["worker"]["age_seconds"] <= 1
+    assert "worker and beat running" in body["components"]["worker"]["detail"]
 
 
 @pytest.mark.django_db
