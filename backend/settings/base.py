@@ -113,6 +113,9 @@ DATABASES = {
     )
 }
 SQLITE_BUSY_TIMEOUT_SECONDS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_SECONDS", "30"))
+SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").strip().upper()
+if SQLITE_SYNCHRONOUS not in {"NORMAL", "FULL", "EXTRA"}:
+    raise ValueError("SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web (2 gunicorn processes), the Celery worker (prefork) and beat share the file. What
     # makes that safe (docs/operations.md):
@@ -121,8 +124,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     #   busy timeout; a deferred one that reads, then writes, fails at once with "database is
     #   locked" when another process wrote in between (the busy handler cannot help there);
     # - the busy timeout (sqlite3's `timeout`, and the same PRAGMA) for the write lock and for
-    #   autocommit writes; synchronous=NORMAL is durable in WAL mode up to the last checkpoint
-    #   of a power loss, never corrupt, and avoids an fsync per commit.
+    #   autocommit writes; synchronous=NORMAL (SQLITE_SYNCHRONOUS) never corrupts in WAL mode
+    #   and survives any process crash; a power loss may lose the last commits (FULL: not).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
@@ -130,7 +133,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": ";".join(
                 [
                     "PRAGMA journal_mode=WAL",
-                    "PRAGMA synchronous=NORMAL",
+                    f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}",
                     f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}",
                     "PRAGMA temp_store=MEMORY",
                     "PRAGMA cache_size=-20000",
@@ -166,6 +169,8 @@ else:
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 CELERY_BROKER_FILESYSTEM_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport with atomic message files (apps/core/filesystem_broker.py).
+    CELERY_BROKER_TRANSPORT = "apps.core.filesystem_broker:Transport"
     # One folder for in and out: producer and consumer run on this host (see STACK.md).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FILESYSTEM_DIR / "queue"),
