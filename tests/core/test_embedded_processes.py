@@ -18,6 +18,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -293,6 +294,9 @@ def test_the_embedded_default_takes_concurrent_writes_and_health_tracks_the_work
             )
             assert accepted, "each patient had check-ins accepted"
             assert {c["client_id"] for c in accepted} <= stored_client_ids(embedded.http, token)
+
+        with sqlite3.connect(tmp_path / "db.sqlite3") as database:
+            assert database.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
         # Let the worker run what the writes enqueued (flag evaluations, notifications).
         assert embedded.wait_for(lambda: broker_queue_empty(tmp_path), timeout=180)
