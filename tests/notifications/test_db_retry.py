@@ -78,3 +78,30 @@ def test_database_errors_are_retried_with_a_short_backoff():
         assert OperationalError in task.autoretry_for, task.name
         assert task.retry_backoff_max <= 60, task.name
         assert task.max_retries >= 5, task.name
+
+
+def test_a_lock_after_the_claim_gives_the_row_back_and_the_retry_sends_it(
+    urgent_notification, monkeypatch
+):
+    # The claim went through (the row is "sending"); the next read hits the lock. Without
+    # giving the claim back, the retry would find the row held until the 15-minute lease.
+    calls = locked_once(monkeypatch, delivery, "_finished_targets")
+
+    tasks.deliver_notification.apply(args=[str(urgent_notification.pk)], throw=False)
+
+    urgent_notification.refresh_from_db()
+    assert len(calls) == 2
+    assert urgent_notification.status == NotificationStatus.SENT
+    assert [p.token for p in fcm.sent] == ["phone-token"]
+
+
+def test_a_lock_while_recording_the_outcome_never_sends_twice(urgent_notification, monkeypatch):
+    # The push went out and its attempt is on record; writing the status hits the lock.
+    calls = locked_once(monkeypatch, delivery, "_record_outcomes")
+
+    tasks.deliver_notification.apply(args=[str(urgent_notification.pk)], throw=False)
+
+    urgent_notification.refresh_from_db()
+    assert len(calls) == 2
+    assert urgent_notification.status == NotificationStatus.SENT
+    assert [p.token for p in fcm.sent] == ["phone-token"]
