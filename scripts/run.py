@@ -19,30 +19,38 @@ BIN = Path(sys.executable).parent
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "8000")
 
-# The same commands as docker-compose.yml's web, worker and beat services.
-PROCESSES = {
-    "web": [
-        str(BIN / "gunicorn"),
-        "backend.wsgi:application",
-        "--bind",
-        f"{HOST}:{PORT}",
-        "--workers",
-        os.environ.get("WEB_CONCURRENCY", "2"),
-        "--access-logfile",
-        "-",
-    ],
-    "worker": [
-        str(BIN / "celery"),
-        "-A",
-        "backend",
-        "worker",
-        "--loglevel",
-        "INFO",
-        "--concurrency",
-        os.environ.get("CELERY_CONCURRENCY", "2"),
-    ],
-    "beat": [str(BIN / "celery"), "-A", "backend", "beat", "--loglevel", "INFO"],
-}
+
+def commands(host: str = HOST, port: str = PORT) -> dict[str, list[str]]:
+    """The same commands as docker-compose.yml's web, worker and beat services (also used by
+    tests/core/test_embedded_processes.py). The web is gunicorn's sync workers: separate
+    processes, one request at a time each; the worker is Celery's prefork pool. On the
+    embedded defaults all of them share one SQLite file (WAL, see docs/operations.md)."""
+    return {
+        "web": [
+            str(BIN / "gunicorn"),
+            "backend.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            os.environ.get("WEB_CONCURRENCY", "2"),
+            "--access-logfile",
+            "-",
+        ],
+        "worker": [
+            str(BIN / "celery"),
+            "-A",
+            "backend",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            os.environ.get("CELERY_CONCURRENCY", "2"),
+        ],
+        "beat": [str(BIN / "celery"), "-A", "backend", "beat", "--loglevel", "INFO"],
+    }
+
+
+PROCESSES = commands()
 
 
 def wait_for_health(url: str, timeout: float = 90) -> bool:

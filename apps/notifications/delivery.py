@@ -13,6 +13,7 @@ whose attempt is on record are not tried again, so nobody gets a message twice.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -22,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -291,10 +292,24 @@ def notifications_deliver_batch(
     failed transiently is put back to ``pending`` and listed in ``transient_ids`` (unless this
     is the final attempt, when it is marked ``failed``)."""
     now = timezone.now()
-    outcome = BatchDelivery()
     claimed = _claim(list(notification_ids), now)
     if not claimed:
-        return outcome
+        return BatchDelivery()
+    try:
+        return _deliver_claimed(claimed, now=now, final_attempt=final_attempt)
+    except OperationalError:
+        # A transient database error after the claim: give the rows back at once, so the
+        # task's retry (seconds later) claims them again instead of waiting for the lease.
+        # Targets whose attempt is on record are not tried again.
+        with contextlib.suppress(DatabaseError):
+            Notification.objects.filter(
+                pk__in=claimed, status=NotificationStatus.SENDING, claimed_at=now
+            ).update(status=NotificationStatus.PENDING)
+        raise
+
+
+def _deliver_claimed(claimed: list[Any], *, now: dt.datetime, final_attempt: bool) -> BatchDelivery:
+    outcome = BatchDelivery()
     notifications = list(
         Notification.objects.select_related("recipient__patient")
         .filter(pk__in=claimed)

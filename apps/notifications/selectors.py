@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from apps.accounts.models import Role, User
 from apps.notifications.conf import notification_settings
@@ -17,6 +19,7 @@ from apps.notifications.models import (
     Device,
     Notification,
     NotificationPreference,
+    NotificationStatus,
 )
 
 
@@ -89,3 +92,16 @@ def notification_of(user: User, notification_id: uuid.UUID | str) -> Notificatio
         return notifications_of(user).get(pk=notification_id)
     except (Notification.DoesNotExist, ValidationError, ValueError) as error:
         raise Http404("No such notification.") from error
+
+
+def oldest_pending_due_notification() -> dt.datetime | None:
+    """When the oldest notification still pending became due (None: nothing waiting); the
+    backlog probe of GET health/ (registered in apps.py). One indexed query."""
+    return (
+        Notification.objects.filter(
+            status=NotificationStatus.PENDING, scheduled_for__lte=timezone.now()
+        )
+        .order_by("scheduled_for")
+        .values_list("scheduled_for", flat=True)
+        .first()
+    )

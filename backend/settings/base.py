@@ -112,9 +112,35 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+SQLITE_BUSY_TIMEOUT_SECONDS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_SECONDS", "20"))
+SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").strip().upper()
+if SQLITE_SYNCHRONOUS not in {"NORMAL", "FULL", "EXTRA"}:
+    raise ValueError("SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Web, worker and beat share the file: wait for locks instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Web (2 gunicorn processes), the Celery worker (prefork) and beat share the file. What
+    # makes that safe (docs/operations.md):
+    # - WAL: readers never block the writer and the writer never blocks readers;
+    # - BEGIN IMMEDIATE: a transaction takes the write lock when it starts, waiting up to the
+    #   busy timeout; a deferred one that reads, then writes, fails at once with "database is
+    #   locked" when another process wrote in between (the busy handler cannot help there);
+    # - the busy timeout (sqlite3's `timeout`, and the same PRAGMA) for the write lock and for
+    #   autocommit writes; synchronous=NORMAL (SQLITE_SYNCHRONOUS) never corrupts in WAL mode
+    #   and survives any process crash; a power loss may lose the last commits (FULL: not).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": ";".join(
+                [
+                    "PRAGMA journal_mode=WAL",
+                    f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}",
+                    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}",
+                    "PRAGMA temp_store=MEMORY",
+                    "PRAGMA cache_size=-20000",
+                ]
+            ),
+        }
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -143,6 +169,8 @@ else:
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 CELERY_BROKER_FILESYSTEM_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport with atomic message files (apps/core/filesystem_broker.py).
+    CELERY_BROKER_TRANSPORT = "apps.core.filesystem_broker:Transport"
     # One folder for in and out: producer and consumer run on this host (see STACK.md).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FILESYSTEM_DIR / "queue"),
@@ -202,6 +230,13 @@ CELERY_BEAT_SCHEDULE["notifications-dispatch-due"] = {
     "task": "notifications.dispatch_due_notifications",
     "schedule": 60,
     "options": {"expires": 55},
+}
+# Worker liveness for GET health/ (apps.core.health.check_worker): the heartbeat expires
+# after one interval, so a stopped worker never finds a pile of them on its return.
+CELERY_BEAT_SCHEDULE["core-heartbeat"] = {
+    "task": "core.heartbeat",
+    "schedule": int(os.environ.get("HEALTH_HEARTBEAT_SECONDS", "15")),
+    "options": {"expires": int(os.environ.get("HEALTH_HEARTBEAT_SECONDS", "15"))},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -304,6 +339,7 @@ SPECTACULAR_SETTINGS = {
         "EpisodeStatusEnum": "apps.episodes.models.EpisodeStatus",
         "SyncItemStatusEnum": "apps.checkins.api.serializers.SYNC_ITEM_STATUS_CHOICES",
         "HealthStatusEnum": ["ok", "error"],
+        "HealthComponentStatusEnum": ["ok", "degraded", "error"],
         "FlagStatusEnum": "apps.flags.models.FlagStatus",
         "FlagSeverityEnum": "apps.flags.models.FlagSeverity",
     },
@@ -388,9 +424,26 @@ REMINDERS: dict[str, object] = {}
 HEALTH_CHECKS: list[tuple[str, str, bool]] = [
     ("database", "apps.core.health.check_database", True),
     ("broker", "apps.core.health.check_broker", True),
+    ("worker", "apps.core.health.check_worker", True),
+    ("backlog", "apps.core.health.check_backlog", True),
     ("cache", "apps.core.health.check_cache", False),
     ("notification_channels", "apps.notifications.health.check_channels", False),
 ]
+# Worker liveness (docs/operations.md): beat sends `core.heartbeat` every this many seconds
+# and a worker stores when it ran it; older than the max age, health answers 503 (worker or
+# beat down), except within the grace after a web process starts (a fresh start).
+HEALTH_HEARTBEAT_SECONDS = int(os.environ.get("HEALTH_HEARTBEAT_SECONDS", "15"))
+HEALTH_WORKER_MAX_AGE_SECONDS = int(os.environ.get("HEALTH_WORKER_MAX_AGE_SECONDS", "45"))
+HEALTH_WORKER_STARTUP_GRACE_SECONDS = int(
+    os.environ.get("HEALTH_WORKER_STARTUP_GRACE_SECONDS", "60")
+)
+# Backlogs (apps.core.health.register_backlog_probe): a queue whose oldest pending item is
+# older than this is reported `degraded` (still 200); a queue listed in the critical map
+# older than its limit is an error (503): record changes not evaluated mean flags not raised.
+HEALTH_BACKLOG_DEGRADED_SECONDS = int(os.environ.get("HEALTH_BACKLOG_DEGRADED_SECONDS", "300"))
+HEALTH_BACKLOG_CRITICAL_SECONDS: dict[str, int] = {
+    "record_changes": int(os.environ.get("HEALTH_RECORD_CHANGES_CRITICAL_SECONDS", "600")),
+}
 
 LOGGING = {
     "version": 1,

@@ -58,3 +58,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
     }
     for _folder in ("queue", "processed", "control"):
         (_RUN_DIR / "broker" / _folder).mkdir(parents=True, exist_ok=True)
+
+# No worker beats during the unit tests: health's start-up grace covers the whole run, and
+# the tests of the worker check set it to 0 (tests/core/test_health_and_schema.py).
+HEALTH_WORKER_STARTUP_GRACE_SECONDS = 24 * 60 * 60

@@ -11,7 +11,20 @@ from apps.core.health import run_health_checks
 
 _component = inline_serializer(
     "HealthComponent",
-    {"status": serializers.ChoiceField(["ok", "error"]), "detail": serializers.CharField()},
+    {
+        "status": serializers.ChoiceField(["ok", "degraded", "error"]),
+        "detail": serializers.CharField(),
+        "age_seconds": serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            help_text="worker: seconds since the last heartbeat (null: never seen)",
+        ),
+        "ages_seconds": serializers.DictField(
+            child=serializers.IntegerField(allow_null=True),
+            required=False,
+            help_text="backlog: per queue, the age of its oldest pending item (null: empty)",
+        ),
+    },
 )
 _health = inline_serializer(
     "Health",
@@ -23,7 +36,9 @@ _health = inline_serializer(
 
 
 class HealthView(APIView):
-    """Liveness and readiness: 200 when the database and the broker answer, 503 otherwise."""
+    """Liveness and readiness: 200 when the database and the broker answer, a worker ran
+    beat's heartbeat recently and no critical queue is stuck; 503 otherwise. A late,
+    non-critical queue is `degraded` (still 200). See docs/operations.md."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
