@@ -183,3 +183,30 @@ def test_the_probe_sees_time_zone_aware_instants(no_grace):
 
     assert oldest is not None
     assert oldest.tzinfo is not None
+
+
+def test_the_episodes_app_registers_the_record_change_outbox_probe():
+    from apps.episodes.selectors import oldest_pending_record_change
+
+    assert health.backlog_probes()["record_changes"] is oldest_pending_record_change
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_unprocessed_record_change_past_its_limit_is_503(api_client, no_grace, settings):
+    """The real outbox probe: changes not evaluated are flags not raised."""
+    from apps.episodes.models import RecordChange
+    from tests.episodes.factories import EpisodeFactory
+
+    settings.HEALTH_BACKLOG_CRITICAL_SECONDS = {"record_changes": 600}
+    heartbeat.apply()
+    episode = EpisodeFactory()
+    RecordChange.objects.all().delete()
+    RecordChange.objects.create(episode=episode, created_at=NOW - dt.timedelta(seconds=700))
+    RecordChange.objects.create(
+        episode=episode, created_at=NOW - dt.timedelta(hours=3), processed_at=NOW
+    )
+
+    response = api_client.get("/api/v1/health/")
+
+    assert response.status_code == 503
+    assert response.json()["components"]["backlog"]["ages_seconds"]["record_changes"] == 700
