@@ -125,7 +125,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
 }
 # Routes the matrix does not drive, and why.
 NOT_DRIVEN = {
-    "admin/": "Django admin: staff-only by Django itself (is_staff); covered in tests/audit.",
+    "admin/": "Django admin: scoped by clinic, driven model by model in test_admin_matrix.py.",
 }
 DENIED = {401, 403, 404}
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
