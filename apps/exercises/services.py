@@ -309,7 +309,7 @@ def _locked(session: ExerciseSession) -> ExerciseSession:
     from rest_framework.exceptions import NotFound
 
     stored = (
-        ExerciseSession.objects.select_for_update()
+        ExerciseSession.objects.select_for_update(of=("self",))
         .select_related("patient", "episode")
         .filter(pk=session.pk)
         .first()

@@ -331,3 +331,41 @@ def test_withdrawn_consent_refuses_a_correction_but_not_a_deletion(
     assert stored(corrected)["sets_done"] == 2
     assert delete.status_code == 204
     assert recorded_changes == [(plan_item.plan.episode_id, [TODAY])]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_concurrent_deletes_of_one_session_delete_it_once(patient, episode, recorded_changes):
+    """The row is locked: of four requests at once, one deletes (and re-evaluates), the
+    others find nothing (404)."""
+    import threading
+
+    from django.db import connection
+    from rest_framework.exceptions import NotFound
+
+    item = PlanItemFactory(plan__episode=episode, plan__starts_on=TODAY - dt.timedelta(days=3))
+    session = session_on(item, TODAY)
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def delete():
+        try:
+            barrier.wait()
+            services.exercise_session_delete(session=ExerciseSession.objects.get(pk=session.pk))
+            outcomes.append("deleted")
+        except NotFound:
+            outcomes.append("not found")
+        except ExerciseSession.DoesNotExist:
+            outcomes.append("not found")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=delete) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["deleted", "not found", "not found", "not found"]
+    assert not ExerciseSession.objects.filter(pk=session.pk).exists()
+    assert recorded_changes == [(episode.pk, [TODAY])]
