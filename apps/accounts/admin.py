@@ -1,7 +1,16 @@
+"""Accounts in the admin, and who sees what there.
+
+The admin is scoped by clinic (apps.core.admin.ClinicScopedAdminMixin): this module gives the
+mixin its rule, the same one the API uses (``patients_for_clinician``), and defines the
+"Clinic admins" group, which holds the model permissions of clinic admins (they are staff,
+never superusers)."""
+
 from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q, QuerySet
 from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
 from knox.models import AuthToken
 
@@ -11,12 +20,95 @@ from apps.accounts.models import (
     Clinic,
     EnrolmentCode,
     Patient,
+    Role,
     User,
+)
+from apps.accounts.selectors import care_teams_for_clinician, patients_for_clinician
+from apps.core.admin import (
+    AdminScope,
+    ClinicScopedAdminMixin,
+    ScopedRelatedFieldListFilter,
+    scoped_choices,
+    set_admin_scope,
 )
 
 
+def clinics_for_clinician(user: User) -> QuerySet[Clinic]:
+    """Clinics a staff user may see in the admin: a clinic admin, their clinic; a
+    physiotherapist, the clinics of their care teams; a superuser, all."""
+    if user.is_superuser:
+        return Clinic.objects.all()
+    if user.role == Role.CLINIC_ADMIN and user.clinic_id:
+        return Clinic.objects.filter(pk=user.clinic_id)
+    return Clinic.objects.filter(pk__in=care_teams_for_clinician(user).values("clinic_id"))
+
+
+set_admin_scope(AdminScope(patients=patients_for_clinician, clinics=clinics_for_clinician))
+
+CLINIC_ADMIN_GROUP = "Clinic admins"
+#: The model permissions of the "Clinic admins" group (app label, codename): read every
+#: patient record of their clinic, act on flags (the flag actions), keep the clinic's care
+#: teams and the exercise library. Users, patients and the clinical history are written
+#: through the API and the dashboard, not here. Migration accounts/0002 creates the group
+#: with this list; `clinic_admin_group()` brings an existing group up to date.
+CLINIC_ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    ("accounts", "view_user"),
+    ("accounts", "view_clinic"),
+    ("accounts", "view_careteam"),
+    ("accounts", "add_careteam"),
+    ("accounts", "change_careteam"),
+    ("accounts", "view_careteammembership"),
+    ("accounts", "add_careteammembership"),
+    ("accounts", "change_careteammembership"),
+    ("accounts", "delete_careteammembership"),
+    ("accounts", "view_patient"),
+    ("accounts", "view_enrolmentcode"),
+    ("consent", "view_consentdocument"),
+    ("consent", "view_consentacceptance"),
+    ("episodes", "view_episode"),
+    ("checkins", "view_checkin"),
+    ("exercises", "view_exercise"),
+    ("exercises", "add_exercise"),
+    ("exercises", "change_exercise"),
+    ("exercises", "view_exerciseplan"),
+    ("exercises", "view_planitem"),
+    ("exercises", "view_exercisesession"),
+    ("flags", "view_flag"),
+    ("flags", "change_flag"),
+    ("flags", "view_evaluation"),
+    ("notifications", "view_device"),
+    ("notifications", "view_notification"),
+    ("notifications", "view_deliveryattempt"),
+    ("reminders", "view_remindersettings"),
+    ("reminders", "view_reminderschedule"),
+    ("reminders", "view_reminderdelivery"),
+    ("audit", "view_accesslogentry"),
+)
+
+
+def clinic_admin_permissions(permission_model=Permission) -> QuerySet:
+    wanted = Q(pk__in=[])
+    for app_label, codename in CLINIC_ADMIN_PERMISSIONS:
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    return permission_model.objects.filter(wanted)
+
+
+def clinic_admin_group() -> Group:
+    """The "Clinic admins" group with exactly CLINIC_ADMIN_PERMISSIONS (idempotent)."""
+    group, _ = Group.objects.get_or_create(name=CLINIC_ADMIN_GROUP)
+    group.permissions.set(clinic_admin_permissions())
+    return group
+
+
+#: What only a superuser may change about a user (the admin's own privileges).
+PRIVILEGE_FIELDS = ["is_superuser", "is_staff", "groups", "user_permissions", "role", "clinic"]
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ClinicScopedAdminMixin, DjangoUserAdmin):
+    # A patient's user through their record; staff through their clinic.
+    patient_path = "patient"
+    clinic_path = "clinic"
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "role", "clinic", "is_active", "is_staff"]
     list_filter = ["role", "is_active", "is_staff", "clinic"]
@@ -42,21 +134,30 @@ class UserAdmin(DjangoUserAdmin):
         ("Password", {"fields": ("password1", "password2")}),
     )
 
+    def get_readonly_fields(self, request, obj=None):
+        declared = list(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser or obj is None:
+            return declared
+        return declared + [name for name in PRIVILEGE_FIELDS if name not in declared]
 
-class CareTeamMembershipInline(admin.TabularInline):
+
+class CareTeamMembershipInline(ClinicScopedAdminMixin, admin.TabularInline):
+    clinic_path = "care_team__clinic"
     model = CareTeamMembership
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Clinic)
-class ClinicAdmin(admin.ModelAdmin):
+class ClinicAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
+    clinic_path = "pk"
     list_display = ["name", "timezone", "created_at"]
     search_fields = ["name"]
 
 
 @admin.register(CareTeam)
-class CareTeamAdmin(admin.ModelAdmin):
+class CareTeamAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
+    clinic_path = "clinic"
     list_display = ["name", "clinic", "created_at"]
     list_filter = ["clinic"]
     list_select_related = ["clinic"]
@@ -64,17 +165,21 @@ class CareTeamAdmin(admin.ModelAdmin):
     inlines = [CareTeamMembershipInline]
 
 
-class CareTeamListFilter(admin.RelatedFieldListFilter):
-    """The care-team filter, its choices read with their clinics in one query (a care team's
-    name includes its clinic's)."""
+class CareTeamListFilter(ScopedRelatedFieldListFilter):
+    """The care-team filter: the teams the user may see, read with their clinics in one query
+    (a care team's name includes its clinic's)."""
 
     def field_choices(self, field, request, model_admin):
-        teams = CareTeam.objects.select_related("clinic").order_by("clinic__name", "name")
+        teams = scoped_choices(model_admin.admin_site, CareTeam, request)
+        if teams is None:
+            teams = CareTeam.objects.all()
+        teams = teams.select_related("clinic").order_by("clinic__name", "name")
         return [(team.pk, str(team)) for team in teams]
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
+    patient_path = "pk"
     list_display = [
         "__str__",
         "user",
@@ -93,8 +198,10 @@ class PatientAdmin(admin.ModelAdmin):
 
 
 @admin.register(EnrolmentCode)
-class EnrolmentCodeAdmin(admin.ModelAdmin):
+class EnrolmentCodeAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     """Codes are shown only once, at enrolment; here only their state is visible."""
+
+    patient_path = "patient"
 
     list_display = ["patient", "created_at", "expires_at", "used_at", "created_by"]
     list_filter = ["used_at"]
@@ -112,5 +219,7 @@ admin.site.unregister(AuthToken)
 
 
 @admin.register(AuthToken)
-class AuthTokenAdmin(KnoxAuthTokenAdmin):
+class AuthTokenAdmin(ClinicScopedAdminMixin, KnoxAuthTokenAdmin):
+    patient_path = "user__patient"
+    clinic_path = "user__clinic"
     list_select_related = ["user"]

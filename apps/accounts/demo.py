@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:  # scripts/run.py reads DEMO_LOGINS before Django is set up
     from apps.accounts.models import Patient, User
@@ -18,6 +19,9 @@ DEMO_LOGINS = [
     ("clinic admin", "admin@demo.toh-recovery.org", DEMO_PASSWORD),
     ("patient", "sam.patel@demo.toh-recovery.org", DEMO_PASSWORD),
 ]
+#: The demo patients enrolled (and accepted the consent document) this many days ago at 10:00
+#: local time: before the first of their demo check-ins (apps.checkins.demo.DEMO_DAYS).
+ENROLLED_DAYS_AGO = 22
 DEMO_PATIENTS = [
     ("sam.patel@demo.toh-recovery.org", "Sam", "Patel", dt.date(1979, 4, 2), "male"),
     ("anna.berg@demo.toh-recovery.org", "Anna", "Berg", dt.date(1992, 9, 14), "female"),
@@ -58,15 +62,7 @@ def _load_demo_accounts() -> list[Patient]:
         clinic=clinic,
     )
     CareTeamMembership.objects.get_or_create(care_team=team, user=physio)
-    _user(
-        DEMO_LOGINS[1][1],
-        first_name="Priya",
-        last_name="Shah",
-        role=Role.CLINIC_ADMIN,
-        clinic=clinic,
-        is_staff=True,
-        is_superuser=True,
-    )
+    _clinic_admin(clinic)
     patients = []
     for email, first, last, born, sex in DEMO_PATIENTS:
         user = _user(email, first_name=first, last_name=last, role=Role.PATIENT)
@@ -80,5 +76,62 @@ def _load_demo_accounts() -> list[Patient]:
                 "enrolled_by": physio,
             },
         )
+        _enrolled_with_consent(patient)
         patients.append(patient)
     return patients
+
+
+def _clinic_admin(clinic) -> User:
+    """The demo clinic admin: staff of the demo clinic, not a superuser; the "Clinic admins"
+    group gives the admin pages, scoped to the clinic (an older demo database made them a
+    superuser: that is undone)."""
+    from apps.accounts.admin import clinic_admin_group
+    from apps.accounts.models import Role
+
+    admin = _user(
+        DEMO_LOGINS[1][1],
+        first_name="Priya",
+        last_name="Shah",
+        role=Role.CLINIC_ADMIN,
+        clinic=clinic,
+        is_staff=True,
+    )
+    expected = {
+        "is_superuser": False,
+        "is_staff": True,
+        "role": Role.CLINIC_ADMIN,
+        "clinic": clinic,
+    }
+    if any(getattr(admin, name) != value for name, value in expected.items()):
+        for name, value in expected.items():
+            setattr(admin, name, value)
+        admin.save(update_fields=list(expected))
+    admin.groups.add(clinic_admin_group())
+    return admin
+
+
+def _enrolled_with_consent(patient: Patient) -> None:
+    """What enrolment records (`enrolment_activate`): the acceptance of the current consent
+    document and the activation, dated to the demo enrolment day, before the first demo
+    check-in. Left alone when the patient already has a consent decision."""
+    from django.utils import timezone
+
+    from apps.consent.models import ConsentAcceptance
+    from apps.consent.selectors import current_document, latest_decision
+    from apps.consent.services import consent_accept
+    from apps.core.timezones import local_today
+
+    document = current_document()
+    if document is None or latest_decision(patient) is not None:
+        return
+    day = local_today(patient.timezone) - dt.timedelta(days=ENROLLED_DAYS_AGO)
+    enrolled = dt.datetime.combine(day, dt.time(10, 0), tzinfo=ZoneInfo(patient.timezone))
+    activated = max(enrolled + dt.timedelta(hours=1), document.published_at)
+    activated = min(activated, timezone.now())
+    acceptance = consent_accept(patient=patient, version=document.version)
+    ConsentAcceptance.objects.filter(pk=acceptance.pk).update(
+        accepted_at=activated, created_at=activated
+    )
+    type(patient).objects.filter(pk=patient.pk).update(
+        enrolled_at=min(enrolled, activated), activated_at=activated
+    )

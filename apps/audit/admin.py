@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import admin
 
 from apps.audit.models import AccessLogEntry
-from apps.core.admin import ReadOnlyAdminMixin
+from apps.core.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AccessLogEntryAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    patient_path = "patient_id"  # a plain column: the log has no foreign keys
     list_display = [
         "at",
         "actor_name",

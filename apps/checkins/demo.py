@@ -10,6 +10,7 @@ import random
 import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from apps.accounts.models import Patient
@@ -30,8 +31,21 @@ def _demo_uuid(*parts: Any) -> uuid.UUID:
     return uuid.uuid5(DEMO_NAMESPACE, ":".join(str(part) for part in parts))
 
 
+def _recorded_at(patient: Patient, day: dt.date, now: dt.datetime) -> dt.datetime:
+    """When the phone recorded the check-in of ``day``: 20:30 on that local date, or now if
+    that is still to come (today's check-in), so never in the future nor before the date."""
+    evening = dt.datetime.combine(day, dt.time(20, 30), tzinfo=ZoneInfo(patient.timezone))
+    return min(evening, now)
+
+
 def _checkin(
-    patient: Patient, day: dt.date, days_ago: int, trend: float, side: str, rng: random.Random
+    patient: Patient,
+    day: dt.date,
+    days_ago: int,
+    trend: float,
+    side: str,
+    rng: random.Random,
+    now: dt.datetime,
 ) -> dict[str, Any]:
     base = 5.5 - trend * days_ago  # pain today follows the trend, with day-to-day noise
     pain_now = max(0, min(10, round(base + rng.uniform(-1, 1))))
@@ -55,13 +69,15 @@ def _checkin(
         "red_flags": [],
         "steps": rng.randrange(1500, 7000, 50),
         "notes": "",
-        "recorded_at": dt.datetime.combine(day, dt.time(20, 30), tzinfo=dt.UTC).isoformat(),
+        "recorded_at": _recorded_at(patient, day, now).isoformat(),
     }
 
 
 def load_demo_record(patients: Iterable[Patient]) -> int:
     """Give each demo patient an active episode and ~3 weeks of check-ins; returns how many
     check-ins were created by this run (0 when run again the same day)."""
+    from django.utils import timezone
+
     from apps.checkins.services import checkins_submit_many
     from apps.core.sync import ItemStatus
     from apps.core.timezones import local_today
@@ -88,8 +104,9 @@ def load_demo_record(patients: Iterable[Patient]) -> int:
                 },
             )
         rng = random.Random(str(patient.id))  # noqa: S311 - demo values, not security
+        now = timezone.now()
         items = [
-            _checkin(patient, today - dt.timedelta(days=days_ago), days_ago, trend, side, rng)
+            _checkin(patient, today - dt.timedelta(days=days_ago), days_ago, trend, side, rng, now)
             for days_ago in range(DEMO_DAYS - 1, -1, -1)
             if days_ago not in skipped
         ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from apps.consent.models import ConsentAcceptance, ConsentDocument
-from apps.core.admin import ReadOnlyAdminMixin
+from apps.core.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
 
 
 @admin.register(ConsentDocument)
@@ -25,7 +25,8 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentAcceptance)
-class ConsentAcceptanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ConsentAcceptanceAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    patient_path = "patient"
     list_display = ["patient", "document", "accepted_at", "withdrawn_at"]
     list_select_related = ["patient__user", "document"]
     readonly_fields = ["patient", "document", "accepted_at", "withdrawn_at", "created_at"]

@@ -7,12 +7,13 @@ from __future__ import annotations
 from django.contrib import admin
 
 from apps.checkins.models import CheckIn
-from apps.core.admin import ReadOnlyAdminMixin
+from apps.core.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
 from apps.episodes.models import Episode
 from apps.exercises.models import ExercisePlan
 
 
-class CheckInInline(ReadOnlyAdminMixin, admin.TabularInline):
+class CheckInInline(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    patient_path = "patient"
     model = CheckIn
     extra = 0
     ordering = ["-date"]
@@ -38,7 +39,8 @@ class CheckInInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = fields
 
 
-class ExercisePlanInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ExercisePlanInline(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    patient_path = "episode__patient"
     model = ExercisePlan
     fk_name = "episode"
     extra = 0
@@ -51,7 +53,8 @@ class ExercisePlanInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Episode)
-class EpisodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class EpisodeAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    patient_path = "patient"
     list_display = [
         "id",
         "patient",

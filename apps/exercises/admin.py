@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.core.admin import ReadOnlyAdminMixin
+from apps.core.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
 from apps.exercises.models import Exercise, ExercisePlan, ExerciseSession, PlanItem
 
 
@@ -25,7 +25,8 @@ class ExerciseAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class PlanItemInline(ReadOnlyAdminMixin, admin.TabularInline):
+class PlanItemInline(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    patient_path = "plan__episode__patient"
     model = PlanItem
     extra = 0
     fields = ["position", "exercise", "sets", "reps", "hold_seconds", "days_per_week"]
@@ -36,7 +37,8 @@ class PlanItemInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(ExercisePlan)
-class ExercisePlanAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ExercisePlanAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    patient_path = "episode__patient"
     list_display = [
         "id",
         "episode",
@@ -63,7 +65,8 @@ class ExercisePlanAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ExerciseSession)
-class ExerciseSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ExerciseSessionAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    patient_path = "patient"
     list_display = ["id", "date", "patient", "plan_item", "sets_done", "pain_during", "received_at"]
     list_select_related = ["patient__user", "plan_item__exercise"]
     list_filter = ["date"]

@@ -42,6 +42,16 @@ class ExerciseSessionInputSerializer(serializers.Serializer):
     recorded_at = InstantField(help_text="When the phone recorded it, with its UTC offset.")
 
 
+class ExerciseSessionCorrectionSerializer(serializers.Serializer):
+    """`PATCH exercise-sessions/{id}/`: the values a patient may correct, validated as for
+    the POST (`client_id`, `date` and `plan_item` cannot change)."""
+
+    sets_done = serializers.IntegerField(min_value=1, max_value=SETS_DONE_MAX, required=False)
+    pain_during = serializers.IntegerField(
+        min_value=0, max_value=PAIN_MAX, required=False, allow_null=True
+    )
+
+
 class PlanItemInputSerializer(serializers.Serializer):
     exercise = serializers.UUIDField(help_text="An exercise of the library (`GET exercises/`).")
     sets = serializers.IntegerField(min_value=1, max_value=SETS_MAX)

@@ -20,7 +20,10 @@ from apps.core.exceptions import Conflict, ValidationFailed
 from apps.core.sync import ItemResult, ItemStatus
 from apps.core.timezones import local_today
 from apps.episodes.services import episode_record_changed
-from apps.exercises.inputs import ExerciseSessionInputSerializer
+from apps.exercises.inputs import (
+    ExerciseSessionCorrectionSerializer,
+    ExerciseSessionInputSerializer,
+)
 from apps.exercises.models import (
     DAYS_BACK_ALLOWED,
     ExercisePlan,
@@ -277,3 +280,83 @@ def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> 
 def exercise_session_submit(*, patient: Patient, data: Any) -> ItemResult:
     """One session (``POST exercise-sessions/``): the single-item form of the batch."""
     return exercise_sessions_submit_many(patient=patient, items=[data])[0]
+
+
+# --- Corrections (PATCH / DELETE exercise-sessions/{id}/) ------------------------------------
+
+#: A session may be corrected or deleted while its date is at most this many days before the
+#: patient's local today: the same window as check-in corrections
+#: (apps.checkins.models.CORRECTION_WINDOW_DAYS; a test keeps the two equal).
+CORRECTION_WINDOW_DAYS = 7
+#: What a correction may not change: the session's identity and what it counts for.
+SESSION_FIXED_FIELDS = ("client_id", "date", "plan_item")
+
+
+def _window_open_or_refuse(session: ExerciseSession, action: str) -> None:
+    """Corrections are allowed while the session's date is at most CORRECTION_WINDOW_DAYS
+    before the patient's local today (as for check-ins)."""
+    today = local_today(session.patient.timezone)
+    if (today - session.date).days > CORRECTION_WINDOW_DAYS:
+        raise ValidationFailed(
+            f"A session can be {action} for {CORRECTION_WINDOW_DAYS} days after its date.",
+            field="date",
+            code="correction_window_closed",
+        )
+
+
+def _locked(session: ExerciseSession) -> ExerciseSession:
+    """The stored row, locked for this transaction; 404 if it was deleted meanwhile."""
+    from rest_framework.exceptions import NotFound
+
+    stored = (
+        ExerciseSession.objects.select_for_update(of=("self",))
+        .select_related("patient", "episode")
+        .filter(pk=session.pk)
+        .first()
+    )
+    if stored is None:
+        raise NotFound("No such exercise session.")
+    return stored
+
+
+def exercise_session_correct(*, session: ExerciseSession, data: Any) -> ExerciseSession:
+    """PATCH: correct ``sets_done`` and/or ``pain_during`` of a session within
+    CORRECTION_WINDOW_DAYS of its date (the patient's local calendar). ``client_id``,
+    ``date`` and ``plan_item`` identify the session and what it counts for: sending another
+    value is a 400 under that field. Values are validated as for the POST. A correction that
+    changes nothing stores nothing (and re-evaluates nothing)."""
+    from rest_framework.exceptions import ValidationError
+
+    if not isinstance(data, dict):
+        raise ValidationFailed("Send an object with the fields to correct.")
+    errors: dict[str, list[str]] = {}
+    for name in SESSION_FIXED_FIELDS:
+        current = getattr(session, f"{name}_id" if name == "plan_item" else name)
+        if name in data and str(data[name]) != str(current):
+            errors[name] = ["Cannot be changed; delete the session and log a new one."]
+    serializer = ExerciseSessionCorrectionSerializer(data=data, partial=True)
+    if not serializer.is_valid():
+        errors |= _field_errors(serializer.errors)
+    if errors:
+        raise ValidationError(errors)
+    _window_open_or_refuse(session, "corrected")
+    values = serializer.validated_data
+    with transaction.atomic():
+        stored = _locked(session)
+        changed = [name for name, value in values.items() if getattr(stored, name) != value]
+        if changed:
+            for name in changed:
+                setattr(stored, name, values[name])
+            stored.save(update_fields=changed)
+            episode_record_changed(episode=stored.episode, changed_dates=[stored.date])
+    return stored
+
+
+def exercise_session_delete(*, session: ExerciseSession) -> None:
+    """DELETE: remove a session logged by mistake, within CORRECTION_WINDOW_DAYS of its date.
+    The session stops counting for adherence; deleting it again is a 404 (it is gone)."""
+    _window_open_or_refuse(session, "deleted")
+    with transaction.atomic():
+        stored = _locked(session)
+        stored.delete()
+        episode_record_changed(episode=stored.episode, changed_dates=[stored.date])

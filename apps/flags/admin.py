@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from apps.core.admin import ReadOnlyAdminMixin
+from apps.core.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
 from apps.core.exceptions import Conflict
 from apps.flags import services
 from apps.flags.models import Evaluation, Flag
@@ -59,7 +59,8 @@ def _apply(
 
 
 @admin.register(Flag)
-class FlagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class FlagAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    patient_path = "patient"
     list_display = [
         "opened_at",
         "rule",
@@ -142,9 +143,11 @@ class FlagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class EvaluationAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The latest outcome of evaluating every rule for one episode and date (an audit trail
     of the engine: why a flag did or did not open)."""
+
+    patient_path = "episode__patient"
 
     list_display = ["date", "episode", "rules_held", "nightly", "updated_at"]
     list_filter = ["nightly"]

@@ -7,12 +7,15 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from apps.core.admin import ReadOnlyAdminMixin
+from apps.core.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
 from apps.notifications.models import DeliveryAttempt, Device, Notification
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
+    # A patient's phone, or a staff member's (through their clinic).
+    patient_path = "user__patient"
+    clinic_path = "user__clinic"
     list_display = ["id", "user", "platform", "is_active", "created_at"]
     list_filter = ["platform", "is_active"]
     list_select_related = ["user"]
@@ -24,7 +27,9 @@ class DeviceAdmin(admin.ModelAdmin):
         return False
 
 
-class DeliveryAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
+class DeliveryAttemptInline(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    patient_path = "notification__recipient__patient"
+    clinic_path = "notification__recipient__clinic"
     model = DeliveryAttempt
     extra = 0
     fields = ["channel", "device", "outcome", "error", "duration_ms", "attempted_at"]
@@ -35,7 +40,10 @@ class DeliveryAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class NotificationAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    # To a patient, or to staff (through their clinic).
+    patient_path = "recipient__patient"
+    clinic_path = "recipient__clinic"
     list_display = ["id", "kind", "recipient", "priority", "status", "scheduled_for", "sent_at"]
     list_filter = ["status", "priority", "kind"]
     list_select_related = ["recipient"]

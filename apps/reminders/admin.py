@@ -8,26 +8,29 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.core.admin import ReadOnlyAdminMixin
+from apps.core.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
 from apps.reminders.models import ReminderDelivery, ReminderSchedule, ReminderSettings
 
 
 @admin.register(ReminderSettings)
-class ReminderSettingsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReminderSettingsAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    patient_path = "patient"
     list_display = ["patient", "checkin_time", "exercise_time", "enabled", "updated_at"]
     list_filter = ["enabled"]
     list_select_related = ["patient__user"]
 
 
 @admin.register(ReminderSchedule)
-class ReminderScheduleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReminderScheduleAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    patient_path = "patient"
     list_display = ["patient", "kind", "next_due_at", "local_date"]
     list_filter = ["kind"]
     list_select_related = ["patient__user"]
 
 
 @admin.register(ReminderDelivery)
-class ReminderDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReminderDeliveryAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    patient_path = "patient"
     list_display = ["patient", "kind", "local_date", "outcome", "reason", "created_at"]
     list_filter = ["kind", "outcome", "reason"]
     list_select_related = ["patient__user"]

@@ -22,4 +22,9 @@ urlpatterns = [
         views.ExerciseSessionListCreateView.as_view(),
         name="exercise-session-list",
     ),
+    path(
+        "exercise-sessions/<uuid:session_id>/",
+        views.ExerciseSessionDetailView.as_view(),
+        name="exercise-session-detail",
+    ),
 ]

@@ -26,7 +26,11 @@ from apps.exercises.api.serializers import (
     ExerciseSerializer,
     ExerciseSessionSerializer,
 )
-from apps.exercises.inputs import ExerciseSessionInputSerializer, PlanInputSerializer
+from apps.exercises.inputs import (
+    ExerciseSessionCorrectionSerializer,
+    ExerciseSessionInputSerializer,
+    PlanInputSerializer,
+)
 from apps.exercises.models import ExercisePlan, ExerciseSession
 
 MAX_ADHERENCE_DAYS = 366
@@ -200,6 +204,69 @@ class ExerciseSessionListCreateView(generics.ListAPIView):
             status.HTTP_201_CREATED if result.status == ItemStatus.CREATED else status.HTTP_200_OK
         )
         return Response(ExerciseSessionSerializer(result.obj).data, status=code)
+
+
+class ExerciseSessionDetailView(generics.GenericAPIView):
+    """The patient corrects (PATCH) or deletes (DELETE) one of their own sessions within
+    7 days of its date (their local calendar); anyone else's session is a 404."""
+
+    serializer_class = ExerciseSessionSerializer
+    queryset = ExerciseSession.objects.none()  # for the schema; get_object checks access
+    throttle_scope = "writes"
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()]
+
+    def get_object(self) -> ExerciseSession:
+        patient = _patient_or_403(self.request)
+        session = (
+            ExerciseSession.objects.select_related("patient", "episode", "plan_item")
+            .filter(patient=patient, pk=self.kwargs["session_id"])
+            .first()
+        )
+        if session is None:
+            raise NotFound("No such exercise session.")
+        return session
+
+    @extend_schema(
+        request=ExerciseSessionCorrectionSerializer,
+        responses={
+            200: ExerciseSessionSerializer,
+            400: OpenApiResponse(
+                description="Invalid values; `client_id`, `date` or `plan_item` changed "
+                "(under that field); or more than 7 days after the session's date "
+                "(`code`: `correction_window_closed`, under `date`)."
+            ),
+            403: OpenApiResponse(
+                description="Not a patient, or consent withdrawn (`consent_withdrawn`)."
+            ),
+            404: OpenApiResponse(description="No such session of yours."),
+        },
+        description="Correct `sets_done` and/or `pain_during` of your session within 7 days "
+        "of its date (your local calendar), validated as for the POST.",
+        tags=["exercises"],
+    )
+    def patch(self, request: Request, session_id) -> Response:
+        session = services.exercise_session_correct(session=self.get_object(), data=request.data)
+        return Response(ExerciseSessionSerializer(session).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Deleted: it no longer counts for adherence."),
+            400: OpenApiResponse(
+                description="More than 7 days after the session's date "
+                "(`code`: `correction_window_closed`, under `date`)."
+            ),
+            403: OpenApiResponse(description="Not a patient."),
+            404: OpenApiResponse(description="No such session of yours (or already deleted)."),
+        },
+        description="Delete your session logged by mistake, within 7 days of its date.",
+        tags=["exercises"],
+    )
+    def delete(self, request: Request, session_id) -> Response:
+        services.exercise_session_delete(session=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _patient_or_403(request: Request):
