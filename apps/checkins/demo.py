@@ -55,7 +55,10 @@ def _checkin(
         "red_flags": [],
         "steps": rng.randrange(1500, 7000, 50),
         "notes": "",
-        "recorded_at": dt.datetime.combine(day, dt.time(20, 30), tzinfo=dt.UTC).isoformat(),
+        # Never in the future (refused: apps.core.bounds): today's is "now".
+        "recorded_at": min(
+            dt.datetime.combine(day, dt.time(20, 30), tzinfo=dt.UTC), dt.datetime.now(dt.UTC)
+        ).isoformat(),
     }
 
 
