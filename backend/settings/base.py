@@ -259,6 +259,10 @@ REST_FRAMEWORK = {
 # Request bodies of the API: at most this many bytes (413) and this deep (400).
 API_JSON_MAX_BYTES = int(os.environ.get("API_JSON_MAX_BYTES", str(2_621_440)))
 API_JSON_MAX_DEPTH = int(os.environ.get("API_JSON_MAX_DEPTH", "32"))
+# Plausible values (apps/core/bounds.py): a recorded_at at most this far ahead of the clock;
+# plans within this many years of today.
+RECORDED_AT_MAX_FUTURE_MINUTES = int(os.environ.get("RECORDED_AT_MAX_FUTURE_MINUTES", "10"))
+PLAN_YEARS_AROUND_TODAY = 5
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "TOH Recovery API",
