@@ -11,7 +11,7 @@ from apps.dashboard.api.serializers import SummarySerializer
 class TimezoneField(serializers.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 64)
-        kwargs.setdefault("help_text", "IANA time zone name, e.g. Europe/London.")
+        kwargs.setdefault("help_text", "IANA region time zone name (e.g. Europe/London), or UTC.")
         super().__init__(**kwargs)
         self.validators.append(validate_timezone_name)
 
