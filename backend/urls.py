@@ -13,3 +13,9 @@ urlpatterns = [
     path("api/v1/", include("backend.api_urls")),
     path("dashboard/", include("apps.dashboard.urls")),
 ]
+
+# Under /api/ these answer JSON in the error shape, elsewhere Django's pages (apps/core/api_errors).
+handler400 = "apps.core.api_errors.bad_request"
+handler403 = "apps.core.api_errors.permission_denied"
+handler404 = "apps.core.api_errors.page_not_found"
+handler500 = "apps.core.api_errors.server_error"

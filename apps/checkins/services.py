@@ -19,7 +19,7 @@ from rest_framework import serializers
 from apps.accounts.models import Patient
 from apps.checkins.inputs import CheckInCorrectionSerializer, CheckInInputSerializer
 from apps.checkins.models import CORRECTION_WINDOW_DAYS, DAYS_BACK_ALLOWED, CheckIn
-from apps.core.exceptions import NON_FIELD, ValidationFailed
+from apps.core.exceptions import NON_FIELD, ValidationFailed, flatten_errors
 from apps.core.sync import ItemResult, ItemStatus
 from apps.core.timezones import local_today
 from apps.episodes.models import Episode
@@ -41,14 +41,8 @@ def _client_id_of(raw: Any) -> uuid.UUID | None:
 
 
 def _field_errors(detail: Mapping[str, Any]) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for field, messages in detail.items():
-        if isinstance(messages, dict):  # a list field reports per position
-            flat = [f"{position}: {msg}" for position, msgs in messages.items() for msg in msgs]
-            errors[field] = flat
-        else:
-            errors[field] = [str(message) for message in messages]
-    return errors
+    # One flat shape everywhere: a list field reports "<position>: message" (apps.core).
+    return flatten_errors(detail)
 
 
 def _date_errors(

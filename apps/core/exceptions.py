@@ -1,11 +1,17 @@
 """Domain errors and the one DRF exception handler that shapes every API error.
 
-Every error body is ``{"errors": {field: [messages]}, "code": ...}``; validation errors keep
-their field names, everything else reports under ``non_field_errors``.
+Every error body is ``{"errors": {field: [messages]}, "code": ...}``: a flat object of field
+names to lists of strings. Validation errors keep their field names; an error inside a field
+(a list position, a nested object) is a message prefixed with its dotted path below the field
+(``"0: ..."``, ``"1.reps: ..."``), see ``flatten_errors``; everything else reports under
+``non_field_errors``. The answers Django
+gives outside DRF (unknown paths, 500s, bodies too large) take the same shape in
+``apps.core.api_errors``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -16,6 +22,21 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 NON_FIELD = "non_field_errors"
+
+# The code of an error answer by status, when the exception names none.
+CODES_BY_STATUS = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "throttled",
+    500: "server_error",
+}
 
 
 class DomainError(Exception):
@@ -56,14 +77,41 @@ class NotAllowed(DomainError):
     code = "permission_denied"
 
 
-def _as_lists(detail: Any) -> Any:
-    if isinstance(detail, dict):
-        return {key: _as_lists(value) for key, value in detail.items()}
-    if isinstance(detail, list):
-        if all(isinstance(item, str) for item in detail):
-            return [str(item) for item in detail]
-        return [_as_lists(item) for item in detail]
-    return [str(detail)]
+def flatten_errors(detail: Any) -> dict[str, list[str]]:
+    """Serializer errors as the flat shape ``{field: ["message", ...]}``.
+
+    Keys are the top-level fields (as the client sent them); an error inside a field - a list
+    position, a nested object - is one message prefixed with its path below the field, dotted:
+    ``{"channels": {0: ["Not a valid choice."]}}`` -> ``{"channels": ["0: Not a valid
+    choice."]}``, a plan's second item -> ``{"items": ["1.reps: Give reps ..."]}``. Messages at
+    the top level (a list, not an object) go under ``non_field_errors``."""
+    flat: dict[str, list[str]] = {}
+
+    def walk(value: Any, field: str, path: str) -> None:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(item, field, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list | tuple):
+            if all(not isinstance(item, Mapping | list | tuple) for item in value):
+                for item in value:
+                    walk(item, field, path)
+            else:  # per position (many=True); an empty entry was a valid item
+                for position, item in enumerate(value):
+                    if item:
+                        walk(item, field, f"{path}.{position}" if path else str(position))
+        else:
+            flat.setdefault(field, []).append(f"{path}: {value}" if path else str(value))
+
+    if isinstance(detail, Mapping):
+        for field, value in detail.items():
+            walk(value, str(field), "")
+    else:
+        walk(detail, NON_FIELD, "")
+    return flat
+
+
+def error_body(message: str, *, code: str, field: str = NON_FIELD) -> dict[str, Any]:
+    return {"errors": {field: [message]}, "code": code}
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -83,10 +131,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        detail = exc.detail if isinstance(exc.detail, dict) else {NON_FIELD: exc.detail}
-        response.data = {"errors": _as_lists(detail), "code": "invalid"}
+        response.data = {"errors": flatten_errors(exc.detail), "code": "invalid"}
     else:
         detail = getattr(exc, "detail", str(exc))
-        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-        response.data = {"errors": {NON_FIELD: [str(detail)]}, "code": code}
+        code = (
+            getattr(detail, "code", None)
+            or getattr(exc, "default_code", None)
+            or CODES_BY_STATUS.get(response.status_code, "error")
+        )
+        response.data = error_body(str(detail), code=code)
     return response

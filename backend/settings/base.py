@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every error answer under /api/ in the JSON error shape, 500s too (apps/core/api_errors.py).
+    "apps.core.api_errors.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -301,6 +303,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON only, bounded in size and depth before it is decoded (apps/core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.exceptions.api_exception_handler",
     # Every write is throttled per user (scope "writes"), whatever the view says.
@@ -318,6 +322,14 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+# Request bodies of the API: at most this many bytes (413) and this deep (400).
+API_JSON_MAX_BYTES = int(os.environ.get("API_JSON_MAX_BYTES", str(2_621_440)))
+API_JSON_MAX_DEPTH = int(os.environ.get("API_JSON_MAX_DEPTH", "32"))
+# Plausible values (apps/core/bounds.py): a recorded_at at most this far ahead of the clock;
+# plans within this many years of today.
+RECORDED_AT_MAX_FUTURE_MINUTES = int(os.environ.get("RECORDED_AT_MAX_FUTURE_MINUTES", "10"))
+PLAN_YEARS_AROUND_TODAY = 5
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "TOH Recovery API",
     "DESCRIPTION": (
@@ -330,6 +342,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation's error answers in the error shape (apps/core/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.schema.add_error_responses",
+    ],
     # Swagger UI's files come from the drf-spectacular-sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

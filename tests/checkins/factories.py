@@ -52,7 +52,8 @@ def checkin_payload(day: dt.date, /, **overrides: Any) -> dict[str, Any]:
         "red_flags": [],
         "steps": 3200,
         "notes": "Stairs were hard.",
-        "recorded_at": "2026-01-01T20:15:00+00:00",
+        # Near the (possibly frozen) clock: a recorded_at far from now is refused.
+        "recorded_at": dt.datetime.now(dt.UTC).isoformat(),
     }
     body.update(overrides)
     return body

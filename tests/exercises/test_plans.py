@@ -145,7 +145,8 @@ def test_days_per_week_is_accepted_from_1_to_7(
     if status == 400:
         errors = response.json()["errors"]
         assert list(errors) == ["items"]
-        assert list(errors["items"]["0"]) == ["days_per_week"]
+        (message,) = errors["items"]
+        assert message.startswith("0.days_per_week: ")
         assert ExercisePlan.objects.count() == 0
     else:
         assert response.json()["items"][0]["days_per_week"] == days_per_week
@@ -160,9 +161,7 @@ def test_item_without_reps_or_hold_is_refused(physio_client, episode, exercises)
     )
 
     assert response.status_code == 400
-    assert response.json()["errors"] == {
-        "items": {"1": {"reps": ["Give reps or hold_seconds (or both)."]}}
-    }
+    assert response.json()["errors"] == {"items": ["1.reps: Give reps or hold_seconds (or both)."]}
     assert ExercisePlan.objects.count() == 0
 
 
@@ -191,10 +190,10 @@ def test_unknown_or_retired_exercise_is_refused_on_its_item(physio_client, episo
 
     assert response.status_code == 400
     assert response.json()["errors"] == {
-        "items": {
-            "1": {"exercise": ["Unknown exercise (not in the library)."]},
-            "2": {"exercise": ["Unknown exercise (not in the library)."]},
-        }
+        "items": [
+            "1.exercise: Unknown exercise (not in the library).",
+            "2.exercise: Unknown exercise (not in the library).",
+        ]
     }
     assert ExercisePlan.objects.count() == 0
 
@@ -204,9 +203,9 @@ def test_same_exercise_twice_in_a_plan_is_refused(physio_client, episode, exerci
         physio_client, episode, starts_on=TODAY, items=[item(exercises[0]), item(exercises[0])]
     )
     assert response.status_code == 400
-    assert response.json()["errors"]["items"]["1"] == {
-        "exercise": ["This exercise is already in the plan."]
-    }
+    assert response.json()["errors"]["items"] == [
+        "1.exercise: This exercise is already in the plan."
+    ]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apps.accounts.models import Patient, Role, Sex, User
+from apps.core.bounds import BoundedDateField
 from apps.core.timezones import validate_timezone_name
 from apps.dashboard.api.serializers import SummarySerializer
 
@@ -10,7 +11,7 @@ from apps.dashboard.api.serializers import SummarySerializer
 class TimezoneField(serializers.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 64)
-        kwargs.setdefault("help_text", "IANA time zone name, e.g. Europe/London.")
+        kwargs.setdefault("help_text", "IANA region time zone name (e.g. Europe/London), or UTC.")
         super().__init__(**kwargs)
         self.validators.append(validate_timezone_name)
 
@@ -59,7 +60,7 @@ class PatientCreateSerializer(serializers.Serializer):
     email = serializers.EmailField()
     first_name = serializers.CharField(max_length=150)
     last_name = serializers.CharField(max_length=150)
-    date_of_birth = serializers.DateField()
+    date_of_birth = BoundedDateField(not_future=True)
     sex = serializers.ChoiceField(choices=Sex.choices)
     timezone = TimezoneField()
     care_team = serializers.UUIDField(

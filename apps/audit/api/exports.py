@@ -6,7 +6,6 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +17,7 @@ from apps.audit import recorder
 from apps.audit.exports import cohort_rows
 from apps.audit.fhir import patient_bundle
 from apps.audit.models import AccessAction
+from apps.core.bounds import DateRangeQuerySerializer
 
 FHIR_RESPONSE = OpenApiResponse(
     response=OpenApiTypes.OBJECT,
@@ -60,18 +60,8 @@ class CSVRenderer(BaseRenderer):
         return data
 
 
-class CohortQuerySerializer(serializers.Serializer):
-    date_from = serializers.DateField(required=False, help_text="First local date (inclusive).")
-    date_to = serializers.DateField(required=False, help_text="Last local date (inclusive).")
-
-    def validate(self, attrs):
-        if (
-            attrs.get("date_from")
-            and attrs.get("date_to")
-            and attrs["date_from"] > attrs["date_to"]
-        ):
-            raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
-        return attrs
+class CohortQuerySerializer(DateRangeQuerySerializer):
+    """`?from=&to=` (validated_data: `date_from`, `date_to`); errors under `from`/`to`."""
 
 
 class CohortExportView(APIView):
@@ -102,8 +92,8 @@ class CohortExportView(APIView):
             data={
                 key: value
                 for key, value in (
-                    ("date_from", request.query_params.get("from")),
-                    ("date_to", request.query_params.get("to")),
+                    ("from", request.query_params.get("from")),
+                    ("to", request.query_params.get("to")),
                 )
                 if value is not None
             }

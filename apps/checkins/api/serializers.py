@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from apps.checkins.inputs import CheckInInputSerializer
 from apps.checkins.models import CheckIn, PainfulSide, RedFlag
+from apps.core.bounds import DateRangeQuerySerializer
 from apps.core.sync import ItemStatus
 from apps.exercises.inputs import ExerciseSessionInputSerializer
 
@@ -68,29 +69,17 @@ class CheckInCreatedSerializer(CheckInSerializer):
         read_only_fields = fields
 
 
-class CheckInListQuerySerializer(serializers.Serializer):
-    patient = serializers.UUIDField(
-        required=False, help_text="Only this patient (patients: themself; staff: their patients)."
-    )
-    date_from = serializers.DateField(required=False, help_text="First local date (`from`).")
-    date_to = serializers.DateField(required=False, help_text="Last local date (`to`).")
+class CheckInListQuerySerializer(DateRangeQuerySerializer):
+    """`?patient=&from=&to=`: errors under the parameters' names; validated_data carries
+    `patient`, `date_from`, `date_to`."""
 
-    def to_internal_value(self, data):
-        data = {
-            key: value
-            for key, value in {
-                "patient": data.get("patient"),
-                "date_from": data.get("from"),
-                "date_to": data.get("to"),
-            }.items()
-            if value not in (None, "")
+    def extra_fields(self):
+        return {
+            "patient": serializers.UUIDField(
+                required=False,
+                help_text="Only this patient (patients: themself; staff: their patients).",
+            )
         }
-        return super().to_internal_value(data)
-
-    def validate(self, attrs):
-        if "date_from" in attrs and "date_to" in attrs and attrs["date_from"] > attrs["date_to"]:
-            raise serializers.ValidationError({"from": ["Must not be after `to`."]})
-        return attrs
 
 
 class SyncRequestSerializer(serializers.Serializer):
@@ -153,13 +142,8 @@ __all__ = [
 ]
 
 
-class TimelineQuerySerializer(serializers.Serializer):
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
-
-    def to_internal_value(self, data):
-        picked = {"date_from": data.get("from"), "date_to": data.get("to")}
-        return super().to_internal_value({k: v for k, v in picked.items() if v not in (None, "")})
+class TimelineQuerySerializer(DateRangeQuerySerializer):
+    """`?from=&to=` of the timeline (validated_data: `date_from`, `date_to`)."""
 
 
 class TimelineSessionSerializer(serializers.Serializer):
@@ -197,13 +181,15 @@ class TimelineEntrySerializer(serializers.Serializer):
 
 
 class TimelineSerializer(serializers.Serializer):
-    patient = serializers.UUIDField()
-    date_from = serializers.DateField()
-    date_to = serializers.DateField()
-    entries = TimelineEntrySerializer(many=True, help_text="One per local date, oldest first.")
+    """The range `from`..`to` (named as the query parameters, hence get_fields) and one
+    entry per local date in it."""
 
-    def to_representation(self, instance):
-        body = super().to_representation(instance)
-        body["from"] = body.pop("date_from")
-        body["to"] = body.pop("date_to")
-        return body
+    def get_fields(self):
+        return {
+            "patient": serializers.UUIDField(),
+            "from": serializers.DateField(source="date_from", help_text="First local date."),
+            "to": serializers.DateField(source="date_to", help_text="Last local date."),
+            "entries": TimelineEntrySerializer(
+                many=True, help_text="One per local date, oldest first."
+            ),
+        }

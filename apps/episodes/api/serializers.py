@@ -3,6 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.bounds import BoundedDateField
 from apps.core.timezones import local_today
 from apps.episodes.models import DiagnosisMethod, Episode, EpisodeStatus, Side
 from apps.episodes.readers import open_flags_of
@@ -17,15 +18,17 @@ class EpisodeCreateSerializer(serializers.Serializer):
         "episode with 200 instead of a 409.",
     )
     affected_side = serializers.ChoiceField(choices=Side.choices)
-    symptom_onset_date = serializers.DateField(help_text="Not after the patient's local today.")
-    diagnosis_date = serializers.DateField(
+    symptom_onset_date = BoundedDateField(
+        help_text="Not before 1900-01-01, not after the patient's local today."
+    )
+    diagnosis_date = BoundedDateField(
         required=False, allow_null=True, help_text="Not before the onset, not after today."
     )
     diagnosis_method = serializers.ChoiceField(
         choices=DiagnosisMethod.choices, required=False, allow_null=True
     )
     pregnancy_associated = serializers.BooleanField()
-    home_treatment_started_on = serializers.DateField(
+    home_treatment_started_on = BoundedDateField(
         required=False, allow_null=True, help_text="Not before the onset."
     )
 
@@ -41,13 +44,14 @@ class EpisodeUpdateSerializer(EpisodeCreateSerializer):
 
     client_id = None
     affected_side = serializers.ChoiceField(choices=Side.choices, required=False)
-    symptom_onset_date = serializers.DateField(
+    symptom_onset_date = BoundedDateField(
         required=False,
-        help_text="Not after the patient's local today, nor after the episode's first check-in.",
+        help_text="Not before 1900-01-01, not after the patient's local today, nor after the "
+        "episode's first check-in.",
     )
     pregnancy_associated = serializers.BooleanField(required=False)
     status = serializers.ChoiceField(choices=EpisodeStatus.choices, required=False)
-    resolved_on = serializers.DateField(
+    resolved_on = BoundedDateField(
         required=False,
         allow_null=True,
         help_text="Required with status resolved; not before the onset nor after today.",

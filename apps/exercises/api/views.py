@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.models import Role
 from apps.accounts.selectors import patient_of_user
+from apps.core.bounds import BoundedDateField
 from apps.core.exceptions import NotAllowed
 from apps.core.sync import ItemStatus
 from apps.core.timezones import local_today
@@ -123,8 +124,8 @@ class RangeQuerySerializer(serializers.Serializer):
 
     def get_fields(self) -> dict[str, serializers.Field]:
         return {
-            "from": serializers.DateField(required=False),
-            "to": serializers.DateField(required=False),
+            "from": BoundedDateField(required=False),
+            "to": BoundedDateField(required=False),
         }
 
     def validate(self, attrs: dict) -> dict:
