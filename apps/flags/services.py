@@ -93,10 +93,18 @@ def checkin_advice(
     pending: dict[Any, dict[dt.date, CheckInData]] = defaultdict(dict)
     for checkin in alongside:
         pending[checkin.episode_id][checkin.date] = data_of(checkin)
+    # Each episode's stored check-ins with the pending ones in place, built once.
+    bases = {
+        pk: replace(snapshot, checkins={**snapshot.checkins, **pending[pk]})
+        if pending[pk]
+        else snapshot
+        for pk, snapshot in snapshots.items()
+    }
     advice: dict[uuid.UUID, list[dict[str, Any]]] = {}
     for checkin in checkins:
-        window = {**pending[checkin.episode_id], checkin.date: data_of(checkin)}
-        if checkin.episode_id is None:
+        data = data_of(checkin)
+        base = bases.get(checkin.episode_id)
+        if base is None:  # no episode: its own values alone
             snapshot = EpisodeSnapshot(
                 episode_id=None,  # type: ignore[arg-type]
                 patient_id=checkin.patient_id,
@@ -105,12 +113,13 @@ def checkin_advice(
                 affected_side="",
                 symptom_onset_date=None,
                 home_treatment_started_on=None,
-                checkins=window,
+                checkins={checkin.date: data},
             )
-        else:
-            stored = snapshots[checkin.episode_id]
+        elif base.checkins.get(checkin.date) == data:  # stored, or pending as it is
+            snapshot = base.for_date(checkin.date)
+        else:  # refused or not yet stored: itself in place of what the date holds
             snapshot = replace(
-                stored, evaluated_on=checkin.date, checkins={**stored.checkins, **window}
+                base, evaluated_on=checkin.date, checkins={**base.checkins, checkin.date: data}
             )
         items = []
         for code, result in evaluate_rules(snapshot, thresholds, IMMEDIATE_RULES).items():
