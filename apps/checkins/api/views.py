@@ -82,10 +82,15 @@ class ConsentRefusalAdviceMixin:
     advice never depends on consent to store data). ``apps.consent.gate`` calls
     ``consent_refusal_extra`` on the view class before refusing; it only reads."""
 
+    #: The methods whose refusal carries advice (the check-in writes of the view).
+    advised_methods: frozenset[str] = frozenset({"POST"})
+
     @classmethod
     def consent_refusal_extra(
         cls, request: HttpRequest, user: Any, view_kwargs: dict[str, Any]
     ) -> dict[str, Any]:
+        if request.method not in cls.advised_methods:
+            return {}
         try:
             data = _body_as_the_view_parses_it(request, cls)
         except exceptions.APIException:
@@ -169,6 +174,7 @@ class CheckInListCreateView(ConsentRefusalAdviceMixin, WriteThrottleMixin, gener
 
 class CheckInDetailView(ConsentRefusalAdviceMixin, WriteThrottleMixin, generics.GenericAPIView):
     serializer_class = CheckInSerializer
+    advised_methods = frozenset({"PATCH"})
 
     @classmethod
     def advice_of_refused(cls, *, patient: Any, data: Any, user: Any, **kwargs) -> dict[str, Any]:
