@@ -90,6 +90,15 @@ class CheckIn(models.Model):
     )
     recorded_at = models.DateTimeField(help_text="When the phone recorded it (sent with offset).")
     received_at = models.DateTimeField(default=timezone.now, editable=False)
+    advice = models.JSONField(
+        null=True,
+        blank=True,
+        default=None,
+        editable=False,
+        help_text="The emergency and urgent advice the first answer carried "
+        "([{rule, severity, message}]), answered again to a replay of its client_id. "
+        "Null on rows stored before it was recorded: a replay recomputes it.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -72,7 +72,10 @@ def _validate(
     today: dt.date,
     shape: CheckInInputSerializer | None = None,
 ) -> tuple[dict[str, Any] | None, dict[str, list[str]] | None]:
-    """Validated values for a new check-in, or the field errors that refuse it.
+    """Validated values for a new check-in, and the field errors that refuse it (if any).
+
+    The values come back (with the errors) when only the episode or the date rules refused
+    them: a refused check-in still carries the advice its values meet (API.md).
 
     ``shape`` is a data-less serializer to validate with: `POST sync/` passes one for all its
     items, because building a serializer (a deep copy of its 16 fields) costs ten times more
@@ -86,36 +89,80 @@ def _validate(
         serializer = CheckInInputSerializer(data=raw)
         serializer.is_valid()
         return None, _field_errors(serializer.errors)
+    values.setdefault("notes", "")
     if episode is None:
-        return None, {NON_FIELD: [NO_ACTIVE_EPISODE]}
+        return values, {NON_FIELD: [NO_ACTIVE_EPISODE]}
     errors = _date_errors(
         date=values["date"], episode=episode, today=today, tz_name=patient.timezone
     )
-    if errors:
-        return None, errors
-    values.setdefault("notes", "")
-    return values, None
+    return values, errors or None
 
 
-def _attach_advice(results: list[ItemResult]) -> list[ItemResult]:
-    """Emergency and urgent advice for the created check-ins, in one call to the flag engine."""
-    created = [result.obj for result in results if result.status == ItemStatus.CREATED]
-    if not created:
-        return results
+def _advice(
+    checkins: Sequence[CheckIn], *, alongside: Sequence[CheckIn] = ()
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """Emergency and urgent advice for check-ins stored or not (about to be inserted, or
+    refused), in one call to the flag engine (an upward call: the answer needs it now)."""
+    if not checkins:
+        return {}
     from apps.flags.services import checkin_advice
 
-    advice = checkin_advice(checkins=created)
-    return [
-        ItemResult(
-            status=result.status,
-            id=result.id,
-            advice=list(advice.get(result.id, [])),
-            obj=result.obj,
-        )
-        if result.status == ItemStatus.CREATED
-        else result
-        for result in results
-    ]
+    if alongside:
+        return checkin_advice(checkins=checkins, alongside=alongside)
+    return checkin_advice(checkins=checkins)
+
+
+def _unsaved(patient: Patient, episode: Episode | None, values: Mapping[str, Any]) -> CheckIn:
+    """The check-in the values describe, not stored (its id is generated here)."""
+    return CheckIn(id=uuid.uuid4(), patient=patient, episode=episode, **values)
+
+
+def _stored_advice(stored: CheckIn) -> list[dict[str, Any]]:
+    """What the first answer of a stored check-in carried: its recorded advice; for a row
+    stored before advice was recorded, the advice recomputed for it (docs/record.md)."""
+    if stored.advice is not None:
+        return list(stored.advice)
+    return _advice([stored]).get(stored.id, [])
+
+
+def replayed(stored: CheckIn) -> ItemResult:
+    """The answer to a repeated client_id: the stored check-in with its first answer's advice."""
+    return ItemResult(ItemStatus.UNCHANGED, id=stored.id, advice=_stored_advice(stored), obj=stored)
+
+
+def advice_for_values(*, patient: Patient, data: Any) -> list[dict[str, Any]] | None:
+    """The advice a check-in body meets without storing anything (consent withdrawn: the
+    gate refuses the write, the body still carries the advice); None if the values do not
+    validate. Evaluated on the active episode's stored check-ins (none: on its own values)."""
+    values, _ = _validate(
+        data,
+        patient=patient,
+        episode=None,
+        today=local_today(patient.timezone),
+    )
+    if values is None:
+        return None
+    row = _unsaved(patient, active_episode_for(patient), values)
+    return _advice([row])[row.id]
+
+
+def advice_for_many_values(*, patient: Patient, items: Sequence[Any]) -> list[dict[str, Any]]:
+    """`sync/` with consent withdrawn: for each item in order, ``{"advice": [...]}`` when its
+    values validate (each evaluated as its own refused POST would be), else ``{"errors"}``."""
+    episode = active_episode_for(patient)
+    today = local_today(patient.timezone)
+    shape = CheckInInputSerializer()
+    rows: list[CheckIn | None] = []
+    entries: list[dict[str, Any]] = []
+    for raw in items:
+        values, errors = _validate(raw, patient=patient, episode=None, today=today, shape=shape)
+        rows.append(None if values is None else _unsaved(patient, episode, values))
+        entries.append({} if values is not None else {"errors": errors})
+    advice = _advice([row for row in rows if row is not None])
+    for row, entry in zip(rows, entries, strict=True):
+        if row is not None:
+            entry["advice"] = advice[row.id]
+    return entries
 
 
 def _insert_checkin(**values: Any) -> CheckIn:
@@ -131,8 +178,10 @@ def _insert_checkin(**values: Any) -> CheckIn:
 
 def checkin_submit(*, patient: Patient, data: Any) -> ItemResult:
     """Store one check-in sent by ``patient``: created (201, with advice), unchanged (the
-    same client_id was stored before: 200 with the stored one, whatever the body), conflict
-    (another client_id holds the date: 409 with its id) or invalid (400, nothing stored)."""
+    same client_id was stored before: 200 with the stored one and the advice its first answer
+    carried, whatever the body), conflict (another client_id holds the date: 409 with its id)
+    or invalid (400, nothing stored). Conflict and invalid carry the advice of the sent values
+    when they validated (only the date or the episode refused them)."""
     episode = active_episode_for(patient)
     values, errors = _validate(
         data, patient=patient, episode=episode, today=local_today(patient.timezone)
@@ -145,24 +194,32 @@ def checkin_submit(*, patient: Patient, data: Any) -> ItemResult:
         if client_id is not None:
             stored = CheckIn.objects.filter(patient=patient, client_id=client_id).first()
             if stored is not None:
-                return ItemResult(ItemStatus.UNCHANGED, id=stored.id, obj=stored)
-        return ItemResult(ItemStatus.INVALID, errors=errors)
+                return replayed(stored)
+        advice = None
+        if values is not None:
+            row = _unsaved(patient, episode, values)
+            advice = _advice([row])[row.id]
+        return ItemResult(ItemStatus.INVALID, errors=errors, advice=advice)
     assert episode is not None  # noqa: S101 - _validate guarantees it
     assert values is not None  # noqa: S101
 
+    # The advice is computed before the INSERT, from the values and the stored rule window,
+    # so that it is stored in the same row: a replay answers exactly this.
+    row = _unsaved(patient, episode, values)
+    advice = _advice([row])[row.id]
     try:
-        checkin = _insert_checkin(patient=patient, episode=episode, **values)
+        checkin = _insert_checkin(patient=patient, episode=episode, advice=advice, **values)
     except IntegrityError:
         # A concurrent request (or an earlier one we did not see) got there first: the
         # constraint decided; now read which one it was.
         stored = CheckIn.objects.filter(patient=patient, client_id=values["client_id"]).first()
         if stored is not None:
-            return ItemResult(ItemStatus.UNCHANGED, id=stored.id, obj=stored)
+            return replayed(stored)
         holder = CheckIn.objects.filter(episode=episode, date=values["date"]).first()
         if holder is not None:
-            return ItemResult(ItemStatus.CONFLICT, id=holder.id, obj=holder)
+            return ItemResult(ItemStatus.CONFLICT, id=holder.id, advice=advice, obj=holder)
         raise
-    return _attach_advice([ItemResult(ItemStatus.CREATED, id=checkin.id, obj=checkin)])[0]
+    return ItemResult(ItemStatus.CREATED, id=checkin.id, advice=list(advice), obj=checkin)
 
 
 def checkins_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[ItemResult]:
@@ -186,6 +243,8 @@ def checkins_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[Item
     shape = CheckInInputSerializer()
 
     new_rows: dict[int, CheckIn] = {}  # index -> unsaved row
+    refused_rows: dict[int, CheckIn] = {}  # index -> unsaved row of validated values refused
+    legacy: dict[int, CheckIn] = {}  # index -> stored row whose advice was never recorded
     first_index_by_client_id: dict[uuid.UUID, int] = {}
     first_index_by_date: dict[dt.date, int] = {}
     repeats: dict[int, tuple[str, int]] = {}  # index -> ("client_id"|"date", earlier index)
@@ -194,22 +253,46 @@ def checkins_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[Item
         client_id = client_ids[index]
         if client_id in stored_by_client_id:
             stored = stored_by_client_id[client_id]
-            results[index] = ItemResult(ItemStatus.UNCHANGED, id=stored.id, obj=stored)
+            if stored.advice is None:
+                legacy[index] = stored
+            else:
+                results[index] = replayed(stored)
             continue
         if client_id in first_index_by_client_id:
             repeats[index] = ("client_id", first_index_by_client_id[client_id])
             continue
         values, errors = _validate(raw, patient=patient, episode=episode, today=today, shape=shape)
         if errors:
+            if values is not None:
+                refused_rows[index] = _unsaved(patient, episode, values)
             results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
             continue
         assert values is not None  # noqa: S101
         if values["date"] in first_index_by_date:
+            refused_rows[index] = _unsaved(patient, episode, values)
             repeats[index] = ("date", first_index_by_date[values["date"]])
             continue
         first_index_by_client_id[values["client_id"]] = index
         first_index_by_date[values["date"]] = index
-        new_rows[index] = CheckIn(id=uuid.uuid4(), patient=patient, episode=episode, **values)
+        new_rows[index] = _unsaved(patient, episode, values)
+
+    # Advice before the INSERT, in one call: each new row on the stored window with the rest
+    # of the batch in place, so that it is stored with its row; refused values and old rows
+    # whose advice was never recorded are answered from the same call.
+    advice = _advice(
+        [*new_rows.values(), *refused_rows.values(), *legacy.values()],
+        alongside=list(new_rows.values()),
+    )
+    for index, stored in legacy.items():
+        results[index] = ItemResult(
+            ItemStatus.UNCHANGED, id=stored.id, advice=advice[stored.id], obj=stored
+        )
+    for index, row in refused_rows.items():
+        result = results[index]
+        if result is not None:  # invalid: the date or the episode refused the values
+            results[index] = ItemResult(result.status, errors=result.errors, advice=advice[row.id])
+    for row in new_rows.values():
+        row.advice = advice[row.id]
 
     if new_rows:
         assert episode is not None  # noqa: S101
@@ -241,17 +324,27 @@ def checkins_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[Item
             created_dates = []
             for index, row in new_rows.items():
                 stored = by_client_id.get(row.client_id)
+                sent = list(row.advice or [])
                 if stored is not None and stored.id == row.id:
-                    results[index] = ItemResult(ItemStatus.CREATED, id=row.id, obj=stored)
+                    results[index] = ItemResult(
+                        ItemStatus.CREATED, id=row.id, advice=sent, obj=stored
+                    )
                     created_dates.append(row.date)
-                elif stored is not None:
-                    results[index] = ItemResult(ItemStatus.UNCHANGED, id=stored.id, obj=stored)
+                elif stored is not None:  # stored concurrently by another request
+                    results[index] = ItemResult(
+                        ItemStatus.UNCHANGED,
+                        id=stored.id,
+                        advice=sent if stored.advice is None else list(stored.advice),
+                        obj=stored,
+                    )
                 elif row.date in taken:
                     holder = taken[row.date]
-                    results[index] = ItemResult(ItemStatus.CONFLICT, id=holder.id, obj=holder)
+                    results[index] = ItemResult(
+                        ItemStatus.CONFLICT, id=holder.id, advice=sent, obj=holder
+                    )
                 else:
                     results[index] = ItemResult(
-                        ItemStatus.INVALID, errors={NON_FIELD: [NOT_STORED]}
+                        ItemStatus.INVALID, errors={NON_FIELD: [NOT_STORED]}, advice=sent
                     )
             if created_dates:
                 episode_record_changed(episode=episode, changed_dates=sorted(created_dates))
@@ -259,26 +352,45 @@ def checkins_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[Item
     for index, (kind, earlier_index) in repeats.items():
         earlier = results[earlier_index]
         assert earlier is not None  # noqa: S101
-        if earlier.status == ItemStatus.INVALID:
-            results[index] = ItemResult(ItemStatus.INVALID, errors={NON_FIELD: [NOT_STORED]})
-        elif kind == "client_id":
-            # The same check-in sent twice: the second is a repeat of whatever the first got.
+        if kind == "date":
+            # Another check-in for a date taken earlier in the batch: its own values' advice.
+            own = advice[refused_rows[index].id]
+            if earlier.status == ItemStatus.INVALID:
+                results[index] = ItemResult(
+                    ItemStatus.INVALID, errors={NON_FIELD: [NOT_STORED]}, advice=own
+                )
+            else:
+                results[index] = ItemResult(
+                    ItemStatus.CONFLICT, id=earlier.id, advice=own, obj=earlier.obj
+                )
+        elif earlier.status == ItemStatus.INVALID:
+            results[index] = ItemResult(
+                ItemStatus.INVALID, errors={NON_FIELD: [NOT_STORED]}, advice=earlier.advice
+            )
+        else:
+            # The same check-in sent twice: the second is a repeat of whatever the first got,
+            # advice included.
             status = (
                 ItemStatus.UNCHANGED if earlier.status == ItemStatus.CREATED else earlier.status
             )
-            results[index] = ItemResult(status, id=earlier.id, obj=earlier.obj)
-        else:
-            results[index] = ItemResult(ItemStatus.CONFLICT, id=earlier.id, obj=earlier.obj)
+            results[index] = ItemResult(
+                status, id=earlier.id, advice=earlier.advice, obj=earlier.obj
+            )
 
-    return _attach_advice([result for result in results if result is not None])
+    return [result for result in results if result is not None]
 
 
 CORRECTABLE_FIELDS = tuple(CheckInCorrectionSerializer().fields)
 
 
-def checkin_correct(*, checkin: CheckIn, data: Any) -> CheckIn:
+def checkin_correct(*, checkin: CheckIn, data: Any) -> tuple[CheckIn, list[dict[str, Any]]]:
     """PATCH: correct a check-in's values within 7 days of its date (the patient's local
-    today). ``client_id`` and ``date`` identify it and cannot change."""
+    today). ``client_id`` and ``date`` identify it and cannot change.
+
+    Returns the corrected check-in and the emergency and urgent advice it now meets, computed
+    in the request. The stored ``advice`` stays what the first answer carried (a replay of
+    the client_id answers that, API.md: Idempotency). A correction refused only by its window
+    still carries the advice of the corrected values (400 with ``advice``)."""
     errors: dict[str, list[str]] = {}
     if not isinstance(data, Mapping):
         raise ValidationFailed("Send an object with the fields to correct.")
@@ -292,17 +404,40 @@ def checkin_correct(*, checkin: CheckIn, data: Any) -> CheckIn:
         from rest_framework.exceptions import ValidationError
 
         raise ValidationError(errors)
+    values = serializer.validated_data
     today = local_today(checkin.patient.timezone)
     if (today - checkin.date).days > CORRECTION_WINDOW_DAYS:
         raise ValidationFailed(
             f"A check-in can be corrected for {CORRECTION_WINDOW_DAYS} days after its date.",
             field="date",
             code="correction_window_closed",
+            extra={"advice": _advice([corrected_copy(checkin, values)])[checkin.id]},
         )
-    values = serializer.validated_data
     with transaction.atomic():
         for field, value in values.items():
             setattr(checkin, field, "" if field == "notes" and value is None else value)
         checkin.save(update_fields=[*values.keys(), "updated_at"])
         episode_record_changed(episode=checkin.episode, changed_dates=[checkin.date])
-    return checkin
+    return checkin, _advice([checkin])[checkin.id]
+
+
+def corrected_copy(checkin: CheckIn, values: Mapping[str, Any]) -> CheckIn:
+    """The check-in as ``values`` would correct it, not stored."""
+    import copy
+
+    corrected = copy.copy(checkin)
+    for field, value in values.items():
+        setattr(corrected, field, "" if field == "notes" and value is None else value)
+    return corrected
+
+
+def correction_advice(*, checkin: CheckIn, data: Any) -> list[dict[str, Any]] | None:
+    """The advice a PATCH body would give the check-in, storing nothing (consent withdrawn:
+    the gate refuses the correction, the body still carries it); None if it does not
+    validate."""
+    if not isinstance(data, Mapping):
+        return None
+    serializer = CheckInCorrectionSerializer(data=data, partial=True)
+    if not serializer.is_valid():
+        return None
+    return _advice([corrected_copy(checkin, serializer.validated_data)])[checkin.id]

@@ -10,11 +10,19 @@ place so that a new endpoint is covered without doing anything; services can als
 What stays open: signing in and out, the consent endpoint itself (to give it again), the
 profile (``PATCH me/``), reminder settings (to switch them off), deleting things (DELETE is
 never collection), reading and exporting, and for staff the erasure and enrolment-code routes.
+
+A refused check-in still carries the advice its values meet (API.md: safety advice never
+depends on consent to store data). The gate stays the one place that refuses; a view class
+may say what its refusal carries with a ``consent_refusal_extra(request, user, view_kwargs)``
+classmethod (apps.checkins' check-in POST, PATCH and `sync/` do: they validate the body and
+compute the advice, storing nothing). A fault there never turns the refusal into an error.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions
@@ -22,6 +30,8 @@ from rest_framework import exceptions
 from apps.consent.models import ConsentAcceptance
 from apps.consent.selectors import WITHDRAWN_MESSAGE, consent_withdrawn
 from apps.core.exceptions import NON_FIELD, NotAllowed
+
+logger = logging.getLogger(__name__)
 
 CONSENT_WITHDRAWN = "consent_withdrawn"
 _WRITE_METHODS = {"POST", "PUT", "PATCH"}
@@ -81,10 +91,25 @@ def _api_user(request: HttpRequest):
     return result[0] if result else None
 
 
-def _refusal() -> JsonResponse:
-    return JsonResponse(
-        {"errors": {NON_FIELD: [WITHDRAWN_MESSAGE]}, "code": CONSENT_WITHDRAWN}, status=403
-    )
+def _refusal(extra: dict[str, Any] | None = None) -> JsonResponse:
+    body = {"errors": {NON_FIELD: [WITHDRAWN_MESSAGE]}, "code": CONSENT_WITHDRAWN}
+    return JsonResponse({**(extra or {}), **body}, status=403)
+
+
+def _what_the_refusal_carries(view_func, request: HttpRequest, user, view_kwargs) -> dict:
+    """The view's own additions to its refusal (e.g. a check-in's advice); {} if none."""
+    hook = getattr(getattr(view_func, "view_class", None), "consent_refusal_extra", None)
+    if hook is None:
+        return {}
+    try:
+        return hook(request, user, dict(view_kwargs)) or {}
+    except Exception:
+        # Still refuse (nothing is stored either way); say which view failed, nothing else.
+        match = getattr(request, "resolver_match", None)
+        logger.exception(
+            "consent refusal: the additions of view %s failed", getattr(match, "url_name", None)
+        )
+        return {}
 
 
 class ConsentGateMiddleware:
@@ -114,4 +139,6 @@ class ConsentGateMiddleware:
             return _refusal() if consent_withdrawn(patient_id) else None
         if getattr(user, "role", None) != "patient":
             return None
-        return _refusal() if _withdrawn_for_user(user.pk) else None
+        if not _withdrawn_for_user(user.pk):
+            return None
+        return _refusal(_what_the_refusal_carries(view_func, request, user, view_kwargs))

@@ -55,22 +55,72 @@ WITHDRAWN_NOTE = (
 # --- In the check-in request ----------------------------------------------------------------------
 
 
-def checkin_advice(*, checkins: Iterable[Any]) -> dict[uuid.UUID, list[dict[str, Any]]]:
-    """Emergency and urgent advice for each given (stored) check-in, on its own date.
+def checkin_advice(
+    *, checkins: Iterable[Any], alongside: Iterable[Any] = ()
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """Emergency and urgent advice for each given check-in, on its own date.
+
+    Each check-in is evaluated on its episode's stored check-ins with ``alongside`` (check-ins
+    about to be stored with it, e.g. the rest of a `sync/` batch) and itself in place, so it
+    may be stored or not (a check-in about to be inserted, or a refused one: consent
+    withdrawn, a date conflict): nothing is read by its id. A check-in with no episode (none
+    active) is evaluated on its own values alone.
 
     Returns ``{checkin.id: [{"rule", "severity", "message"}, ...]}``, most severe first (an
     empty list when no emergency or urgent rule holds). Reads only: the flags themselves are
     stored by the evaluation of the write's record-change row (apps/flags/record_changes.py).
     Two queries whatever the number of check-ins (episodes with patients, check-ins of the
-    windows)."""
+    windows; none for a check-in whose episode came with it)."""
+    from dataclasses import fields, replace
+
+    from apps.flags.snapshot import CheckInData
+
     checkins = list(checkins)
     if not checkins:
         return {}
+    alongside = list(alongside)
+    names = [f.name for f in fields(CheckInData)]
     thresholds = thresholds_in_force()
-    snapshots = snapshots_for_checkins(checkins, thresholds=thresholds)
+    with_episode = [c for c in [*checkins, *alongside] if c.episode_id is not None]
+    snapshots = snapshots_for_checkins(with_episode, thresholds=thresholds)
+
+    def data_of(checkin: Any) -> CheckInData:
+        values = {name: getattr(checkin, name) for name in names}
+        values["painful_sides"] = frozenset(values["painful_sides"] or ())
+        values["red_flags"] = frozenset(values["red_flags"] or ())
+        return CheckInData(**values)
+
+    pending: dict[Any, dict[dt.date, CheckInData]] = defaultdict(dict)
+    for checkin in alongside:
+        pending[checkin.episode_id][checkin.date] = data_of(checkin)
+    # Each episode's stored check-ins with the pending ones in place, built once.
+    bases = {
+        pk: replace(snapshot, checkins={**snapshot.checkins, **pending[pk]})
+        if pending[pk]
+        else snapshot
+        for pk, snapshot in snapshots.items()
+    }
     advice: dict[uuid.UUID, list[dict[str, Any]]] = {}
     for checkin in checkins:
-        snapshot = snapshots[checkin.episode_id].for_date(checkin.date)
+        data = data_of(checkin)
+        base = bases.get(checkin.episode_id)
+        if base is None:  # no episode: its own values alone
+            snapshot = EpisodeSnapshot(
+                episode_id=None,  # type: ignore[arg-type]
+                patient_id=checkin.patient_id,
+                evaluated_on=checkin.date,
+                today=checkin.date,
+                affected_side="",
+                symptom_onset_date=None,
+                home_treatment_started_on=None,
+                checkins={checkin.date: data},
+            )
+        elif base.checkins.get(checkin.date) == data:  # stored, or pending as it is
+            snapshot = base.for_date(checkin.date)
+        else:  # refused or not yet stored: itself in place of what the date holds
+            snapshot = replace(
+                base, evaluated_on=checkin.date, checkins={**base.checkins, checkin.date: data}
+            )
         items = []
         for code, result in evaluate_rules(snapshot, thresholds, IMMEDIATE_RULES).items():
             if result.holds:

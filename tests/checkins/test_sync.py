@@ -42,8 +42,9 @@ def test_batch_mixing_created_unchanged_conflict_and_invalid_answers_each_in_ord
     created = {str(c.client_id): str(c.id) for c in CheckIn.objects.all()}
     assert results == [
         {"status": "created", "id": created[items[0]["client_id"]], "advice": []},
-        {"status": "unchanged", "id": str(already_sent.id)},
-        {"status": "conflict", "id": str(other_holder.id)},
+        # Unchanged and conflict items carry advice too (none here: no red flag).
+        {"status": "unchanged", "id": str(already_sent.id), "advice": []},
+        {"status": "conflict", "id": str(other_holder.id), "advice": []},
         {
             "status": "invalid",
             "id": None,
@@ -73,7 +74,7 @@ def test_same_client_id_twice_in_one_batch_is_created_then_unchanged(patient_cli
 
     first, second = response.json()["checkins"]
     assert first["status"] == "created"
-    assert second == {"status": "unchanged", "id": first["id"]}
+    assert second == {"status": "unchanged", "id": first["id"], "advice": first["advice"]}
     assert CheckIn.objects.count() == 1
 
 
@@ -86,7 +87,7 @@ def test_two_client_ids_for_one_date_in_one_batch_are_created_then_conflict(
 
     first, second = response.json()["checkins"]
     assert first["status"] == "created"
-    assert second == {"status": "conflict", "id": first["id"]}
+    assert second == {"status": "conflict", "id": first["id"], "advice": []}
     assert CheckIn.objects.get().pain_now == 1
 
 
@@ -131,7 +132,7 @@ def test_created_items_carry_advice_computed_in_one_call(patient_client, episode
     advice = [{"rule": "fall_or_injury", "severity": "emergency", "message": "Call 999."}]
     calls = []
 
-    def fake_advice(*, checkins):
+    def fake_advice(*, checkins, alongside=()):
         calls.append(len(checkins))
         return {c.id: (advice if "fall_or_injury" in c.red_flags else []) for c in checkins}
 

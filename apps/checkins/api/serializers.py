@@ -61,12 +61,78 @@ class CheckInCreatedSerializer(CheckInSerializer):
         many=True,
         read_only=True,
         help_text="Emergency or urgent rules this check-in meets, computed in the request; "
-        "empty if none.",
+        "empty if none. Stored with the check-in: a replay of its `client_id` (200) answers "
+        "exactly the advice of the first answer.",
     )
 
     class Meta(CheckInSerializer.Meta):
         fields = [*CheckInSerializer.Meta.fields, "advice"]
         read_only_fields = fields
+
+
+class CheckInCorrectedSerializer(CheckInSerializer):
+    advice = AdviceSerializer(
+        many=True,
+        read_only=True,
+        help_text="Emergency or urgent rules the corrected check-in meets, computed in the "
+        "request; empty if none. (A later replay of its `client_id` still answers the first "
+        "answer's advice.)",
+    )
+
+    class Meta(CheckInSerializer.Meta):
+        fields = [*CheckInSerializer.Meta.fields, "advice"]
+        read_only_fields = fields
+
+
+def _errors_field() -> serializers.DictField:
+    return serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages by field (`non_field_errors` for the request as a whole).",
+    )
+
+
+class CheckInRefusedSerializer(serializers.Serializer):
+    """A refused check-in (nothing stored) that still carries the advice of its values."""
+
+    errors = _errors_field()
+    code = serializers.CharField()
+    advice = AdviceSerializer(
+        many=True,
+        required=False,
+        help_text="Emergency or urgent rules the sent values meet, computed without storing "
+        "anything; present whenever the values themselves validated (e.g. consent withdrawn, "
+        "a date out of range, no active episode). Safety advice never depends on the write.",
+    )
+
+
+class CheckInConflictSerializer(CheckInRefusedSerializer):
+    id = serializers.UUIDField(help_text="The check-in (another `client_id`) holding the date.")
+    advice = AdviceSerializer(
+        many=True, help_text="Emergency or urgent rules the sent values meet (nothing stored)."
+    )
+
+
+class SyncRefusedItemSerializer(serializers.Serializer):
+    advice = AdviceSerializer(
+        many=True, required=False, help_text="The advice its values meet, if they validated."
+    )
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Why its values did not validate.",
+    )
+
+
+class SyncRefusedSerializer(serializers.Serializer):
+    """`sync/` refused whole (consent withdrawn): nothing stored, each check-in's advice."""
+
+    errors = _errors_field()
+    code = serializers.CharField()
+    checkins = SyncRefusedItemSerializer(
+        many=True,
+        required=False,
+        help_text="One per check-in item, in request order (when the envelope was valid).",
+    )
 
 
 class CheckInListQuerySerializer(DateRangeQuerySerializer):
@@ -125,7 +191,14 @@ class SyncItemSerializer(serializers.Serializer):
         required=False,
         help_text="Field errors (invalid items only), as a single POST would return them.",
     )
-    advice = AdviceSerializer(many=True, required=False, help_text="Created check-ins only.")
+    advice = AdviceSerializer(
+        many=True,
+        required=False,
+        help_text="Check-ins only, whenever the item's values validated: `created` the advice "
+        "computed and stored with it, `unchanged` the stored advice of its first answer "
+        "(also for a repeat inside the batch), `conflict` and `invalid` (date or episode "
+        "refused) the advice the sent values meet. Absent when the values did not validate.",
+    )
 
 
 class SyncResponseSerializer(serializers.Serializer):
