@@ -97,7 +97,10 @@ def add_error_responses(result, generator, request, public):
                 if not response["description"]:
                     response["description"] = DESCRIPTIONS[status]
                 component = CONFLICT_COMPONENT if status == "409" else ERROR_COMPONENT
-                response["content"] = _content(component)
+                # A view that documents its own error body (e.g. a refused check-in that still
+                # carries its advice) keeps it; every other one gets the one error shape.
+                if not response.get("content"):
+                    response["content"] = _content(component)
                 if status == "429":
                     response["headers"] = RETRY_AFTER
     return result
