@@ -10,7 +10,8 @@ Views and services log ids only (CONVENTIONS.md); this filter is the net under t
 - e-mail addresses become ``<email>``, in the message and in a traceback;
 - Celery's task lines keep the task name and id but not ``args``, ``kwargs`` or the return
   value; stdout a worker redirects into the log (``celery.redirected``: a ``print`` or a
-  console mailer) is reduced to its length; SQL lines keep the timing, never the statement.
+  console mailer) is reduced to its length; SQL lines keep the timing, never the statement;
+  the template engine's debug lines lose the exception that quotes the whole page context.
 
 It only rewrites a record, never drops one, so no error goes unseen. ``redact`` is the same
 rewrite for any string (gunicorn's access log is configured in ``gunicorn.conf.py``).
@@ -76,6 +77,10 @@ class RedactHealthData(logging.Filter):
             duration = getattr(record, "duration", None)
             record.msg, record.args = "SQL query in %ss (statement not logged)", (duration,)
             record.sql, record.params = REDACTED, None
+        elif name.startswith("django.template") and record.exc_info:
+            # VariableDoesNotExist carries the whole template context (names, check-ins):
+            # keep which variable of which template, drop the exception's text.
+            record.exc_info, record.exc_text = None, None
         elif name.startswith("celery") and isinstance(record.args, Mapping):
             record.args = {
                 key: (REDACTED if key in _CELERY_PRIVATE_KEYS else value)

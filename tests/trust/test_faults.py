@@ -18,10 +18,12 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -187,14 +189,19 @@ def _start_worker(*, broker_url: str, channel_dir: Path, block: bool) -> subproc
         "FAULT_CHANNEL_BLOCK": "1" if block else "0",
         "PYTHONPATH": str(ROOT),
     }
-    return subprocess.Popen(  # noqa: S603 - our own worker command
-        [sys.executable, "-m", "celery", "-A", "backend", "worker", "--pool", "solo"]
-        + ["--concurrency", "1", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    # Its log records go to the run's log folder through the test settings; what it prints
+    # goes there too, so CI's scan (tests/trust/log_scan.py) reads the whole of its output.
+    output = (settings.TEST_LOG_DIR / f"fault-worker-{uuid.uuid4().hex[:8]}.out").open("wb")
+    with output:
+        return subprocess.Popen(  # noqa: S603 - our own worker command
+            [sys.executable, "-m", "celery", "-A", "backend", "worker", "--pool", "solo"]
+            + ["--concurrency", "1", "--without-gossip", "--without-mingle"]
+            + ["--loglevel", "INFO"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _deliveries(channel_dir: Path) -> list[str]:
