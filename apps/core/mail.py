@@ -26,6 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import DatabaseError
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +43,12 @@ def recipient_label(address: str) -> str:
 def recipient_ids(addresses: list[str]) -> list[str]:
     """User ids for the addresses (in order), a keyed hash for the others."""
     wanted = {address.strip().lower() for address in addresses}
-    users = get_user_model()._default_manager.filter(email__in=wanted).values_list("email", "pk")
-    by_email = {email.lower(): str(pk) for email, pk in users}
+    try:
+        spelled = wanted | {address.strip() for address in addresses}
+        users = get_user_model()._default_manager.filter(email__in=spelled)
+        by_email = {email.lower(): str(pk) for email, pk in users.values_list("email", "pk")}
+    except DatabaseError:  # the label is only for the log line: never fail a send for it
+        by_email = {}
     return [
         f"user:{by_email[key]}" if key in by_email else recipient_label(key)
         for key in (address.strip().lower() for address in addresses)

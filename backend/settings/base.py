@@ -323,7 +323,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "TOH Recovery <no-repl
 # Development: files under var/mail/, a log line with user ids only (apps/core/mail.py).
 MAILERS = {
     "default": {
-        "BACKEND": os.environ.get("EMAIL_BACKEND_CLASS", "apps.core.mail.DevelopmentMailBackend"),
+        "BACKEND": os.environ.get("EMAIL_BACKEND_CLASS") or "apps.core.mail.DevelopmentMailBackend",
     }
 }
 

@@ -215,3 +215,23 @@ class TestScanner:
         assert log_scan.main(["log_scan", str(tmp_path)]) == 0
         (tmp_path / "worker.out").write_text("sent to pat1@seca.test\n")
         assert log_scan.main(["log_scan", str(tmp_path)]) == 1
+
+
+@pytest.mark.django_db
+def test_the_development_mailer_names_a_stranger_by_a_keyed_hash(tmp_path, caplog, physio):
+    from django.core.mail import EmailMessage
+
+    from apps.core.mail import DevelopmentMailBackend, recipient_label
+
+    message = EmailMessage(
+        "Subject", "You reported a fall or injury.", None, ["stranger@example.org", physio.email]
+    )
+    caplog.set_level(logging.INFO, logger="apps.core.mail")
+    assert DevelopmentMailBackend(directory=tmp_path).send_messages([message]) == 1
+    [line] = as_written([r for r in caplog.records if r.name == "apps.core.mail"])
+    assert recipient_label("stranger@example.org") in line
+    assert f"user:{physio.pk}" in line
+    assert "example.org" not in line
+    assert "fall or injury" not in line
+    [saved] = tmp_path.glob("*.eml")
+    assert "stranger@example.org" in saved.read_text()
