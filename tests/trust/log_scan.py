@@ -90,12 +90,15 @@ def summary_templates() -> set[str]:
 
 def advice_templates() -> set[str]:
     """Every rule's patient advice, from the rule registry itself."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.test")
-    # Whatever Django logs while loading must not land in the folder being scanned.
-    os.environ.setdefault("TOH_TEST_LOG_DIR", tempfile.mkdtemp(prefix="toh-log-scan-"))
-    import django
+    from django.apps import apps
 
-    django.setup()
+    if not apps.ready:  # run as a script; inside the test suite Django is set up already
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.test")
+        # Whatever Django logs while loading must not land in the folder being scanned.
+        os.environ.setdefault("TOH_TEST_LOG_DIR", tempfile.mkdtemp(prefix="toh-log-scan-"))
+        import django
+
+        django.setup()
     from apps.flags.rules import ALL_RULES
 
     templates = set()
