@@ -1,5 +1,8 @@
 # One image for web, worker and beat (docker-compose.yml).
-FROM python:3.12-slim
+# Base pinned to an exact patch release (a digest could not be fetched where this was written:
+# pin `python:3.12.11-slim-bookworm@sha256:…` once you can resolve it).
+# .dockerignore keeps .git, .venv, .env, var/ (the SQLite file) and caches out of the context.
+FROM python:3.12.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -21,4 +24,6 @@ RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build python manage.py col
 
 USER toh
 EXPOSE 8000
+# Inside the container gunicorn listens on all its interfaces; docker-compose publishes the
+# port on the host's loopback only, for the TLS proxy. gunicorn.conf.py: access log format.
 CMD ["gunicorn", "backend.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]

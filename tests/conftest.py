@@ -21,6 +21,18 @@ from tests.accounts.factories import (
 )
 
 
+def pytest_configure(config):
+    """Workers started in this process log through settings.LOGGING (the run's log file,
+    test-artifacts/logs/, scanned by CI): Celery must not set the levels up itself."""
+    from celery import signals
+
+    signals.setup_logging.connect(_keep_django_logging, weak=False)
+
+
+def _keep_django_logging(**_kwargs) -> None:
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     uses_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
     uses_redis = bool(os.environ.get("REDIS_URL"))

@@ -2,30 +2,47 @@
 fhir.resources' R4B package (same shapes as R4 for every resource used here).
 
 fhir.resources checks structure and types but not codes or ``status`` values, so
-``check_bundle`` checks those against the value sets FHIR R4 requires. Codes: LOINC where a
-standard code exists (pain 72514-3, steps 41950-7), our own code system for the rest (see
-docs/trust.md for the table).
+apps/audit/fhir_checks.py checks those against the value sets FHIR R4 requires. Codes: LOINC
+where a standard code exists (pain 72514-3, steps 41950-7), our own code system for the rest
+(see docs/trust.md for the table).
 
 Reads the other apps' models directly (read only, a fixed number of queries): the export is
-the one place that needs every kind of record at once.
+the one place that needs every kind of record at once. ``patient_bundle_json`` streams it:
+entries are built, checked and written one at a time (``bundle_entries``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from django.utils import timezone
-from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.bundle import Bundle, BundleEntry
 
 from apps.accounts.models import Patient
+from apps.audit.fhir_checks import (
+    CONDITION_CLINICAL,
+    CONDITION_VERIFICATION,
+    GENDERS,
+    LOINC,
+    InvalidBundle,
+    check_bundle,
+    resource_problems,
+)
 
-LOINC = "http://loinc.org"
+__all__ = [
+    "InvalidBundle",
+    "bundle_entries",
+    "check_bundle",
+    "patient_bundle",
+    "patient_bundle_json",
+]
+
 UCUM = "http://unitsofmeasure.org"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
-CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
-CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
 LOCAL = "https://toh-recovery.example/fhir"
@@ -37,6 +54,8 @@ LOCAL_PROCEDURE = f"{LOCAL}/CodeSystem/procedure"
 PATIENT_IDENTIFIER = f"{LOCAL}/sid/patient"
 PREGNANCY_EXTENSION = f"{LOCAL}/StructureDefinition/pregnancy-associated"
 DIAGNOSIS_METHOD_EXTENSION = f"{LOCAL}/StructureDefinition/diagnosis-method"
+_CHUNK = 500  # rows per database round trip while streaming
+_STREAM_CHUNK = 64 * 1024  # characters per chunk of the streamed JSON
 
 # Check-in field -> (system, code, display, value kind, unit). The value kinds map to
 # Observation.value[x]: integer, quantity (UCUM), boolean, string.
@@ -100,56 +119,6 @@ PAIN_DURING_EXERCISE = (
     None,
 )
 _UNIT_NAMES = {"/d": "steps/day", "min": "min"}
-
-# Value sets FHIR R4 binds as "required" for the elements we fill.
-OBSERVATION_STATUSES = {
-    "registered",
-    "preliminary",
-    "final",
-    "amended",
-    "corrected",
-    "cancelled",
-    "entered-in-error",
-    "unknown",
-}
-PROCEDURE_STATUSES = {
-    "preparation",
-    "in-progress",
-    "not-done",
-    "on-hold",
-    "stopped",
-    "completed",
-    "entered-in-error",
-    "unknown",
-}
-CAREPLAN_STATUSES = {
-    "draft",
-    "active",
-    "on-hold",
-    "revoked",
-    "completed",
-    "entered-in-error",
-    "unknown",
-}
-FLAG_STATUSES = {"active", "inactive", "entered-in-error"}
-CONDITION_CLINICAL_CODES = {
-    "active",
-    "recurrence",
-    "relapse",
-    "inactive",
-    "remission",
-    "resolved",
-}
-CONDITION_VERIFICATION_CODES = {
-    "unconfirmed",
-    "provisional",
-    "differential",
-    "confirmed",
-    "refuted",
-    "entered-in-error",
-}
-GENDERS = {"male", "female", "other", "unknown"}
-BUNDLE_TYPES = {"collection"}
 
 
 def _stable_id(*parts: Any) -> str:
@@ -399,108 +368,96 @@ def _flag(patient: Patient, flag: Any) -> dict[str, Any]:
     }
 
 
-def patient_bundle(patient: Patient) -> dict[str, Any]:
-    """The whole record of ``patient`` as a validated FHIR R4 ``collection`` Bundle (dict)."""
+def _resources(patient: Patient) -> Iterator[dict[str, Any]]:
+    """Every resource of the record, in bundle order: a reference always points back at a
+    resource produced before (or at itself). Large tables are read with ``.iterator()``."""
     from apps.checkins.models import CheckIn
     from apps.episodes.models import Episode
     from apps.exercises.models import ExercisePlan, ExerciseSession
     from apps.flags.models import Flag
 
-    resources: list[dict[str, Any]] = [_patient_resource(patient)]
-    episodes = list(Episode.objects.filter(patient=patient).order_by("symptom_onset_date", "id"))
-    resources += [_condition(patient, episode) for episode in episodes]
-    for checkin in CheckIn.objects.filter(patient=patient).order_by("date", "id"):
-        resources += _checkin_observations(patient, checkin)
+    yield _patient_resource(patient)
+    for episode in Episode.objects.filter(patient=patient).order_by("symptom_onset_date", "id"):
+        yield _condition(patient, episode)
+    checkins = CheckIn.objects.filter(patient=patient).order_by("date", "id")
+    for checkin in checkins.iterator(chunk_size=_CHUNK):
+        yield from _checkin_observations(patient, checkin)
     plans = (
         ExercisePlan.objects.filter(episode__patient=patient)
         .prefetch_related("items__exercise")
         .order_by("starts_on", "created_at")
     )
-    resources += [_care_plan(patient, plan) for plan in plans]
+    for plan in plans:
+        yield _care_plan(patient, plan)
     sessions = (
         ExerciseSession.objects.filter(patient=patient)
         .select_related("plan_item__exercise")
         .order_by("date", "id")
     )
-    for session in sessions:
-        resources += _procedure_and_pain(patient, session)
-    for flag in Flag.objects.filter(patient=patient).order_by("opened_at", "id"):
-        resources.append(_flag(patient, flag))
+    for session in sessions.iterator(chunk_size=_CHUNK):
+        yield from _procedure_and_pain(patient, session)
+    for flag in Flag.objects.filter(patient=patient).order_by("opened_at", "id").iterator():
+        yield _flag(patient, flag)
 
-    bundle = {
+
+def bundle_entries(patient: Patient) -> Iterator[dict[str, Any]]:
+    """The Bundle's entries one at a time, each checked as it is produced: the rules of
+    ``check_bundle`` (references must point at an entry already produced) and structure and
+    types by fhir.resources (``BundleEntry``; what comes out is what was checked)."""
+    produced: set[str] = set()
+    for resource in _resources(patient):
+        entry = {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
+        if entry["fullUrl"] in produced:
+            raise InvalidBundle("Two entries share a fullUrl.")
+        produced.add(entry["fullUrl"])
+        problems = resource_problems(resource, produced)
+        if problems:
+            raise InvalidBundle("; ".join(problems))
+        yield BundleEntry.model_validate(entry).model_dump(mode="json", exclude_none=True)
+
+
+def _bundle_head() -> dict[str, Any]:
+    head = {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),
         "type": "collection",
         "timestamp": _instant(timezone.now()),
-        "entry": [
-            {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
-            for resource in resources
-        ],
     }
-    check_bundle(bundle)
-    # Structure and types, by fhir.resources; what comes out is what was checked.
-    return Bundle.model_validate(bundle).model_dump(mode="json", exclude_none=True)
+    return Bundle.model_validate(head).model_dump(mode="json", exclude_none=True)
 
 
-class InvalidBundle(ValueError):
-    """The bundle breaks a FHIR rule fhir.resources does not check (codes, statuses, refs)."""
+def patient_bundle(patient: Patient) -> dict[str, Any]:
+    """The whole record of ``patient`` as a validated FHIR R4 ``collection`` Bundle (dict)."""
+    return {**_bundle_head(), "entry": list(bundle_entries(patient))}
 
 
-def _codes(concept: dict[str, Any], system: str) -> set[str]:
-    return {c["code"] for c in concept.get("coding", []) if c.get("system") == system}
+def _json(value: Any) -> str:
+    # As DRF's JSONRenderer writes it (compact, UTF-8, strict, U+2028/9 escaped).
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def check_bundle(bundle: dict[str, Any]) -> None:
-    """Check what fhir.resources does not: required value sets, LOINC codes, value ranges,
-    and that every reference points at an entry of the bundle."""
-    if bundle.get("type") not in BUNDLE_TYPES:
-        raise InvalidBundle(f"Bundle.type {bundle.get('type')!r}")
-    full_urls = {entry["fullUrl"] for entry in bundle["entry"]}
-    if len(full_urls) != len(bundle["entry"]):
-        raise InvalidBundle("Two entries share a fullUrl.")
-    problems: list[str] = []
+def patient_bundle_json(patient: Patient) -> Iterator[bytes]:
+    """``patient_bundle`` as JSON bytes, produced entry by entry in chunks of ~64 KB, so an
+    export never holds the whole record in memory. The first entry (the Patient) is built
+    before the first byte: a record that cannot be exported at all fails as a normal error.
+    A later failure cuts the stream (the JSON is then incomplete, never silently wrong)."""
+    entries = bundle_entries(patient)
+    first = next(entries)
+    head = _json(_bundle_head())
+    parts = [head[:-1], ',"entry":[', _json(first)]
+    size = sum(len(part) for part in parts)
 
-    def refs(value: Any) -> list[str]:
-        if isinstance(value, dict):
-            found = [value["reference"]] if "reference" in value else []
-            for item in value.values():
-                found += refs(item)
-            return found
-        if isinstance(value, list):
-            return [ref for item in value for ref in refs(item)]
-        return []
+    def generate() -> Iterator[bytes]:
+        nonlocal parts, size
+        for entry in entries:
+            text = _json(entry)
+            parts += [",", text]
+            size += len(text) + 1
+            if size >= _STREAM_CHUNK:
+                yield "".join(parts).encode()
+                parts, size = [], 0
+        parts.append("]}")
+        yield "".join(parts).encode()
 
-    for entry in bundle["entry"]:
-        resource = entry["resource"]
-        kind, rid = resource["resourceType"], resource.get("id")
-        for reference in refs(resource):
-            if reference not in full_urls:
-                problems.append(f"{kind}/{rid} refers to {reference}, not in the bundle")
-        if kind == "Patient" and resource.get("gender") not in GENDERS:
-            problems.append(f"Patient.gender {resource.get('gender')!r}")
-        elif kind == "Condition":
-            if not _codes(resource["clinicalStatus"], CONDITION_CLINICAL) <= (
-                CONDITION_CLINICAL_CODES
-            ) or not _codes(resource["clinicalStatus"], CONDITION_CLINICAL):
-                problems.append(f"Condition/{rid} clinicalStatus")
-            verification = _codes(resource["verificationStatus"], CONDITION_VERIFICATION)
-            if not verification or not verification <= CONDITION_VERIFICATION_CODES:
-                problems.append(f"Condition/{rid} verificationStatus")
-        elif kind == "Observation":
-            if resource.get("status") not in OBSERVATION_STATUSES:
-                problems.append(f"Observation/{rid} status {resource.get('status')!r}")
-            loinc = _codes(resource["code"], LOINC)
-            if "72514-3" in loinc and not 0 <= resource.get("valueInteger", -1) <= 10:
-                problems.append(f"Observation/{rid} pain outside 0-10")
-            if "41950-7" in loinc and resource.get("valueQuantity", {}).get("value", -1) < 0:
-                problems.append(f"Observation/{rid} negative steps")
-            if not resource["code"].get("coding"):
-                problems.append(f"Observation/{rid} has no code")
-        elif kind == "Procedure" and resource.get("status") not in PROCEDURE_STATUSES:
-            problems.append(f"Procedure/{rid} status {resource.get('status')!r}")
-        elif kind == "CarePlan" and resource.get("status") not in CAREPLAN_STATUSES:
-            problems.append(f"CarePlan/{rid} status {resource.get('status')!r}")
-        elif kind == "Flag" and resource.get("status") not in FLAG_STATUSES:
-            problems.append(f"Flag/{rid} status {resource.get('status')!r}")
-    if problems:
-        raise InvalidBundle("; ".join(problems))
+    return generate()

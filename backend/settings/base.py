@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Cache-Control: no-store on all that can carry patient data (apps/core/cache_control.py).
+    "apps.core.cache_control.NoStoreMiddleware",
     # Every error answer under /api/ in the JSON error shape, 500s too (apps/core/api_errors.py).
     "apps.core.api_errors.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -197,6 +199,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 CELERY_TIMEZONE = "UTC"
+# Workers log through settings.LOGGING (its handlers carry the health-data filter): Celery
+# keeps its hands off the root logger, and its own "celery.task" logger is configured there.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 # Flag engine (apps.flags, docs/flags.md): nightly sweep, 4-hour escalation, daily digest.
@@ -314,6 +319,8 @@ REST_FRAMEWORK = {
         "writes": os.environ.get("THROTTLE_WRITE_RATE", "600/minute"),
         # Reset e-mails per address asked for (apps.accounts.throttles.ResetEmailThrottle).
         "password_reset_email": os.environ.get("THROTTLE_PASSWORD_RESET_EMAIL_RATE", "3/hour"),
+        # FHIR and CSV exports, per user (apps/audit/api/exports.py).
+        "exports": os.environ.get("THROTTLE_EXPORT_RATE", "10/hour"),
     },
     # DRF's own client address for throttles: the same rule as client_ip above.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
@@ -397,11 +404,10 @@ SECURE_CSP = {
 
 # --- Mail ---------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "TOH Recovery <no-reply@localhost>")
+# Development: files under var/mail/, a log line with user ids only (apps/core/mail.py).
 MAILERS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "EMAIL_BACKEND_CLASS", "django.core.mail.backends.console.EmailBackend"
-        ),
+        "BACKEND": os.environ.get("EMAIL_BACKEND_CLASS") or "apps.core.mail.DevelopmentMailBackend",
     }
 }
 
@@ -462,11 +468,31 @@ HEALTH_BACKLOG_CRITICAL_SECONDS: dict[str, int] = {
     "record_changes": int(os.environ.get("HEALTH_RECORD_CHANGES_CRITICAL_SECONDS", "600")),
 }
 
+# Every handler carries the health-data filter (apps/core/logging.py): no query strings, e-mail
+# addresses, bodies, SQL or task arguments in any log line. A handler added here needs it too.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_health_data": {"()": "apps.core.logging.RedactHealthData"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_health_data"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own defaults (console only with DEBUG, mail_admins, django.server with the
+        # raw request line) are replaced: everything goes through the root's handlers.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # Celery sets this logger up itself unless it already has a handler (it then stops
+        # propagation): give it ours.
+        "celery.task": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
 }

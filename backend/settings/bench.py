@@ -35,8 +35,10 @@ STORAGES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_health_data": {"()": "apps.core.logging.RedactHealthData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_health_data"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"django.server": {"handlers": [], "propagate": True}},
 }
 # Reminders are sent on the console channel (no provider), at any hour, and never held back
 # by the daily budget: the benchmark sends many rounds to the same patients on one day.

@@ -29,7 +29,9 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 
 # Real mail in production: SMTP unless another backend (e.g. an anymail provider) is named.
-_mail_backend = os.environ.get("EMAIL_BACKEND_CLASS", "django.core.mail.backends.smtp.EmailBackend")
+_mail_backend = (
+    os.environ.get("EMAIL_BACKEND_CLASS") or "django.core.mail.backends.smtp.EmailBackend"
+)
 MAILERS = {
     "default": {
         "BACKEND": _mail_backend,

@@ -3,12 +3,13 @@ with DATABASE_URL / REDIS_URL set, the tests run on PostgreSQL and Redis."""
 
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL
+from .base import BASE_DIR, DATABASES, LOGGING, REDIS_URL
 
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
 DEBUG = False
@@ -21,6 +22,31 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = _RUN_DIR_STATIC = Path(tempfile.mkdtemp(prefix="toh-static-"))
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+# Every log record of the run, DEBUG and up, from every logger and every process on these
+# settings (the test process, the workers the fault tests start), through the same filter as
+# production, into one file per process: CI scans them (tests/trust/log_scan.py).
+TEST_LOG_DIR = Path(os.environ.get("TOH_TEST_LOG_DIR", BASE_DIR / "test-artifacts" / "logs"))
+TEST_LOG_DIR.mkdir(parents=True, exist_ok=True)
+_DB_VENDOR = DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+LOGGING = copy.deepcopy(LOGGING)
+LOGGING["handlers"]["run_file"] = {
+    "class": "logging.FileHandler",
+    "filename": str(TEST_LOG_DIR / f"pytest-{_DB_VENDOR}-{os.getpid()}.log"),
+    "formatter": "plain",
+    "filters": ["no_health_data"],
+    "level": "DEBUG",
+    "delay": True,
+}
+LOGGING["handlers"]["console"]["level"] = "INFO"
+LOGGING["root"] = {"handlers": ["console", "run_file"], "level": "DEBUG"}
+LOGGING["loggers"]["celery.task"]["handlers"] = ["console", "run_file"]
+LOGGING["loggers"]["celery.task"]["level"] = "DEBUG"
+for _name in ("django", "django.server"):
+    LOGGING["loggers"][_name]["level"] = "DEBUG"
+# Test-only libraries: factory_boy logs every factory call's arguments (addresses included).
+LOGGING["loggers"]["factory"] = {"level": "WARNING"}
+LOGGING["loggers"]["faker"] = {"level": "WARNING"}
 
 # Each test run gets its own cache and broker folders so parallel runs never share state.
 _RUN_DIR = Path(tempfile.mkdtemp(prefix="toh-test-"))
@@ -46,6 +72,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "auth": "1000/minute",
     "writes": "100000/minute",
     "password_reset_email": "1000/minute",
+    "exports": "100000/minute",
 }
 
 if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405

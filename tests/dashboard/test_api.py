@@ -57,17 +57,17 @@ def test_rows_carry_every_summary_column(physio_client, care_team, frozen_now):
 def test_ordering_and_filters_come_from_the_query(physio_client, care_team, frozen_now):
     patient_with_course(care_team, pain_last_7=[2], user__last_name="Low")
     patient_with_course(care_team, pain_last_7=[7], flags=("urgent",), user__last_name="High")
-    patient_with_course(care_team, pain_last_7=[5], user__last_name="Mid")
+    patient_with_course(care_team, pain_last_7=[5], user__last_name="Middlethwaite")
 
     by_pain = physio_client.get(URL, {"ordering": "-pain_7d_mean"}).json()["results"]
     urgent = physio_client.get(URL, {"has_urgent_flags": "true"}).json()["results"]
     not_urgent = physio_client.get(URL, {"has_urgent_flags": "false", "ordering": "name"})
-    found = physio_client.get(URL, {"search": "mid"}).json()["results"]
+    found = physio_client.get(URL, {"search": "middlethw"}).json()["results"]
 
-    assert [row["last_name"] for row in by_pain] == ["High", "Mid", "Low"]
+    assert [row["last_name"] for row in by_pain] == ["High", "Middlethwaite", "Low"]
     assert [row["last_name"] for row in urgent] == ["High"]
-    assert [row["last_name"] for row in not_urgent.json()["results"]] == ["Low", "Mid"]
-    assert [row["last_name"] for row in found] == ["Mid"]
+    assert [row["last_name"] for row in not_urgent.json()["results"]] == ["Low", "Middlethwaite"]
+    assert [row["last_name"] for row in found] == ["Middlethwaite"]
 
 
 @pytest.mark.parametrize(

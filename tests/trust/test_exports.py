@@ -3,12 +3,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 from rest_framework.test import APIClient
 
-from apps.audit.fhir import InvalidBundle, check_bundle, patient_bundle
+from apps.audit.fhir import InvalidBundle, check_bundle, patient_bundle, patient_bundle_json
 from apps.audit.models import AccessLogEntry
 from tests.checkins.factories import CheckInFactory
 from tests.episodes.factories import EpisodeFactory
@@ -28,6 +29,11 @@ def world():
     return build_world()
 
 
+def streamed_json(response) -> dict:
+    assert response.streaming  # written as it is produced, never held whole
+    return json.loads(b"".join(response.streaming_content))
+
+
 def resources(bundle: dict, kind: str) -> list[dict]:
     return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
 
@@ -44,7 +50,8 @@ class TestFhir:
     def test_patient_downloads_their_record_as_a_valid_r4_bundle(self, world):
         response = client_for(world.roles["patient_self"]).get("/api/v1/me/export/")
         assert response.status_code == 200
-        bundle = response.json()
+        assert response["Content-Type"] == "application/json"
+        bundle = streamed_json(response)
         Bundle.model_validate(bundle)  # structure and types (fhir.resources R4B)
         check_bundle(bundle)  # codes and statuses
         assert bundle["type"] == "collection"
@@ -135,6 +142,82 @@ class TestFhir:
     def test_export_runs_a_fixed_number_of_queries(self, world, django_assert_max_num_queries):
         with django_assert_max_num_queries(8):
             patient_bundle(world.target.patient)
+
+    def test_the_streamed_bundle_is_what_fhir_resources_makes_of_the_whole(self, world):
+        # Built and checked entry by entry, yet identical to validating the whole Bundle.
+        response = client_for(world.roles["physio_team"]).get(
+            f"/api/v1/patients/{world.target.patient.id}/export/"
+        )
+        streamed = streamed_json(response)
+        assert Bundle.model_validate(streamed).model_dump(mode="json", exclude_none=True) == (
+            streamed
+        )
+        check_bundle(streamed)
+        whole = patient_bundle(world.target.patient)
+        for volatile in ("id", "timestamp"):
+            assert streamed.pop(volatile)
+            assert whole.pop(volatile)
+        assert streamed == whole
+        assert len(streamed["entry"]) > 20
+
+    def test_the_stream_comes_in_chunks_as_entries_are_built(self, world, monkeypatch):
+        monkeypatch.setattr("apps.audit.fhir._STREAM_CHUNK", 1)
+        chunks = list(patient_bundle_json(world.target.patient))
+        bundle = json.loads(b"".join(chunks))
+        assert len(chunks) == len(bundle["entry"])  # one chunk per entry at this size
+
+    def test_a_reference_to_an_entry_not_yet_produced_is_refused(self, world, monkeypatch):
+        from apps.audit import fhir
+
+        original = fhir._condition
+
+        def dangling(patient, episode):
+            return {**original(patient, episode), "subject": {"reference": "urn:uuid:nobody"}}
+
+        monkeypatch.setattr(fhir, "_condition", dangling)
+        with pytest.raises(InvalidBundle, match="refers to urn:uuid:nobody"):
+            patient_bundle(world.target.patient)
+
+
+class TestExportThrottle:
+    @pytest.fixture
+    def two_exports_an_hour(self, monkeypatch):
+        from django.core.cache import cache
+        from rest_framework.throttling import SimpleRateThrottle
+
+        monkeypatch.setattr(
+            SimpleRateThrottle,
+            "THROTTLE_RATES",
+            {**SimpleRateThrottle.THROTTLE_RATES, "exports": "2/hour"},
+        )
+        cache.clear()
+
+    def test_exports_beyond_the_rate_get_429_in_the_error_shape(self, world, two_exports_an_hour):
+        physio = client_for(world.roles["physio_team"])
+        fhir_url = f"/api/v1/patients/{world.target.patient.id}/export/"
+        statuses = [
+            physio.get(fhir_url).status_code,
+            physio.get("/api/v1/cohort/export.csv").status_code,
+        ]
+        throttled = physio.get(fhir_url)
+        assert statuses == [200, 200]
+        assert throttled.status_code == 429
+        body = throttled.json()
+        assert body["code"] == "throttled"
+        assert body["errors"]["non_field_errors"]
+        assert 0 < int(throttled["Retry-After"]) <= 3600
+        assert physio.get("/api/v1/cohort/export.csv").status_code == 429  # one budget
+
+    def test_each_user_has_their_own_export_budget(self, world, two_exports_an_hour):
+        physio = client_for(world.roles["physio_team"])
+        for _ in range(3):
+            physio.get("/api/v1/cohort/export.csv")
+        patient = client_for(world.roles["patient_self"])
+        assert patient.get("/api/v1/me/export/").status_code == 200
+        assert (
+            client_for(world.roles["admin_clinic"]).get("/api/v1/cohort/export.csv").status_code
+            == 200
+        )
 
 
 class TestCohortCsv:

@@ -21,10 +21,12 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -148,6 +150,12 @@ def _subprocess_env(*, broker_url: str, channel_dir: Path, **extra: str) -> dict
     }
 
 
+def _log_output(name: str):
+    """Where a subprocess's own output goes: the run's log folder (the test settings send its
+    log records there too), so CI's scan (tests/trust/log_scan.py) reads all of it."""
+    return (settings.TEST_LOG_DIR / f"fault-{name}-{uuid.uuid4().hex[:8]}.out").open("wb")
+
+
 def _start_worker(
     *, broker_url: str, channel_dir: Path, block: bool, block_evaluation: bool = False
 ) -> subprocess.Popen:
@@ -157,30 +165,32 @@ def _start_worker(
         FAULT_CHANNEL_BLOCK="1" if block else "0",
         FAULT_EVALUATION_BLOCK="1" if block_evaluation else "0",
     )
-    return subprocess.Popen(  # noqa: S603 - our own worker command
-        [sys.executable, "-m", "celery", "-A", "backend", "worker", "--pool", "solo"]
-        + ["--concurrency", "1", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"]
-        + ["--include", "tests.trust.fault_hooks"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with _log_output("worker") as output:
+        return subprocess.Popen(  # noqa: S603 - our own worker command
+            [sys.executable, "-m", "celery", "-A", "backend", "worker", "--pool", "solo"]
+            + ["--concurrency", "1", "--without-gossip", "--without-mingle", "--loglevel", "INFO"]
+            + ["--include", "tests.trust.fault_hooks"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _start_beat(*, broker_url: str, channel_dir: Path) -> subprocess.Popen:
     """celery beat with tests/trust/fault_settings.py's schedule: only the record-change tick,
     every 2 seconds (no sweep entry at all)."""
     env = _subprocess_env(broker_url=broker_url, channel_dir=channel_dir)
-    return subprocess.Popen(  # noqa: S603 - our own beat command
-        [sys.executable, "-m", "celery", "-A", "backend", "beat", "--loglevel", "WARNING"]
-        + ["--schedule", str(channel_dir / "beat-schedule")]
-        + ["--pidfile", str(channel_dir / "beat.pid")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with _log_output("beat") as output:
+        return subprocess.Popen(  # noqa: S603 - our own beat command
+            [sys.executable, "-m", "celery", "-A", "backend", "beat", "--loglevel", "INFO"]
+            + ["--schedule", str(channel_dir / "beat-schedule")]
+            + ["--pidfile", str(channel_dir / "beat.pid")],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _stop(*processes: subprocess.Popen | None) -> None:

@@ -1,4 +1,8 @@
-"""Exports: a patient's record as FHIR (the patient, the care team) and the cohort CSV."""
+"""Exports: a patient's record as FHIR (the patient, the care team) and the cohort CSV.
+
+Both are streamed (written as they are read, constant memory) and share one throttle per user,
+scope ``exports`` (``THROTTLE_EXPORT_RATE``): a heavy read cannot be repeated fast enough to
+keep the web workers busy. Over the rate: 429 in the error shape with ``Retry-After``."""
 
 from __future__ import annotations
 
@@ -8,16 +12,31 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
-from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import IsClinician, IsPatient
 from apps.accounts.selectors import access_patient, patient_of_user
 from apps.audit import recorder
 from apps.audit.exports import cohort_rows
-from apps.audit.fhir import patient_bundle
+from apps.audit.fhir import patient_bundle_json
 from apps.audit.models import AccessAction
+from apps.audit.throttling import WriteRateThrottle
 from apps.core.bounds import DateRangeQuerySerializer
+
+FHIR_CONTENT_TYPE = "application/json"
+
+
+class ExportThrottled:
+    """Mixin: the ``exports`` throttle (per user) besides the default write throttle."""
+
+    throttle_classes = [WriteRateThrottle, ScopedRateThrottle]
+    throttle_scope = "exports"
+
+
+def fhir_response(patient) -> StreamingHttpResponse:
+    return StreamingHttpResponse(patient_bundle_json(patient), content_type=FHIR_CONTENT_TYPE)
+
 
 FHIR_RESPONSE = OpenApiResponse(
     response=OpenApiTypes.OBJECT,
@@ -29,26 +48,28 @@ FHIR_RESPONSE = OpenApiResponse(
 )
 
 
-class MyExportView(APIView):
-    """Download my whole record as a FHIR R4 Bundle (JSON)."""
+class MyExportView(ExportThrottled, APIView):
+    """Download my whole record as a FHIR R4 Bundle (JSON, streamed). Throttled per user
+    (``THROTTLE_EXPORT_RATE``)."""
 
     permission_classes = [IsPatient]
 
     @extend_schema(responses={200: FHIR_RESPONSE}, tags=["me"])
-    def get(self, request: Request) -> Response:
-        return Response(patient_bundle(patient_of_user(request.user)))
+    def get(self, request: Request) -> StreamingHttpResponse:
+        return fhir_response(patient_of_user(request.user))
 
 
-class PatientExportView(APIView):
-    """A patient's whole record as a FHIR R4 Bundle (their care team)."""
+class PatientExportView(ExportThrottled, APIView):
+    """A patient's whole record as a FHIR R4 Bundle (their care team; JSON, streamed).
+    Throttled per user (``THROTTLE_EXPORT_RATE``)."""
 
     permission_classes = [IsClinician]
 
     @extend_schema(responses={200: FHIR_RESPONSE}, tags=["patients"])
-    def get(self, request: Request, patient_id) -> Response:
+    def get(self, request: Request, patient_id) -> StreamingHttpResponse:
         patient = access_patient(request.user, patient_id)
         recorder.set_action(AccessAction.EXPORT)
-        return Response(patient_bundle(patient))
+        return fhir_response(patient)
 
 
 class CSVRenderer(BaseRenderer):
@@ -64,11 +85,11 @@ class CohortQuerySerializer(DateRangeQuerySerializer):
     """`?from=&to=` (validated_data: `date_from`, `date_to`); errors under `from`/`to`."""
 
 
-class CohortExportView(APIView):
+class CohortExportView(ExportThrottled, APIView):
     """Every check-in of the patients in your care as CSV, one row per check-in, streamed.
 
     Physiotherapists get their care teams' patients, clinic admins their clinic's. No limit on
-    the date range."""
+    the date range. Throttled per user (``THROTTLE_EXPORT_RATE``)."""
 
     permission_classes = [IsClinician]
     renderer_classes = [JSONRenderer, CSVRenderer]
