@@ -92,8 +92,8 @@ def browser_type_launch_args(browser_type_launch_args):
         pytest.skip(message)
     # Playwright's sync API keeps an event loop in the main thread for the rest of the
     # session, so Django would take every later ORM call for async code. The tests never touch
-    # the database concurrently with the browser, and the browser tests run last, so nothing
-    # else (e.g. a `check --deploy` subprocess) inherits this setting.
+    # the database concurrently with the browser. Subprocesses inherit it: the `check --deploy`
+    # test removes it from its child's environment.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     return {
         **browser_type_launch_args,

@@ -292,7 +292,9 @@ class TestBrowserSecurity:
 @pytest.mark.filterwarnings("ignore")
 def test_check_deploy_is_clean_under_production_settings():
     env = {
-        **os.environ,
+        # The browser tests' Playwright event loop sets DJANGO_ALLOW_ASYNC_UNSAFE in this
+        # process (tests/dashboard/conftest.py); a deployment never has it.
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "backend.settings.production",
         "DJANGO_SECRET_KEY": "x" * 20 + "-a-long-random-production-key-for-the-check-" + "y" * 10,
         "DJANGO_ALLOWED_HOSTS": "toh.example.org",

@@ -13,12 +13,16 @@ are told apart by what their construction added, not by the admins' own paths.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import uuid
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
@@ -215,6 +219,15 @@ def test_every_inline_of_patient_data_is_scoped():
 
 
 def test_the_group_the_migration_made_has_exactly_the_clinic_admin_permissions():
+    # A transactional test that ran before this one flushed the rows migrations made: run the
+    # migration's own function on the migrated state, as `migrate` does.
+    migration = importlib.import_module("apps.accounts.migrations.0003_clinic_admin_group")
+    Group.objects.filter(name=CLINIC_ADMIN_GROUP).delete()
+    state = MigrationExecutor(connection).loader.project_state(
+        ("accounts", "0003_clinic_admin_group")
+    )
+    migration.create_group(state.apps, SimpleNamespace(connection=connection))
+
     group = Group.objects.get(name=CLINIC_ADMIN_GROUP)
     held = set(group.permissions.values_list("content_type__app_label", "codename"))
 

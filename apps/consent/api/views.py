@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -68,7 +68,15 @@ class CurrentConsentDocumentView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: ConsentDocumentSerializer}, tags=["auth"])
+    @extend_schema(
+        responses={
+            200: ConsentDocumentSerializer,
+            409: OpenApiResponse(
+                description="No consent document is published yet (`no_consent_document`)."
+            ),
+        },
+        tags=["auth"],
+    )
     def get(self, request: Request) -> Response:
         document = current_document()
         if document is None:
