@@ -2,13 +2,14 @@
 the rule's result) → action. Pure: no database, no clock. The walk (apps/flags/walk.py)
 classifies the state with `flag_state`, looks the action up with `action_for` and performs it.
 
-The rules of the table (CLINICAL_RULES.md: Dedup; docs/flags.md: Dedup and late data):
+The rules of the table (CLINICAL_RULES.md: Dedup; docs/flags.md: Lifecycle and dedup):
 
 - A date that holds updates the live flag (dates, evidence, last seen) or opens one, unless
   it belongs to the course of the last resolved flag (on or before its last held date), or
   that flag has not yet seen a later evaluated date on which the rule did not hold.
 - A date that no longer holds leaves the live flag's dates; an open flag left with no date is
-  withdrawn (late data showed it never met the rule). After a resolved flag's course, the
+  withdrawn (late data showed it never met the rule); an acknowledged flag is never withdrawn
+  and keeps its last date (the care team resolves it). After a resolved flag's course, the
   first date that does not hold re-arms the rule (``cleared_on``); a later change that makes
   that very date hold again takes the re-arming back.
 - A date on which the rule was not evaluated changes nothing.
@@ -28,7 +29,9 @@ class FlagState(enum.StrEnum):
 
     #: An open flag whose only held date is D.
     OPEN_ONLY_ON_DAY = "open_only_on_day"
-    #: A live (open or acknowledged) flag that holds on D, and on other dates too if open.
+    #: An acknowledged flag whose only held date is D.
+    ACKNOWLEDGED_ONLY_ON_DAY = "acknowledged_only_on_day"
+    #: A live (open or acknowledged) flag that holds on D and on other dates.
     LIVE_HELD_ON_DAY = "live_held_on_day"
     #: A live flag that does not list D among its held dates.
     LIVE_NOT_HELD_ON_DAY = "live_not_held_on_day"
@@ -85,6 +88,11 @@ TRANSITIONS: dict[tuple[FlagState, Holds], Action] = {
     (FlagState.OPEN_ONLY_ON_DAY, H): Action.UPDATE,
     (FlagState.OPEN_ONLY_ON_DAY, F): Action.WITHDRAW,
     (FlagState.OPEN_ONLY_ON_DAY, N): Action.NOTHING,
+    (FlagState.ACKNOWLEDGED_ONLY_ON_DAY, H): Action.UPDATE,
+    # Never withdrawn, and a flag keeps at least one date: the care team acknowledged it on
+    # that date's evidence and resolves it themselves (dropping it left no date: an error).
+    (FlagState.ACKNOWLEDGED_ONLY_ON_DAY, F): Action.NOTHING,
+    (FlagState.ACKNOWLEDGED_ONLY_ON_DAY, N): Action.NOTHING,
     (FlagState.LIVE_HELD_ON_DAY, H): Action.UPDATE,
     (FlagState.LIVE_HELD_ON_DAY, F): Action.DROP_DATE,
     (FlagState.LIVE_HELD_ON_DAY, N): Action.NOTHING,
@@ -133,6 +141,8 @@ def flag_state(*, live: Any, resolved: Any, day: dt.date) -> FlagState:
 def _live_state(live: Any, day: dt.date) -> FlagState:
     if day.isoformat() not in live.held_dates:
         return FlagState.LIVE_NOT_HELD_ON_DAY
-    if live.status == FlagStatus.OPEN and set(live.held_dates) == {day.isoformat()}:
-        return FlagState.OPEN_ONLY_ON_DAY
+    if set(live.held_dates) == {day.isoformat()}:
+        if live.status == FlagStatus.OPEN:
+            return FlagState.OPEN_ONLY_ON_DAY
+        return FlagState.ACKNOWLEDGED_ONLY_ON_DAY
     return FlagState.LIVE_HELD_ON_DAY

@@ -38,6 +38,7 @@ U, OPEN, DROP, W, C, UNC, NO = (
 #: state: (holds, does not hold, not evaluated)
 EXPECTED = {
     FlagState.OPEN_ONLY_ON_DAY: (U, W, NO),
+    FlagState.ACKNOWLEDGED_ONLY_ON_DAY: (U, NO, NO),
     FlagState.LIVE_HELD_ON_DAY: (U, DROP, NO),
     FlagState.LIVE_NOT_HELD_ON_DAY: (U, NO, NO),
     FlagState.NO_FLAG: (OPEN, NO, NO),
@@ -80,6 +81,7 @@ def flag(status: str = FlagStatus.OPEN, held=(0,), *, cleared_on=None) -> Flag:
 #: One or more (live, resolved) pairs that put D in each state.
 CASES = {
     FlagState.OPEN_ONLY_ON_DAY: [lambda: (flag(held=(0,)), None)],
+    FlagState.ACKNOWLEDGED_ONLY_ON_DAY: [lambda: (flag(FlagStatus.ACKNOWLEDGED, held=(0,)), None)],
     FlagState.LIVE_HELD_ON_DAY: [
         lambda: (flag(held=(-1, 0)), None),
         lambda: (flag(FlagStatus.ACKNOWLEDGED, held=(-1, 0)), None),
