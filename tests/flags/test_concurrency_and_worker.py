@@ -53,7 +53,7 @@ def test_two_evaluations_racing_past_the_read_still_leave_one_flag():
     """Both evaluations insert without seeing each other: the constraint decides."""
     from apps.flags.rules import RULES_BY_CODE, thresholds_in_force
     from apps.flags.selectors import build_snapshot
-    from apps.flags.services import EvaluationOutcome, _insert_flags, _new_flag
+    from apps.flags.walk import EvaluationOutcome, _insert_flags, _new_flag
 
     episode = EpisodeFactory(patient=PatientFactory())
     today = local_today(episode.patient.timezone)

@@ -169,6 +169,31 @@ def test_an_acknowledged_flag_is_never_withdrawn(episode, physio):
     assert Flag.objects.get(episode=episode).held_dates == ["2026-03-09"]
 
 
+def test_an_acknowledged_flag_keeps_its_only_date_when_a_correction_stops_it_holding(
+    episode, physio
+):
+    """Before the state machine, dropping the only date of an acknowledged flag raised
+    IndexError: the episode's evaluation (and a nightly batch with it) failed every time."""
+    from apps.checkins.models import CheckIn
+    from apps.flags.services import flag_acknowledge
+
+    checkin = quiet_checkin(episode, TODAY, red_flags=["fall_or_injury"])
+    episode_evaluate(episode_id=episode.pk, dates=[TODAY])
+    flag_acknowledge(flag=Flag.objects.get(episode=episode), by=physio, note="")
+    CheckIn.objects.filter(pk=checkin.pk).update(red_flags=[])
+
+    outcome = episode_evaluate(episode_id=episode.pk, dates=[TODAY])
+
+    flag = Flag.objects.get(episode=episode)
+    assert (flag.status, flag.held_dates, flag.last_held_on) == (
+        "acknowledged",
+        [TODAY.isoformat()],
+        TODAY,
+    )
+    assert (outcome.opened, outcome.withdrawn) == ([], [])
+    assert "fall_or_injury" in Evaluation.objects.get(episode=episode, date=TODAY).not_held
+
+
 def test_both_infection_signs_make_an_emergency_flag(episode):
     quiet_checkin(episode, TODAY, red_flags=["fever_or_unwell", "hip_hot_or_swollen"])
 
