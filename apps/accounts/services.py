@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
+from apps.accounts.hooks import patient_time_zone_changed
 from apps.accounts.models import (
     CareTeam,
     CareTeamMembership,
@@ -240,10 +241,9 @@ def patient_update_profile(*, patient: Patient, data: dict[str, Any]) -> Patient
         if "timezone" in data and data["timezone"] != patient.timezone:
             patient.timezone = data["timezone"]
             patient.save(update_fields=["timezone"])
-            # Reminders are local wall-clock times: the next due instants move with the zone.
-            from apps.reminders.services import reminder_schedules_recompute
-
-            reminder_schedules_recompute(patient=patient)
+            # Reminders are local wall-clock times: the next due instants move with the zone
+            # (apps.reminders listens, inside this transaction).
+            patient_time_zone_changed.fire(patient)
     return patient
 
 
