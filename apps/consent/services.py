@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.accounts.hooks import EnrolmentActivation
 from apps.accounts.models import Patient
 from apps.consent.hooks import consent_decided
 from apps.consent.models import ConsentAcceptance, ConsentDocument
@@ -64,6 +65,24 @@ def consent_accept(
             raise Conflict("Consent was just recorded by another request.") from error
         _decided(patient)
         return acceptance
+
+
+def consent_at_enrolment(activation: EnrolmentActivation) -> None:
+    """The listener of ``apps.accounts.hooks.enrolment_activating`` (registered in
+    ``ConsentConfig.ready()``), inside the enrolment's transaction: once a consent document is
+    published, enrolling requires accepting its current version, and records it."""
+    document = current_document()
+    if document is None:
+        return
+    if activation.consent_version is None:
+        raise ValidationFailed(
+            f"Read and accept the consent document (version {document.version}) to enrol.",
+            field="consent_version",
+            code="consent_required",
+        )
+    consent_accept(
+        patient=activation.patient, version=activation.consent_version, field="consent_version"
+    )
 
 
 def consent_withdraw(*, patient: Patient) -> ConsentAcceptance:
