@@ -16,7 +16,7 @@ APPS = Path(__file__).resolve().parents[2] / "apps"
 
 #: lower app -> higher apps it must never import.
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "accounts": ("reminders", "consent"),
+    "accounts": ("reminders", "consent", "audit"),
     "consent": ("reminders",),
     "episodes": ("checkins", "exercises", "flags"),
 }
