@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from apps.accounts.models import CareTeam, Patient, Role, User
-from apps.audit.recorder import RecordingPatientQuerySet
+from apps.core.access_recorder import RecordingPatientQuerySet
 
 
 def _patients() -> QuerySet[Patient]:

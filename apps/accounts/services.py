@@ -15,6 +15,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
+from apps.accounts.hooks import (
+    EnrolmentActivation,
+    enrolment_activating,
+    patient_time_zone_changed,
+)
 from apps.accounts.models import (
     CareTeam,
     CareTeamMembership,
@@ -186,10 +191,8 @@ def enrolment_activate(
     *, code: str, password: str, consent_version: int | None = None
 ) -> tuple[User, AuthToken, str]:
     """Activate the patient holding ``code``: record their consent to the current consent
-    document (required once one is published), set the password and sign the device in."""
-    from apps.consent.selectors import current_document
-    from apps.consent.services import consent_accept
-
+    document (required once one is published: apps.consent listens to
+    ``apps.accounts.hooks.enrolment_activating``), set the password and sign the device in."""
     now = timezone.now()
     with transaction.atomic():
         record = (
@@ -209,15 +212,10 @@ def enrolment_activate(
             password_validation.validate_password(password, user)
         except DjangoValidationError as error:
             raise ValidationFailed(" ".join(error.messages), field="password") from error
-        document = current_document()
-        if document is not None:
-            if consent_version is None:
-                raise ValidationFailed(
-                    f"Read and accept the consent document (version {document.version}) to enrol.",
-                    field="consent_version",
-                    code="consent_required",
-                )
-            consent_accept(patient=record.patient, version=consent_version, field="consent_version")
+        # apps.consent listens: requires and records the acceptance of the current document.
+        enrolment_activating.fire(
+            EnrolmentActivation(patient=record.patient, consent_version=consent_version)
+        )
         user.set_password(password)
         user.is_active = True
         user.save(update_fields=["password", "is_active"])
@@ -240,10 +238,9 @@ def patient_update_profile(*, patient: Patient, data: dict[str, Any]) -> Patient
         if "timezone" in data and data["timezone"] != patient.timezone:
             patient.timezone = data["timezone"]
             patient.save(update_fields=["timezone"])
-            # Reminders are local wall-clock times: the next due instants move with the zone.
-            from apps.reminders.services import reminder_schedules_recompute
-
-            reminder_schedules_recompute(patient=patient)
+            # Reminders are local wall-clock times: the next due instants move with the zone
+            # (apps.reminders listens, inside this transaction).
+            patient_time_zone_changed.fire(patient)
     return patient
 
 
@@ -295,70 +292,3 @@ def patient_erase_check_allowed(*, patient: Patient, by: User) -> None:
     )
     if not allowed:
         raise NotAllowed("Only an administrator of the patient's clinic can erase a record.")
-
-
-def patient_erase(*, patient: Patient, by: User, confirmation: str) -> dict[str, int]:
-    """Erase ``patient``'s record on request: every row about them, in every app, and their
-    account. ``confirmation`` must be the patient's e-mail address (no erasing by a slip).
-
-    Only a clinic admin of the patient's clinic (or a superuser) may. The rows are found from
-    the model graph (``apps.audit.patient_data``), so a model added later is erased too; many
-    of them PROTECT their patient or episode so that nothing else deletes them by cascade,
-    hence deletion in rounds until every dependency is gone. One transaction: all or nothing.
-    An access-log entry records that it happened, by whom and how many rows of each kind,
-    never what they said; the access log's own rows about the patient stay, pseudonymised
-    (a patient id that no longer maps to anyone). Returns the counts."""
-    from django.db.models.deletion import ProtectedError, RestrictedError
-
-    from apps.audit.patient_data import patient_data_models
-    from apps.audit.services import erasure_record
-
-    patient_erase_check_allowed(patient=patient, by=by)
-    if confirmation.strip().lower() != patient.user.email.lower():
-        raise ValidationFailed(
-            "Type the patient's e-mail address to confirm the erasure.", field="confirmation"
-        )
-    patient_id, user = patient.pk, patient.user
-    counts: dict[str, int] = {}
-
-    def tally(deleted: dict[str, int]) -> None:
-        for label, number in deleted.items():
-            if number:
-                counts[label] = counts.get(label, 0) + number
-
-    with transaction.atomic():
-        remaining = [
-            model._default_manager.filter(**{lookup: patient_id})
-            for model, lookup in patient_data_models()
-        ]
-        for rows in remaining:
-            # A row protecting another row of the same kind (a plan "superseded_by" the next
-            # one) would block itself: break those links first.
-            for field in rows.model._meta.concrete_fields:
-                if field.is_relation and field.related_model is rows.model and field.null:
-                    rows.update(**{field.name: None})
-        for _round in range(len(remaining) + 1):
-            blocked = []
-            for rows in remaining:
-                try:
-                    with transaction.atomic():
-                        _total, deleted = rows.delete()
-                except (ProtectedError, RestrictedError):
-                    blocked.append(rows)  # another of the patient's rows still points here
-                    continue
-                tally(deleted)
-            remaining = blocked
-            if not remaining:
-                break
-        if remaining:
-            raise RuntimeError(
-                "Erasure blocked by protected rows: "
-                + ", ".join(rows.model._meta.label for rows in remaining)
-            )
-        _total, deleted = user.delete()  # the patient, tokens, devices, notifications, ...
-        tally(deleted)
-        from axes.models import AccessAttempt
-
-        tally(AccessAttempt.objects.filter(username__iexact=user.email).delete()[1])
-        erasure_record(patient_id=patient_id, by=by, counts=counts)
-    return counts

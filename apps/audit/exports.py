@@ -10,8 +10,8 @@ from typing import Any
 
 from apps.accounts.models import User
 from apps.accounts.selectors import patients_for_clinician
-from apps.audit import recorder
 from apps.checkins.selectors import checkins_visible_to
+from apps.core import access_recorder as recorder
 
 # (column title, how to read it from a check-in row)
 COLUMNS: list[tuple[str, Any]] = [

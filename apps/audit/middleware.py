@@ -1,7 +1,7 @@
 """The one mechanism that writes the access log: no view can forget it.
 
 For every request under /api/, /dashboard/ and /admin/ this middleware opens a request-scoped
-recording (``apps.audit.recorder``). Patient ids reach it from four places, so that a view
+recording (``apps.core.access_recorder``). Patient ids reach it from four places, so that a view
 written tomorrow is covered without doing anything:
 
 1. the access selectors (``patients_for_clinician``, ``patients_visible_to``,
@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterable
 from django.http import HttpRequest, HttpResponse
 
 from apps.accounts.throttles import client_ip
-from apps.audit import recorder
 from apps.audit.models import AccessAction, AccessLogEntry
 from apps.audit.patient_data import patient_lookup_for
+from apps.core import access_recorder as recorder
 
 logger = logging.getLogger(__name__)
 

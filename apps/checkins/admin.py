@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from apps.checkins.models import CheckIn
 from apps.core.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
+from apps.episodes.admin import register_episode_inline
 
 
 @admin.register(CheckIn)
@@ -17,3 +18,34 @@ class CheckInAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
     search_fields = ["patient__user__email", "patient__user__last_name"]
     date_hierarchy = "date"
     ordering = ["-date"]
+
+
+# An episode's check-ins, on the episode's admin page (apps.episodes does not import us).
+class CheckInInline(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    patient_path = "patient"
+    model = CheckIn
+    extra = 0
+    ordering = ["-date"]
+    show_change_link = True
+    fields = [
+        "date",
+        "pain_now",
+        "pain_worst_24h",
+        "pain_weight_bearing",
+        "morning_stiffness_minutes",
+        "weight_bearing",
+        "walking_aid",
+        "limping",
+        "night_or_rest_pain",
+        "sleep_disturbed",
+        "daily_activities_affected",
+        "painful_sides",
+        "red_flags",
+        "steps",
+        "recorded_at",
+        "received_at",
+    ]
+    readonly_fields = fields
+
+
+register_episode_inline(CheckInInline, position=10)

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ConsentConfig(AppConfig):
     name = "apps.consent"
     label = "consent"
+
+    def ready(self) -> None:
+        # Enrolment (apps.accounts) requires the current consent document's acceptance; it
+        # fires this hook inside its transaction and never imports apps.consent.
+        from apps.accounts.hooks import enrolment_activating
+        from apps.consent.services import consent_at_enrolment
+
+        enrolment_activating.register(consent_at_enrolment)

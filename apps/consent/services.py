@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.accounts.hooks import EnrolmentActivation
 from apps.accounts.models import Patient
+from apps.consent.hooks import consent_decided
 from apps.consent.models import ConsentAcceptance, ConsentDocument
 from apps.consent.selectors import current_document
 from apps.core.exceptions import Conflict, ValidationFailed
@@ -25,12 +27,11 @@ def _document_to_accept(version: int | None, *, field: str) -> ConsentDocument:
     return document
 
 
-def _reminders_follow(patient: Patient) -> None:
-    """Reminders depend on consent (apps.reminders.selectors.patient_may_be_reminded asks
-    ``consent_withdrawn``): recompute the patient's schedules after a decision."""
-    from apps.reminders.services import reminder_schedules_recompute
-
-    reminder_schedules_recompute(patient=patient)
+def _decided(patient: Patient) -> None:
+    """Tell the apps that follow consent (apps.reminders: its schedules, since
+    ``patient_may_be_reminded`` asks ``consent_withdrawn``), inside the decision's
+    transaction (``apps.consent.hooks.consent_decided``)."""
+    consent_decided.fire(patient)
 
 
 def consent_accept(
@@ -62,8 +63,26 @@ def consent_accept(
                 )
         except IntegrityError as error:  # a concurrent accept won: theirs stands
             raise Conflict("Consent was just recorded by another request.") from error
-        _reminders_follow(patient)
+        _decided(patient)
         return acceptance
+
+
+def consent_at_enrolment(activation: EnrolmentActivation) -> None:
+    """The listener of ``apps.accounts.hooks.enrolment_activating`` (registered in
+    ``ConsentConfig.ready()``), inside the enrolment's transaction: once a consent document is
+    published, enrolling requires accepting its current version, and records it."""
+    document = current_document()
+    if document is None:
+        return
+    if activation.consent_version is None:
+        raise ValidationFailed(
+            f"Read and accept the consent document (version {document.version}) to enrol.",
+            field="consent_version",
+            code="consent_required",
+        )
+    consent_accept(
+        patient=activation.patient, version=activation.consent_version, field="consent_version"
+    )
 
 
 def consent_withdraw(*, patient: Patient) -> ConsentAcceptance:
@@ -78,7 +97,7 @@ def consent_withdraw(*, patient: Patient) -> ConsentAcceptance:
         if active is not None:
             active.withdrawn_at = now
             active.save(update_fields=["withdrawn_at"])
-            _reminders_follow(patient)
+            _decided(patient)
             return active
         latest = ConsentAcceptance.objects.filter(patient=patient).order_by("-created_at").first()
         if latest is not None:
@@ -90,5 +109,5 @@ def consent_withdraw(*, patient: Patient) -> ConsentAcceptance:
         refusal = ConsentAcceptance.objects.create(
             patient=patient, document=document, withdrawn_at=now, created_at=now
         )
-        _reminders_follow(patient)
+        _decided(patient)
         return refusal

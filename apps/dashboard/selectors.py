@@ -38,8 +38,8 @@ from django.utils import timezone
 
 from apps.accounts.models import Patient, User
 from apps.accounts.selectors import patients_for_clinician
-from apps.audit.recorder import record_patient_access
 from apps.checkins.models import CheckIn
+from apps.core.access_recorder import record_patient_access
 from apps.core.exceptions import ValidationFailed
 from apps.core.timezones import local_today
 from apps.dashboard.expressions import DaysBetween, date_by_timezone, distinct_names

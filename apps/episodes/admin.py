@@ -1,55 +1,27 @@
-"""Admin: an episode with its check-ins and exercise plans inline. The clinical history is
-read-only here: it is written through the API, so that validation, idempotency and the flag
-re-evaluation (`episode_record_changed`) always happen."""
+"""Admin: an episode with its check-ins and exercise plans inline (the admin modules of
+apps.checkins and apps.exercises register them onto it: `register_episode_inline`). The clinical
+history is read-only here: it is written through the API, so that validation, idempotency and
+the flag re-evaluation (`episode_record_changed`) always happen."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 
-from apps.checkins.models import CheckIn
 from apps.core.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
 from apps.episodes.models import Episode
-from apps.exercises.models import ExercisePlan
+
+_inlines: list[tuple[int, type[InlineModelAdmin]]] = []
 
 
-class CheckInInline(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
-    patient_path = "patient"
-    model = CheckIn
-    extra = 0
-    ordering = ["-date"]
-    show_change_link = True
-    fields = [
-        "date",
-        "pain_now",
-        "pain_worst_24h",
-        "pain_weight_bearing",
-        "morning_stiffness_minutes",
-        "weight_bearing",
-        "walking_aid",
-        "limping",
-        "night_or_rest_pain",
-        "sleep_disturbed",
-        "daily_activities_affected",
-        "painful_sides",
-        "red_flags",
-        "steps",
-        "recorded_at",
-        "received_at",
-    ]
-    readonly_fields = fields
-
-
-class ExercisePlanInline(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
-    patient_path = "episode__patient"
-    model = ExercisePlan
-    fk_name = "episode"
-    extra = 0
-    show_change_link = True
-    fields = ["starts_on", "ends_on", "effective_ends_on", "prescribed_by", "created_at"]
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("prescribed_by")
+def register_episode_inline(inline: type[InlineModelAdmin], *, position: int) -> None:
+    """Show ``inline`` on the episode's admin page (from a higher app's admin module:
+    apps.checkins its check-ins at position 10, apps.exercises its plans at 20). Lower
+    ``position`` first; registering an inline again changes nothing."""
+    if all(existing is not inline for _, existing in _inlines):
+        _inlines.append((position, inline))
+        _inlines.sort(key=lambda entry: entry[0])
+    EpisodeAdmin.inlines = [registered for _, registered in _inlines]
 
 
 @admin.register(Episode)
@@ -84,4 +56,5 @@ class EpisodeAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
         "created_at",
         "updated_at",
     ]
-    inlines = [CheckInInline, ExercisePlanInline]
+    # Filled by register_episode_inline (apps.episodes imports no record app above it).
+    inlines: list[type[InlineModelAdmin]] = []

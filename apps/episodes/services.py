@@ -12,6 +12,7 @@ from apps.accounts.models import Patient, User
 from apps.core.exceptions import Conflict, ValidationFailed
 from apps.core.timezones import local_today
 from apps.episodes.models import Episode, EpisodeStatus
+from apps.episodes.readers import earliest_record_of
 from apps.episodes.record_changes import record_change_write
 
 EDITABLE_FIELDS = (
@@ -153,12 +154,12 @@ def episode_update(*, episode: Episode, data: dict[str, Any]) -> Episode:
         values["resolved_on"] = None
     _dates_error(patient=patient, values=values)
 
-    from apps.checkins.selectors import first_checkin_date_of_episode
-
-    first_checkin = first_checkin_date_of_episode(episode)
-    if first_checkin is not None and values["symptom_onset_date"] > first_checkin:
+    # The first check-in (apps.checkins registers the reader; apps.episodes imports it not).
+    earliest = earliest_record_of(episode)
+    if earliest is not None and values["symptom_onset_date"] > earliest.date:
         raise ValidationFailed(
-            f"The episode has a check-in on {first_checkin.isoformat()}, before this onset date.",
+            f"The episode has {earliest.noun} on {earliest.date.isoformat()}, "
+            "before this onset date.",
             field="symptom_onset_date",
         )
 

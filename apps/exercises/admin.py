@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from apps.core.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
+from apps.episodes.admin import register_episode_inline
 from apps.exercises.models import Exercise, ExercisePlan, ExerciseSession, PlanItem
 
 
@@ -83,3 +84,20 @@ class ExerciseSessionAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.Mod
         "recorded_at",
         "received_at",
     ]
+
+
+# An episode's plans, on the episode's admin page (apps.episodes does not import us).
+class ExercisePlanInline(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    patient_path = "episode__patient"
+    model = ExercisePlan
+    fk_name = "episode"
+    extra = 0
+    show_change_link = True
+    fields = ["starts_on", "ends_on", "effective_ends_on", "prescribed_by", "created_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("prescribed_by")
+
+
+register_episode_inline(ExercisePlanInline, position=20)

@@ -97,6 +97,13 @@ def reminder_schedules_recompute(*, patient: Patient, now: dt.datetime | None = 
             row.save()
 
 
+def reminder_schedules_follow(patient: Patient) -> None:
+    """The listener of ``apps.accounts.hooks.patient_time_zone_changed`` and
+    ``apps.consent.hooks.consent_decided`` (registered in ``RemindersConfig.ready()``): the
+    patient's schedules follow a new time zone or consent decision, inside its transaction."""
+    reminder_schedules_recompute(patient=patient)
+
+
 def reminder_schedules_ensure(*, limit: int | None = None) -> int:
     """Give activated patients who have no schedules yet their default ones (a query for the
     missing ones only, bounded per tick)."""

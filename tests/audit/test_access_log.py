@@ -7,10 +7,10 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from apps.audit import recorder
 from apps.audit.middleware import _patient_ids_in
 from apps.audit.models import AccessLogEntry
 from apps.audit.patient_data import patient_lookup_for
+from apps.core import access_recorder as recorder
 from tests.accounts.factories import (
     CareTeamFactory,
     PatientFactory,

@@ -17,11 +17,11 @@ from rest_framework.views import APIView
 
 from apps.accounts.permissions import IsClinician, IsPatient
 from apps.accounts.selectors import access_patient, patient_of_user
-from apps.audit import recorder
 from apps.audit.exports import cohort_rows
 from apps.audit.fhir import patient_bundle_json
 from apps.audit.models import AccessAction
 from apps.audit.throttling import WriteRateThrottle
+from apps.core import access_recorder as recorder
 from apps.core.bounds import DateRangeQuerySerializer
 
 FHIR_CONTENT_TYPE = "application/json"

@@ -8,15 +8,16 @@ from rest_framework.views import APIView
 
 from apps.accounts.permissions import IsClinician, IsPatient
 from apps.accounts.selectors import access_patient, patient_of_user
-from apps.accounts.services import patient_erase, patient_erase_check_allowed
-from apps.audit import recorder
+from apps.accounts.services import patient_erase_check_allowed
 from apps.audit.api.serializers import (
     AccessLogEntrySerializer,
     EraseRequestSerializer,
     EraseResultSerializer,
 )
+from apps.audit.erasure import patient_erase
 from apps.audit.models import AccessAction, AccessLogEntry
 from apps.audit.selectors import access_log_for_patient
+from apps.core import access_recorder as recorder
 
 
 class MyAccessLogView(generics.ListAPIView):

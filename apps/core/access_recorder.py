@@ -4,7 +4,8 @@ selectors and read by the access-log middleware.
 The access selectors in ``apps.accounts.selectors`` are the one door to patient data, so they
 record here; the middleware (``apps.audit.middleware``) writes the access log at the end of the
 request. Nothing here touches the database, and outside a request (tasks, shell) recording is
-a no-op. This module imports no models, so the accounts app can import it freely.
+a no-op. This module imports no models and lives in apps.core (the ground floor), so the
+accounts app can import it without calling up the stack (it was ``apps.audit.recorder``).
 """
 
 from __future__ import annotations
