@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run    - install, migrate, load the demo, start web + worker + beat"
 	@echo "make test   - install and run the whole test suite"
-	@echo "make lint   - ruff check and ruff format --check"
+	@echo "make lint   - ruff check, ruff format --check, import-linter layer contracts"
 	@echo "make bench  - benchmarks against framework floors (needs PostgreSQL and Redis)"
 
 $(BIN)/python:
@@ -41,6 +41,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format .
