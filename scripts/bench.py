@@ -672,7 +672,7 @@ def bench_reminders(args) -> Figure:
     from django.core.cache import cache
     from django.db.models import Count
 
-    from apps.benchfloor.tasks import COUNTER_KEY, fan_out_noops
+    from apps.devtools.benchfloor.tasks import COUNTER_KEY, fan_out_noops
     from apps.notifications.models import Notification
     from apps.reminders.models import ReminderDelivery, ReminderSchedule
     from apps.reminders.tasks import claim_due_reminders
@@ -841,7 +841,7 @@ def main() -> int:
     _recreate_database(database_url)
     _manage(env, "migrate", "--no-input", "-v0")
     _setup_django(database_url)
-    from apps.benchfloor.models import BenchRow
+    from apps.devtools.benchfloor.models import BenchRow
 
     if "http" not in skip:
         from scripts.cohort.generate import generate_cohort
