@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from scripts.cohort.course import EVENT_KINDS, CohortOptions, PatientCourse, simulate_patient
+from scripts.cohort.course import simulate_patient
+from scripts.cohort.model import EVENT_KINDS, CohortOptions, PatientCourse
 
 TODAY = dt.date(2026, 6, 1)
 LIBRARY_SIZE = 12
