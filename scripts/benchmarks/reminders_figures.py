@@ -12,68 +12,57 @@ from scripts.benchmarks.data import bulk_patients
 from scripts.benchmarks.environment import Worker, purge_queue
 
 
-def bench_reminders(args) -> Figure:
-    """N due reminders claimed and sent (console channel) vs N Celery no-op tasks, per second."""
+def _floor_round(count: int, deadline: float) -> float:
+    """A task fans out ``count`` no-ops from the worker; how many ran per second until all did."""
     from django.core.cache import cache
-    from django.db.models import Count
 
     from apps.devtools.benchfloor.tasks import COUNTER_KEY, fan_out_noops
-    from apps.notifications.models import Notification
-    from apps.reminders.models import ReminderDelivery, ReminderSchedule
+
+    cache.set(COUNTER_KEY, 0, timeout=None)
+    started = time.monotonic()
+    fan_out_noops.delay(count)
+    while cache.get(COUNTER_KEY) < count and time.monotonic() - started < deadline:
+        time.sleep(0.05)
+    return cache.get(COUNTER_KEY) / (time.monotonic() - started)
+
+
+def _product_round(patients, day: dt.date, sent_reminders, deadline: float) -> tuple[int, float]:
+    """One exercise reminder due now for each patient (a new local date each round, so each is
+    new), claimed and sent by the worker: (how many were sent, per second)."""
+    from apps.reminders.models import ReminderSchedule
     from apps.reminders.tasks import claim_due_reminders
 
-    per_pair = args.reminders // args.pairs
-    patients, _ = bulk_patients(
-        per_pair, label="reminders", onset_days_ago=40, activated=True, tokens=False
+    now = dt.datetime.now(dt.UTC)
+    ReminderSchedule.objects.filter(kind="exercise").delete()
+    ReminderSchedule.objects.bulk_create(
+        [
+            ReminderSchedule(patient=p, kind="exercise", next_due_at=now, local_date=day)
+            for p in patients
+        ],
+        batch_size=2000,
     )
-    # Give every patient their default schedules now, so that the rounds below time the claim
-    # and the delivery, not the one-off creation of 20,000 schedules.
-    from apps.reminders.services import reminder_schedules_ensure
-
-    while reminder_schedules_ensure(limit=5000):
-        pass
-    today = utc_today()
-    # Only the reminders made here count (check-in reminders fall due at 19:00 local time).
-    sent_reminders = Notification.objects.filter(kind="reminder.exercise", status="sent")
-    products, floors = [], []
-    total_notified = 0
-    deadline_per_phase = args.phase_timeout
-    for pair in range(args.pairs):
-        # Floor: a task fans out N no-ops from the worker; time until all N ran.
-        cache.set(COUNTER_KEY, 0, timeout=None)
-        started = time.monotonic()
-        fan_out_noops.delay(per_pair)
-        while cache.get(COUNTER_KEY) < per_pair and time.monotonic() - started < deadline_per_phase:
-            time.sleep(0.05)
-        floors.append(cache.get(COUNTER_KEY) / (time.monotonic() - started))
-        # Product: N reminders due now (a different local date each pair, so each is new).
-        day = today - dt.timedelta(days=pair)
-        now = dt.datetime.now(dt.UTC)
-        ReminderSchedule.objects.filter(kind="exercise").delete()
-        ReminderSchedule.objects.bulk_create(
-            [
-                ReminderSchedule(patient=p, kind="exercise", next_due_at=now, local_date=day)
-                for p in patients
-            ],
-            batch_size=2000,
-        )
-        before = sent_reminders.count()
-        started = time.monotonic()
-        while time.monotonic() - started < deadline_per_phase:
-            if ReminderSchedule.objects.filter(kind="exercise", next_due_at__lte=now).exists():
-                claim_due_reminders.delay()
-            sent = sent_reminders.count() - before
-            if sent >= per_pair:
-                break
-            time.sleep(1.0)
-        elapsed = time.monotonic() - started
+    before = sent_reminders.count()
+    started = time.monotonic()
+    while time.monotonic() - started < deadline:
+        if ReminderSchedule.objects.filter(kind="exercise", next_due_at__lte=now).exists():
+            claim_due_reminders.delay()
         sent = sent_reminders.count() - before
-        total_notified += sent
-        products.append(sent / elapsed)
-        print(
-            f"reminders pair {pair}: floor {floors[-1]:.0f}/s product {products[-1]:.0f}/s",
-            file=sys.stderr,
-        )
+        if sent >= len(patients):
+            break
+        time.sleep(1.0)
+    elapsed = time.monotonic() - started
+    sent = sent_reminders.count() - before
+    return sent, sent / elapsed
+
+
+def _duplicates() -> tuple[int, int]:
+    """(reminders delivered twice for one patient, kind and date; notifications sharing a
+    dedup key): both must be 0."""
+    from django.db.models import Count
+
+    from apps.notifications.models import Notification
+    from apps.reminders.models import ReminderDelivery
+
     duplicates = (
         ReminderDelivery.objects.values("patient", "kind", "local_date")
         .annotate(n=Count("id"))
@@ -83,6 +72,38 @@ def bench_reminders(args) -> Figure:
     dedup_duplicates = (
         Notification.objects.values("dedup_key").annotate(n=Count("id")).filter(n__gt=1).count()
     )
+    return duplicates, dedup_duplicates
+
+
+def bench_reminders(args) -> Figure:
+    """N due reminders claimed and sent (console channel) vs N Celery no-op tasks, per second."""
+    from apps.notifications.models import Notification
+    from apps.reminders.services import reminder_schedules_ensure
+
+    per_pair = args.reminders // args.pairs
+    patients, _ = bulk_patients(
+        per_pair, label="reminders", onset_days_ago=40, activated=True, tokens=False
+    )
+    # Give every patient their default schedules now, so that the rounds below time the claim
+    # and the delivery, not the one-off creation of 20,000 schedules.
+    while reminder_schedules_ensure(limit=5000):
+        pass
+    today = utc_today()
+    # Only the reminders made here count (check-in reminders fall due at 19:00 local time).
+    sent_reminders = Notification.objects.filter(kind="reminder.exercise", status="sent")
+    products, floors = [], []
+    total_notified = 0
+    for pair in range(args.pairs):
+        floors.append(_floor_round(per_pair, args.phase_timeout))
+        day = today - dt.timedelta(days=pair)
+        sent, rate = _product_round(patients, day, sent_reminders, args.phase_timeout)
+        total_notified += sent
+        products.append(rate)
+        print(
+            f"reminders pair {pair}: floor {floors[-1]:.0f}/s product {products[-1]:.0f}/s",
+            file=sys.stderr,
+        )
+    duplicates, dedup_duplicates = _duplicates()
     figure = ratio_figure(
         f"reminders claimed and sent ({per_pair * args.pairs:,} due in {args.pairs} rounds)",
         products,
