@@ -6,5 +6,5 @@ from backend.urls import urlpatterns as product_urlpatterns
 
 urlpatterns = [
     *product_urlpatterns,
-    path("bench/", include("apps.benchfloor.urls")),
+    path("bench/", include("apps.devtools.benchfloor.urls")),
 ]

@@ -121,7 +121,7 @@ def announce_when_healthy() -> None:
 
 
 def demo_logins() -> list[str]:
-    from apps.accounts.demo import DEMO_LOGINS
+    from apps.devtools.demo.accounts import DEMO_LOGINS
 
     return [f"{role:<16} {email}  /  {password}" for role, email, password in DEMO_LOGINS]
 

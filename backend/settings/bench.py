@@ -23,7 +23,8 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "benchmark-only-secret-key-n
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 SECURE_SSL_REDIRECT = False
-INSTALLED_APPS = [*INSTALLED_APPS, "apps.benchfloor"]
+# The development-only tools and, only here, their benchmark floors (app label "benchfloor").
+INSTALLED_APPS = [*INSTALLED_APPS, "apps.devtools", "apps.devtools.benchfloor"]
 ROOT_URLCONF = "backend.bench_urls"
 # The compressed manifest storage of production needs collectstatic; the benchmarks measure
 # the API, so serve static files from the finders instead of failing on a missing manifest.

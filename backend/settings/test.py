@@ -9,11 +9,13 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, DATABASES, LOGGING, REDIS_URL
+from .base import BASE_DIR, DATABASES, INSTALLED_APPS, LOGGING, REDIS_URL
 
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# The development-only tools (the demo and the cohort the tests load); not the bench floors.
+INSTALLED_APPS = [*INSTALLED_APPS, "apps.devtools"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.hashers import make_password
 from django.db import DatabaseError, connection, models, transaction
 
-from scripts.cohort.course import (
+from scripts.cohort.course import simulate_chunk, simulate_patient
+from scripts.cohort.model import (
     CHECKIN_FIELDS,
     EVENT_FRACTURE,
     EVENT_RETURN,
@@ -32,8 +33,6 @@ from scripts.cohort.course import (
     SESSION_FIELDS,
     CohortOptions,
     PatientCourse,
-    simulate_chunk,
-    simulate_patient,
 )
 
 CHUNK_PATIENTS = 200

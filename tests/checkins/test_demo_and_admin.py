@@ -8,17 +8,17 @@ import time_machine
 from django.core.management import call_command
 
 from apps.accounts.admin import CLINIC_ADMIN_GROUP
-from apps.accounts.demo import (
+from apps.checkins.models import CheckIn
+from apps.consent.models import ConsentAcceptance
+from apps.consent.selectors import ConsentState, consent_of, current_document
+from apps.devtools.demo.accounts import (
     DEMO_CLINIC,
     DEMO_LOGINS,
     DEMO_PASSWORD,
     DEMO_PATIENTS,
     load_demo_accounts,
 )
-from apps.checkins.demo import load_demo_record
-from apps.checkins.models import CheckIn
-from apps.consent.models import ConsentAcceptance
-from apps.consent.selectors import ConsentState, consent_of, current_document
+from apps.devtools.demo.record import load_demo_record
 from apps.episodes.models import Episode
 from tests.checkins.factories import CheckInFactory
 

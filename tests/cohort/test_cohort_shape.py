@@ -160,7 +160,7 @@ def test_generating_again_adds_new_patients_instead_of_colliding():
 def test_the_demo_cohort_has_patients_at_every_stage_of_the_course():
     """`make run` loads DEMO_COHORT_PATIENTS with DEMO_COHORT_SEED: the dashboard should show
     pain still building, at its peak, easing, settled, and episodes already resolved."""
-    from apps.accounts.management.commands.load_demo import DEMO_COHORT_PATIENTS, DEMO_COHORT_SEED
+    from apps.devtools.management.commands.load_demo import DEMO_COHORT_PATIENTS, DEMO_COHORT_SEED
 
     options = CohortOptions(seed=DEMO_COHORT_SEED, today=TODAY)
     stages = Counter()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.benchfloor.views import FloorCreateView, FloorListView, FloorPingView
+from apps.devtools.benchfloor.views import FloorCreateView, FloorListView, FloorPingView
 
 urlpatterns = [
     path("ping/", FloorPingView.as_view(), name="floor-ping"),

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.benchfloor.models import BenchRow
+from apps.devtools.benchfloor.models import BenchRow
 
 
 class BenchRowSerializer(serializers.ModelSerializer):

@@ -20,7 +20,7 @@ DEMO_LOGINS = [
     ("patient", "sam.patel@demo.toh-recovery.org", DEMO_PASSWORD),
 ]
 #: The demo patients enrolled (and accepted the consent document) this many days ago at 10:00
-#: local time: before the first of their demo check-ins (apps.checkins.demo.DEMO_DAYS).
+#: local time: before the first of their demo check-ins (apps.devtools.demo.record.DEMO_DAYS).
 ENROLLED_DAYS_AGO = 22
 DEMO_PATIENTS = [
     ("sam.patel@demo.toh-recovery.org", "Sam", "Patel", dt.date(1979, 4, 2), "male"),

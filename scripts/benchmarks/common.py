@@ -1,0 +1,46 @@
+"""What every figure shares: where the project is, the settings, a Figure and its ratio."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+BIN = Path(sys.executable).parent
+SETTINGS = "backend.settings.bench"
+ENTRY_POINT = ROOT / "scripts" / "bench.py"
+
+
+@dataclass
+class Figure:
+    name: str
+    product: str
+    floor: str
+    ratio: float | None
+    target: str
+    met: bool | None
+    notes: list[str] = field(default_factory=list)
+
+
+def utc_today() -> dt.date:
+    """Bench patients live in UTC, so their local today is the UTC date."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def ratio_figure(
+    name: str, products: list[float], floors: list[float], *, unit: str, target: str, check
+) -> Figure:
+    ratios = [p / f for p, f in zip(products, floors, strict=True) if f]
+    ratio = statistics.median(ratios)
+    return Figure(
+        name=name,
+        product=f"{statistics.median(products):.1f} {unit}",
+        floor=f"{statistics.median(floors):.1f} {unit}",
+        ratio=ratio,
+        target=target,
+        met=check(ratio),
+        notes=[f"pair ratios: {', '.join(f'{r:.2f}' for r in ratios)}"],
+    )

@@ -1,0 +1,101 @@
+"""Bench data written in bulk: patients with an episode and a device token, a physio's token."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from scripts.benchmarks.common import utc_today
+
+
+def bulk_patients(
+    count: int, *, label: str, onset_days_ago: int, activated: bool = False, tokens: bool = True
+):
+    """Patients with an active episode and no record, each with a device token (unless
+    ``tokens`` is false: a token is one INSERT per patient)."""
+    from django.contrib.auth.hashers import make_password
+    from knox.models import AuthToken
+
+    from apps.accounts.models import CareTeam, Clinic, Patient, Role, User
+    from apps.episodes.models import Episode
+
+    clinic, _ = Clinic.objects.get_or_create(name="Bench clinic")
+    team, _ = CareTeam.objects.get_or_create(clinic=clinic, name=f"Bench {label}")
+    today = utc_today()
+    password = make_password(None)
+    now = dt.datetime.now(dt.UTC)
+    users = [
+        User(
+            email=f"{label}-{n}@bench.example.org",
+            role=Role.PATIENT,
+            password=password,
+            first_name="Bench",
+            last_name=str(n),
+        )
+        for n in range(count)
+    ]
+    User.objects.bulk_create(users, batch_size=1000)
+    patients = [
+        Patient(
+            user=user,
+            care_team=team,
+            date_of_birth=dt.date(1980, 1, 1),
+            sex="male",
+            timezone="UTC",
+            activated_at=now if activated else None,
+        )
+        for user in users
+    ]
+    Patient.objects.bulk_create(patients, batch_size=1000)
+    Episode.objects.bulk_create(
+        [
+            Episode(
+                patient=patient,
+                affected_side="left",
+                symptom_onset_date=today - dt.timedelta(days=onset_days_ago),
+                home_treatment_started_on=today - dt.timedelta(days=onset_days_ago - 7),
+            )
+            for patient in patients
+        ],
+        batch_size=1000,
+    )
+    if not tokens:
+        return patients, []
+    return patients, [AuthToken.objects.create(user)[1] for user in users]
+
+
+def physio_token(team_name: str) -> str:
+    from knox.models import AuthToken
+
+    from apps.accounts.models import CareTeamMembership
+
+    membership = CareTeamMembership.objects.select_related("user").get(care_team__name=team_name)
+    return AuthToken.objects.create(membership.user)[1]
+
+
+def sync_items(count: int) -> list[dict]:
+    """``count`` check-ins of consecutive dates ending today: the body of one POST sync/."""
+    today = utc_today()
+    items = []
+    for n in range(count):
+        day = (today - dt.timedelta(days=n)).isoformat()
+        items.append(
+            {
+                "client_id": str(uuid.uuid4()),
+                "date": day,
+                "pain_now": 3 + n % 4,
+                "pain_worst_24h": 5 + n % 4,
+                "pain_weight_bearing": 6,
+                "morning_stiffness_minutes": 15,
+                "sleep_disturbed": n % 3 == 0,
+                "daily_activities_affected": False,
+                "weight_bearing": "full",
+                "night_or_rest_pain": False,
+                "walking_aid": "cane",
+                "limping": False,
+                "painful_sides": ["left"],
+                "red_flags": [],
+                "recorded_at": f"{day}T19:00:00+00:00",
+            }
+        )
+    return items
