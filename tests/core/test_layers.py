@@ -23,9 +23,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 
 
 #: Files not yet held to a pair, with the reason (each names its way out).
-NOT_YET: dict[str, str] = {
-    "apps/accounts/demo.py": "demo data; moves to the development-only package (issue 14)",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def _module_name(path: Path) -> str:
