@@ -86,6 +86,31 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "clinic"
 
 
+def _record_consents(patients: Sequence[Any]) -> None:
+    """Each synthetic patient accepted the consent document in force when their account was
+    activated (or when it was published, if later), as enrolment records it: a patient with a
+    record and no consent on file would contradict the consent gate (docs/trust.md). Nothing
+    is recorded while no document is published."""
+    from apps.consent.models import ConsentAcceptance
+    from apps.consent.selectors import current_document
+
+    document = current_document()
+    if document is None:
+        return
+    ConsentAcceptance.objects.bulk_create(
+        [
+            ConsentAcceptance(
+                patient_id=patient.id,
+                document=document,
+                accepted_at=max(patient.activated_at, document.published_at),
+                created_at=max(patient.activated_at, document.published_at),
+            )
+            for patient in patients
+        ],
+        batch_size=1000,
+    )
+
+
 def _local_noon(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12), tzinfo=zone).astimezone(dt.UTC)
 
@@ -302,6 +327,7 @@ def _write_chunk(
                 )
     User.objects.bulk_create(users, batch_size=1000)
     Patient.objects.bulk_create(patients, batch_size=1000)
+    _record_consents(patients)
     Episode.objects.bulk_create(episodes, batch_size=1000)
     # created_at is set on insert (auto_now_add): backdate it to the enrolment, as the
     # snapshot reads it as the day the record started. bulk_update writes values as given.

@@ -145,6 +145,28 @@ def test_a_generated_clinic_carries_flags_of_several_severities():
 
 
 @pytest.mark.django_db
+def test_every_generated_patient_has_the_consent_in_force_on_file():
+    from apps.consent.models import ConsentAcceptance, ConsentDocument
+    from apps.consent.selectors import consent_withdrawn, has_active_consent
+
+    ConsentDocument.objects.all().delete()
+    document = ConsentDocument.objects.create(
+        version=1, title="t", text="x", published_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    )
+    with time_machine.travel(dt.datetime(2026, 6, 15, 12, tzinfo=dt.UTC), tick=False):
+        result = generate_cohort(
+            patients=12, seed=5, clinic_name="Consent clinic", today=TODAY, progress=False
+        )
+
+    patients = list(Patient.objects.filter(care_team__clinic_id=result.clinic_id))
+    assert len(patients) == 12
+    assert all(has_active_consent(p) and not consent_withdrawn(p) for p in patients)
+    for acceptance in ConsentAcceptance.objects.filter(patient__in=patients):
+        assert acceptance.document_id == document.pk
+        assert acceptance.accepted_at >= acceptance.patient.activated_at
+
+
+@pytest.mark.django_db
 def test_generating_again_adds_new_patients_instead_of_colliding():
     with time_machine.travel(dt.datetime(2026, 6, 15, 12, tzinfo=dt.UTC), tick=False):
         generate_cohort(
