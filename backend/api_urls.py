@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("apps.consent.api.urls")),
     path("", include("apps.episodes.api.urls")),
     path("", include("apps.checkins.api.urls")),
+    path("", include("apps.intake.api.urls")),
     path("", include("apps.exercises.api.urls")),
     path("", include("apps.flags.api.urls")),
     path("", include("apps.notifications.api.urls")),

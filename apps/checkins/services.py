@@ -1,5 +1,10 @@
 """Writes of check-ins: the single POST, the PATCH correction and the `POST sync/` batch.
 
+The emergency and urgent advice an answer carries (and a new row stores) comes from the flag
+engine, a higher layer: every write here takes it as an ``advise`` callable, passed in from
+the top by the composite that calls it (apps.intake passes
+``apps.flags.services.checkin_advice``), so apps.checkins never imports apps.flags.
+
 Idempotency and "one per date" are decided by the database's unique constraints
 (patient, client_id) and (episode, date), never by a read followed by a write: reads only
 pick the answer once the database has refused or accepted the row. Every accepted write calls
@@ -10,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
@@ -25,6 +30,17 @@ from apps.core.timezones import local_today
 from apps.episodes.models import Episode
 from apps.episodes.selectors import active_episode_for
 from apps.episodes.services import episode_record_changed
+
+
+class Advise(Protocol):
+    """The flag engine's advice for check-ins stored or not (``checkin_advice``): each one's
+    emergency and urgent advice by its id, evaluated on its episode's stored check-ins with
+    ``alongside`` (about to be stored with it) in place."""
+
+    def __call__(
+        self, *, checkins: Iterable[CheckIn], alongside: Iterable[CheckIn] = ()
+    ) -> dict[uuid.UUID, list[dict[str, Any]]]: ...
+
 
 NO_ACTIVE_EPISODE = "There is no active episode to attach this check-in to."
 NOT_STORED = "This check-in could not be stored; send it again."
@@ -99,17 +115,15 @@ def _validate(
 
 
 def _advice(
-    checkins: Sequence[CheckIn], *, alongside: Sequence[CheckIn] = ()
+    advise: Advise, checkins: Sequence[CheckIn], *, alongside: Sequence[CheckIn] = ()
 ) -> dict[uuid.UUID, list[dict[str, Any]]]:
     """Emergency and urgent advice for check-ins stored or not (about to be inserted, or
-    refused), in one call to the flag engine (an upward call: the answer needs it now)."""
+    refused), in one call to ``advise`` (the flag engine's, passed in from the top)."""
     if not checkins:
         return {}
-    from apps.flags.services import checkin_advice
-
     if alongside:
-        return checkin_advice(checkins=checkins, alongside=alongside)
-    return checkin_advice(checkins=checkins)
+        return advise(checkins=checkins, alongside=alongside)
+    return advise(checkins=checkins)
 
 
 def _unsaved(patient: Patient, episode: Episode | None, values: Mapping[str, Any]) -> CheckIn:
@@ -117,20 +131,24 @@ def _unsaved(patient: Patient, episode: Episode | None, values: Mapping[str, Any
     return CheckIn(id=uuid.uuid4(), patient=patient, episode=episode, **values)
 
 
-def _stored_advice(stored: CheckIn) -> list[dict[str, Any]]:
+def _stored_advice(stored: CheckIn, advise: Advise) -> list[dict[str, Any]]:
     """What the first answer of a stored check-in carried: its recorded advice; for a row
     stored before advice was recorded, the advice recomputed for it (docs/record.md)."""
     if stored.advice is not None:
         return list(stored.advice)
-    return _advice([stored]).get(stored.id, [])
+    return _advice(advise, [stored]).get(stored.id, [])
 
 
-def replayed(stored: CheckIn) -> ItemResult:
+def replayed(stored: CheckIn, advise: Advise) -> ItemResult:
     """The answer to a repeated client_id: the stored check-in with its first answer's advice."""
-    return ItemResult(ItemStatus.UNCHANGED, id=stored.id, advice=_stored_advice(stored), obj=stored)
+    return ItemResult(
+        ItemStatus.UNCHANGED, id=stored.id, advice=_stored_advice(stored, advise), obj=stored
+    )
 
 
-def advice_for_values(*, patient: Patient, data: Any) -> list[dict[str, Any]] | None:
+def advice_for_values(
+    *, patient: Patient, data: Any, advise: Advise
+) -> list[dict[str, Any]] | None:
     """The advice a check-in body meets without storing anything (consent withdrawn: the
     gate refuses the write, the body still carries the advice); None if the values do not
     validate. Evaluated on the active episode's stored check-ins (none: on its own values)."""
@@ -143,10 +161,12 @@ def advice_for_values(*, patient: Patient, data: Any) -> list[dict[str, Any]] | 
     if values is None:
         return None
     row = _unsaved(patient, active_episode_for(patient), values)
-    return _advice([row])[row.id]
+    return _advice(advise, [row])[row.id]
 
 
-def advice_for_many_values(*, patient: Patient, items: Sequence[Any]) -> list[dict[str, Any]]:
+def advice_for_many_values(
+    *, patient: Patient, items: Sequence[Any], advise: Advise
+) -> list[dict[str, Any]]:
     """`sync/` with consent withdrawn: for each item in order, ``{"advice": [...]}`` when its
     values validate (each evaluated as its own refused POST would be), else ``{"errors"}``."""
     episode = active_episode_for(patient)
@@ -158,7 +178,7 @@ def advice_for_many_values(*, patient: Patient, items: Sequence[Any]) -> list[di
         values, errors = _validate(raw, patient=patient, episode=None, today=today, shape=shape)
         rows.append(None if values is None else _unsaved(patient, episode, values))
         entries.append({} if values is not None else {"errors": errors})
-    advice = _advice([row for row in rows if row is not None])
+    advice = _advice(advise, [row for row in rows if row is not None])
     for row, entry in zip(rows, entries, strict=True):
         if row is not None:
             entry["advice"] = advice[row.id]
@@ -176,7 +196,7 @@ def _insert_checkin(**values: Any) -> CheckIn:
     return checkin
 
 
-def checkin_submit(*, patient: Patient, data: Any) -> ItemResult:
+def checkin_submit(*, patient: Patient, data: Any, advise: Advise) -> ItemResult:
     """Store one check-in sent by ``patient``: created (201, with advice), unchanged (the
     same client_id was stored before: 200 with the stored one and the advice its first answer
     carried, whatever the body), conflict (another client_id holds the date: 409 with its id)
@@ -194,11 +214,11 @@ def checkin_submit(*, patient: Patient, data: Any) -> ItemResult:
         if client_id is not None:
             stored = CheckIn.objects.filter(patient=patient, client_id=client_id).first()
             if stored is not None:
-                return replayed(stored)
+                return replayed(stored, advise)
         advice = None
         if values is not None:
             row = _unsaved(patient, episode, values)
-            advice = _advice([row])[row.id]
+            advice = _advice(advise, [row])[row.id]
         return ItemResult(ItemStatus.INVALID, errors=errors, advice=advice)
     assert episode is not None  # noqa: S101 - _validate guarantees it
     assert values is not None  # noqa: S101
@@ -206,7 +226,7 @@ def checkin_submit(*, patient: Patient, data: Any) -> ItemResult:
     # The advice is computed before the INSERT, from the values and the stored rule window,
     # so that it is stored in the same row: a replay answers exactly this.
     row = _unsaved(patient, episode, values)
-    advice = _advice([row])[row.id]
+    advice = _advice(advise, [row])[row.id]
     try:
         checkin = _insert_checkin(patient=patient, episode=episode, advice=advice, **values)
     except IntegrityError:
@@ -214,7 +234,7 @@ def checkin_submit(*, patient: Patient, data: Any) -> ItemResult:
         # constraint decided; now read which one it was.
         stored = CheckIn.objects.filter(patient=patient, client_id=values["client_id"]).first()
         if stored is not None:
-            return replayed(stored)
+            return replayed(stored, advise)
         holder = CheckIn.objects.filter(episode=episode, date=values["date"]).first()
         if holder is not None:
             return ItemResult(ItemStatus.CONFLICT, id=holder.id, advice=advice, obj=holder)
@@ -222,7 +242,9 @@ def checkin_submit(*, patient: Patient, data: Any) -> ItemResult:
     return ItemResult(ItemStatus.CREATED, id=checkin.id, advice=list(advice), obj=checkin)
 
 
-def checkins_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[ItemResult]:
+def checkins_submit_many(
+    *, patient: Patient, items: Sequence[Any], advise: Advise
+) -> list[ItemResult]:
     """`POST sync/` for check-ins: each item gets the result its own POST would get, in
     order, as if the items had been sent one after another.
 
@@ -256,7 +278,7 @@ def checkins_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[Item
             if stored.advice is None:
                 legacy[index] = stored
             else:
-                results[index] = replayed(stored)
+                results[index] = replayed(stored, advise)
             continue
         if client_id in first_index_by_client_id:
             repeats[index] = ("client_id", first_index_by_client_id[client_id])
@@ -280,6 +302,7 @@ def checkins_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[Item
     # of the batch in place, so that it is stored with its row; refused values and old rows
     # whose advice was never recorded are answered from the same call.
     advice = _advice(
+        advise,
         [*new_rows.values(), *refused_rows.values(), *legacy.values()],
         alongside=list(new_rows.values()),
     )
@@ -383,7 +406,9 @@ def checkins_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[Item
 CORRECTABLE_FIELDS = tuple(CheckInCorrectionSerializer().fields)
 
 
-def checkin_correct(*, checkin: CheckIn, data: Any) -> tuple[CheckIn, list[dict[str, Any]]]:
+def checkin_correct(
+    *, checkin: CheckIn, data: Any, advise: Advise
+) -> tuple[CheckIn, list[dict[str, Any]]]:
     """PATCH: correct a check-in's values within 7 days of its date (the patient's local
     today). ``client_id`` and ``date`` identify it and cannot change.
 
@@ -411,14 +436,14 @@ def checkin_correct(*, checkin: CheckIn, data: Any) -> tuple[CheckIn, list[dict[
             f"A check-in can be corrected for {CORRECTION_WINDOW_DAYS} days after its date.",
             field="date",
             code="correction_window_closed",
-            extra={"advice": _advice([corrected_copy(checkin, values)])[checkin.id]},
+            extra={"advice": _advice(advise, [corrected_copy(checkin, values)])[checkin.id]},
         )
     with transaction.atomic():
         for field, value in values.items():
             setattr(checkin, field, "" if field == "notes" and value is None else value)
         checkin.save(update_fields=[*values.keys(), "updated_at"])
         episode_record_changed(episode=checkin.episode, changed_dates=[checkin.date])
-    return checkin, _advice([checkin])[checkin.id]
+    return checkin, _advice(advise, [checkin])[checkin.id]
 
 
 def corrected_copy(checkin: CheckIn, values: Mapping[str, Any]) -> CheckIn:
@@ -431,7 +456,9 @@ def corrected_copy(checkin: CheckIn, values: Mapping[str, Any]) -> CheckIn:
     return corrected
 
 
-def correction_advice(*, checkin: CheckIn, data: Any) -> list[dict[str, Any]] | None:
+def correction_advice(
+    *, checkin: CheckIn, data: Any, advise: Advise
+) -> list[dict[str, Any]] | None:
     """The advice a PATCH body would give the check-in, storing nothing (consent withdrawn:
     the gate refuses the correction, the body still carries it); None if it does not
     validate."""
@@ -440,4 +467,4 @@ def correction_advice(*, checkin: CheckIn, data: Any) -> list[dict[str, Any]] | 
     serializer = CheckInCorrectionSerializer(data=data, partial=True)
     if not serializer.is_valid():
         return None
-    return _advice([corrected_copy(checkin, serializer.validated_data)])[checkin.id]
+    return _advice(advise, [corrected_copy(checkin, serializer.validated_data)])[checkin.id]

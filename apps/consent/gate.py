@@ -14,7 +14,7 @@ never collection), reading and exporting, and for staff the erasure and enrolmen
 A refused check-in still carries the advice its values meet (API.md: safety advice never
 depends on consent to store data). The gate stays the one place that refuses; a view class
 may say what its refusal carries with a ``consent_refusal_extra(request, user, view_kwargs)``
-classmethod (apps.checkins' check-in POST, PATCH and `sync/` do: they validate the body and
+classmethod (apps.intake's check-in POST, PATCH and `sync/` do: they validate the body and
 compute the advice, storing nothing). A fault there never turns the refusal into an error.
 """
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.reminders",
     "apps.dashboard",
     "apps.audit",
+    "apps.intake",
 ]
 
 MIDDLEWARE = [
@@ -361,7 +362,7 @@ SPECTACULAR_SETTINGS = {
     # Several components have a field called `status`; name each enum after what it is.
     "ENUM_NAME_OVERRIDES": {
         "EpisodeStatusEnum": "apps.episodes.models.EpisodeStatus",
-        "SyncItemStatusEnum": "apps.checkins.api.serializers.SYNC_ITEM_STATUS_CHOICES",
+        "SyncItemStatusEnum": "apps.intake.api.serializers.SYNC_ITEM_STATUS_CHOICES",
         "HealthStatusEnum": ["ok", "error"],
         "HealthComponentStatusEnum": ["ok", "degraded", "error"],
         "FlagStatusEnum": "apps.flags.models.FlagStatus",

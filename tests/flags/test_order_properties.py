@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apps.checkins.services import checkin_submit, checkins_submit_many
 from apps.flags.models import Flag
 from apps.flags.services import episode_evaluate
+from apps.intake.services import checkin_submit, checkins_submit_many
 from tests.accounts.factories import PatientFactory
 from tests.checkins.factories import checkin_payload
 from tests.episodes.factories import EpisodeFactory

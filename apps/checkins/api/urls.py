@@ -2,10 +2,9 @@ from django.urls import path
 
 from apps.checkins.api import views
 
+# checkins/, checkins/{id}/ and sync/ are apps.intake's (the writes carry the flag engine's
+# advice); their GETs are the read views of apps.checkins.api.views.
 urlpatterns = [
-    path("checkins/", views.CheckInListCreateView.as_view(), name="checkin-list"),
-    path("checkins/<uuid:checkin_id>/", views.CheckInDetailView.as_view(), name="checkin-detail"),
-    path("sync/", views.SyncView.as_view(), name="sync"),
     path(
         "patients/<uuid:patient_id>/timeline/",
         views.TimelineView.as_view(),

@@ -78,11 +78,11 @@ def load_demo_record(patients: Iterable[Patient]) -> int:
     check-ins were created by this run (0 when run again the same day)."""
     from django.utils import timezone
 
-    from apps.checkins.services import checkins_submit_many
     from apps.core.sync import ItemStatus
     from apps.core.timezones import local_today
     from apps.episodes.selectors import active_episode_for
     from apps.episodes.services import episode_create
+    from apps.intake.services import checkins_submit_many
 
     created = 0
     for index, patient in enumerate(patients):
