@@ -6,9 +6,4 @@ urlpatterns = [
     path("checkins/", views.CheckInListCreateView.as_view(), name="checkin-list"),
     path("checkins/<uuid:checkin_id>/", views.CheckInDetailView.as_view(), name="checkin-detail"),
     path("sync/", views.SyncView.as_view(), name="sync"),
-    path(
-        "patients/<uuid:patient_id>/timeline/",
-        views.TimelineView.as_view(),
-        name="patient-timeline",
-    ),
 ]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest
@@ -25,12 +24,9 @@ from apps.checkins.api.serializers import (
     SyncRequestDocumentedSerializer,
     SyncRequestSerializer,
     SyncResponseSerializer,
-    TimelineQuerySerializer,
-    TimelineSerializer,
 )
 from apps.checkins.inputs import CheckInCorrectionSerializer, CheckInInputSerializer
 from apps.checkins.selectors import access_checkin, checkins_visible_to
-from apps.checkins.timeline import DEFAULT_DAYS, MAX_DAYS, default_range, patient_timeline
 from apps.core.exceptions import Conflict, NotAllowed, api_exception_handler
 from apps.core.sync import ItemResult, ItemStatus
 from apps.episodes.api.views import WriteThrottleMixin
@@ -269,47 +265,3 @@ class SyncView(ConsentRefusalAdviceMixin, WriteThrottleMixin, generics.GenericAP
                 "exercise_sessions": [result.as_response_item() for result in sessions],
             }
         )
-
-
-class TimelineView(generics.GenericAPIView):
-    """One entry per local date of the patient: check-in, sessions done and prescribed,
-    flags opened. For the care team and for the patient themself."""
-
-    serializer_class = TimelineSerializer
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "from", str, description="First local date (default: 29 days before `to`)."
-            ),
-            OpenApiParameter(
-                "to",
-                str,
-                description="Last local date (default: the patient's "
-                "local today). At most 400 days in all.",
-            ),
-        ],
-        responses={200: TimelineSerializer},
-        tags=["dashboard"],
-    )
-    def get(self, request: Request, patient_id) -> Response:
-        patient = access_patient(request.user, patient_id)
-        query = TimelineQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        default_from, default_to = default_range(patient)
-        date_to = query.validated_data.get("date_to", default_to)
-        date_from = query.validated_data.get(
-            "date_from", date_to - dt.timedelta(days=DEFAULT_DAYS - 1)
-        )
-        if date_from > date_to:
-            raise ValidationError({"from": ["Must not be after `to`."]})
-        if (date_to - date_from).days + 1 > MAX_DAYS:
-            raise ValidationError({"from": [f"At most {MAX_DAYS} days per request."]})
-        entries = patient_timeline(patient=patient, date_from=date_from, date_to=date_to)
-        body = {
-            "patient": patient.id,
-            "date_from": date_from,
-            "date_to": date_to,
-            "entries": entries,
-        }
-        return Response(TimelineSerializer(body).data)
