@@ -55,3 +55,8 @@ def checkins_in_range(
     return CheckIn.objects.filter(
         patient_id=patient_id, date__gte=date_from, date__lte=date_to
     ).order_by("date", "episode__created_at")
+
+
+def checkins_of_episode(episode: Episode) -> QuerySet[CheckIn]:
+    """The episode's check-ins, oldest date first."""
+    return CheckIn.objects.filter(episode=episode).order_by("date")

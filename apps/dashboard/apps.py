@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class DashboardConfig(AppConfig):
     name = "apps.dashboard"
     label = "dashboard"
+
+    def ready(self) -> None:
+        # GET patients/ and GET patients/{id}/ embed the dashboard's summary (API.md): apps.accounts
+        # imports no higher app, it asks the reader registered here (apps.accounts.readers).
+        from apps.accounts.readers import register_patient_summary_reader
+        from apps.dashboard.api.serializers import SummarySerializer
+        from apps.dashboard.selectors import patient_summaries, summary_for_patient
+
+        register_patient_summary_reader(
+            many=patient_summaries, one=summary_for_patient, serializer=SummarySerializer
+        )

@@ -1,5 +1,6 @@
-"""Selectors behind the patient page: the whole course of one episode, and the expected course
-from the clinic's resolved episodes (API.md: Dashboard)."""
+"""Selectors behind the patient page: the whole course of one episode (per local date from the
+read model apps.dashboard.course_by_date, which `GET timeline` reads too), and the expected
+course from the clinic's resolved episodes (API.md: Dashboard)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.db.models.functions import Cast
 from apps.accounts.models import Patient
 from apps.checkins.models import CheckIn
 from apps.core.timezones import local_today
+from apps.dashboard.course_by_date import CourseDay, episode_course_by_date
 from apps.dashboard.expressions import DaysBetween
 from apps.episodes.models import Episode, EpisodeStatus
 from apps.exercises.selectors import adherence_for_range, plans_of_episode
@@ -28,6 +30,17 @@ EXPECTED_COURSE_MIN_EPISODES = 20
 EXPECTED_COURSE_MIN_EPISODES_PER_WEEK = 10
 EXPECTED_COURSE_CACHE_SECONDS = 60 * 60
 RECENT_NOTES = 5
+#: The check-in values the patient page shows (``Course.checkins`` rows).
+CHECKIN_FIELDS = (
+    "date",
+    "pain_now",
+    "pain_worst_24h",
+    "morning_stiffness_minutes",
+    "steps",
+    "notes",
+    "weight_bearing",
+    "walking_aid",
+)
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,7 @@ class Course:
     today: dt.date
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    days: list[CourseDay] = field(default_factory=list)
     checkins: list[dict[str, Any]] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     plans: list[Any] = field(default_factory=list)
@@ -135,30 +149,17 @@ def patient_course(*, patient: Patient, episode_id: Any = None) -> Course:
     course = Course(patient=patient, episodes=episodes, episode=episode, today=today)
     if episode is None:
         return course
-    course.date_from = episode.symptom_onset_date
-    course.date_to = max(min(episode.resolved_on or today, today), course.date_from)
-    course.checkins = list(
-        CheckIn.objects.filter(episode=episode)
-        .order_by("date")
-        .values(
-            "date",
-            "pain_now",
-            "pain_worst_24h",
-            "morning_stiffness_minutes",
-            "steps",
-            "notes",
-            "weight_bearing",
-            "walking_aid",
-        )
+    by_date = episode_course_by_date(
+        episode=episode,
+        date_from=episode.symptom_onset_date,
+        date_to=max(min(episode.resolved_on or today, today), episode.symptom_onset_date),
     )
-    if course.checkins:
-        # A check-in can predate a resolution date moved back by the care team; show it.
-        course.date_to = max(course.date_to, course.checkins[-1]["date"])
-    course.flags = list(
-        Flag.objects.filter(episode=episode)
-        .select_related("acknowledged_by")
-        .order_by("opened_for_date", "opened_at")
-    )
+    course.date_from, course.date_to = by_date.date_from, by_date.date_to
+    course.days = by_date.days
+    course.checkins = [
+        {name: getattr(checkin, name) for name in CHECKIN_FIELDS} for checkin in by_date.checkins
+    ]
+    course.flags = by_date.flags
     course.plans = list(plans_of_episode(episode))
     adherence = adherence_for_range(
         episode=episode, date_from=course.date_from, date_to=course.date_to

@@ -241,16 +241,18 @@ def _course_charts(course, expected) -> list[charts.Chart]:
     if course.episode is None:
         return []
     scale = charts.TimeScale(course.date_from, course.date_to)
+    # Per local date from the course read model (apps.dashboard.course_by_date).
     markers = [
-        {"date": flag.opened_for_date, "rule": flag.rule, "severity": flag.severity}
-        for flag in course.flags
+        {"date": day.date, "rule": flag.rule, "severity": flag.severity}
+        for day in course.days
+        for flag in day.flags_opened
     ]
-    by_date = {row["date"]: row for row in course.checkins}
+    by_date = {day.date: day.checkin for day in course.days if day.checkin is not None}
     return [
         charts.pain_chart(
             scale,
-            pain_now={day: row["pain_now"] for day, row in by_date.items()},
-            pain_worst={day: row["pain_worst_24h"] for day, row in by_date.items()},
+            pain_now={day: checkin.pain_now for day, checkin in by_date.items()},
+            pain_worst={day: checkin.pain_worst_24h for day, checkin in by_date.items()},
             flags=markers,
             expected=expected.weeks if expected.is_available else None,
             onset=course.episode.symptom_onset_date,
@@ -259,7 +261,7 @@ def _course_charts(course, expected) -> list[charts.Chart]:
             scale,
             slug="stiffness",
             title="Morning stiffness (minutes)",
-            values={day: row["morning_stiffness_minutes"] for day, row in by_date.items()},
+            values={day: checkin.morning_stiffness_minutes for day, checkin in by_date.items()},
             flags=markers,
             unit=" min",
             minimum_top=30,
@@ -269,7 +271,9 @@ def _course_charts(course, expected) -> list[charts.Chart]:
             scale,
             slug="steps",
             title="Steps",
-            values={day: row["steps"] for day, row in by_date.items() if row["steps"] is not None},
+            values={
+                day: checkin.steps for day, checkin in by_date.items() if checkin.steps is not None
+            },
             flags=markers,
             minimum_top=1000,
         ),

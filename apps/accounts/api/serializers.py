@@ -3,9 +3,9 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apps.accounts.models import Patient, Role, Sex, User
+from apps.accounts.readers import patient_summary_reader
 from apps.core.bounds import BoundedDateField
 from apps.core.timezones import validate_timezone_name
-from apps.dashboard.api.serializers import SummarySerializer
 
 
 class TimezoneField(serializers.CharField):
@@ -104,17 +104,23 @@ class PatientRecordSerializer(serializers.ModelSerializer):
 class PatientSerializer(PatientRecordSerializer):
     """A patient in the caller's care, with the dashboard's summary."""
 
-    # Serializes the rows of `apps.dashboard.selectors` (`patient_summaries`,
-    # `summary_for_patient`), which carry the summary columns as attributes.
-    summary = SummarySerializer(
-        source="*",
-        read_only=True,
-        help_text="The dashboard's summary columns, as in GET dashboard/patients/.",
-    )
+    # Serializes the rows of the registered patient summary reader (apps.accounts.readers,
+    # filled by apps.dashboard: `patient_summaries`, `summary_for_patient`), which carry the
+    # summary columns as attributes; the `summary` field is the reader's serializer.
 
     class Meta(PatientRecordSerializer.Meta):
-        fields = [*PatientRecordSerializer.Meta.fields, "summary"]
-        read_only_fields = fields
+        read_only_fields = PatientRecordSerializer.Meta.fields
+
+    def get_fields(self):
+        fields = super().get_fields()
+        reader = patient_summary_reader()
+        if reader is not None:
+            fields["summary"] = reader.serializer(
+                source="*",
+                read_only=True,
+                help_text="The dashboard's summary columns, as in GET dashboard/patients/.",
+            )
+        return fields
 
 
 class PatientCreatedSerializer(PatientRecordSerializer):

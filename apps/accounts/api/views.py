@@ -29,10 +29,10 @@ from apps.accounts.api.serializers import (
 )
 from apps.accounts.models import Patient, Role, User
 from apps.accounts.permissions import IsClinician
+from apps.accounts.readers import patient_with_summary, patients_with_summary
 from apps.accounts.selectors import access_patient
 from apps.accounts.throttles import LoginRateThrottle
 from apps.core.exceptions import ValidationFailed
-from apps.dashboard.selectors import patient_summaries, summary_for_patient
 
 
 def _token_body(user: User, instance, token: str) -> dict:
@@ -197,10 +197,10 @@ class PatientListCreateView(generics.ListCreateAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: the model only
             return Patient.objects.none()
-        # The dashboard's selector (the caller's patients, `patients_for_clinician`): a page
-        # costs a fixed number of bulk reads whatever the cohort, and the summaries are the
-        # dashboard's own numbers.
-        return patient_summaries(user=self.request.user, ordering="name")
+        # The dashboard's selector, registered in apps.accounts.readers (the caller's patients,
+        # `patients_for_clinician`): a page costs a fixed number of bulk reads whatever the
+        # cohort, and the summaries are the dashboard's own numbers.
+        return patients_with_summary(user=self.request.user)
 
     @extend_schema(
         request=PatientCreateSerializer,
@@ -236,7 +236,7 @@ class PatientDetailView(generics.RetrieveAPIView):
 
     def get_object(self) -> Patient:
         patient = access_patient(self.request.user, self.kwargs["patient_id"])
-        return summary_for_patient(patient)
+        return patient_with_summary(patient)
 
     @extend_schema(tags=["patients"])
     def get(self, request, *args, **kwargs):

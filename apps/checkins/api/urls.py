@@ -1,13 +1,6 @@
-from django.urls import path
 
-from apps.checkins.api import views
 
 # checkins/, checkins/{id}/ and sync/ are apps.intake's (the writes carry the flag engine's
 # advice); their GETs are the read views of apps.checkins.api.views.
-urlpatterns = [
-    path(
-        "patients/<uuid:patient_id>/timeline/",
-        views.TimelineView.as_view(),
-        name="patient-timeline",
-    ),
-]
+# patients/{id}/timeline/ is the dashboard's read model (apps/dashboard/course_by_date.py).
+urlpatterns: list = []

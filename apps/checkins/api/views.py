@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -13,11 +10,8 @@ from apps.accounts.selectors import access_patient
 from apps.checkins.api.serializers import (
     CheckInListQuerySerializer,
     CheckInSerializer,
-    TimelineQuerySerializer,
-    TimelineSerializer,
 )
 from apps.checkins.selectors import access_checkin, checkins_visible_to
-from apps.checkins.timeline import DEFAULT_DAYS, MAX_DAYS, default_range, patient_timeline
 
 _list_parameters = [
     OpenApiParameter(
@@ -68,47 +62,3 @@ class CheckInDetailView(generics.GenericAPIView):
     @extend_schema(tags=["checkins"])
     def get(self, request: Request, checkin_id) -> Response:
         return Response(CheckInSerializer(self.get_object()).data)
-
-
-class TimelineView(generics.GenericAPIView):
-    """One entry per local date of the patient: check-in, sessions done and prescribed,
-    flags opened. For the care team and for the patient themself."""
-
-    serializer_class = TimelineSerializer
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "from", str, description="First local date (default: 29 days before `to`)."
-            ),
-            OpenApiParameter(
-                "to",
-                str,
-                description="Last local date (default: the patient's "
-                "local today). At most 400 days in all.",
-            ),
-        ],
-        responses={200: TimelineSerializer},
-        tags=["dashboard"],
-    )
-    def get(self, request: Request, patient_id) -> Response:
-        patient = access_patient(request.user, patient_id)
-        query = TimelineQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        default_from, default_to = default_range(patient)
-        date_to = query.validated_data.get("date_to", default_to)
-        date_from = query.validated_data.get(
-            "date_from", date_to - dt.timedelta(days=DEFAULT_DAYS - 1)
-        )
-        if date_from > date_to:
-            raise ValidationError({"from": ["Must not be after `to`."]})
-        if (date_to - date_from).days + 1 > MAX_DAYS:
-            raise ValidationError({"from": [f"At most {MAX_DAYS} days per request."]})
-        entries = patient_timeline(patient=patient, date_from=date_from, date_to=date_to)
-        body = {
-            "patient": patient.id,
-            "date_from": date_from,
-            "date_to": date_to,
-            "entries": entries,
-        }
-        return Response(TimelineSerializer(body).data)

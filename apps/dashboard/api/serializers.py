@@ -6,6 +6,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.checkins.api.serializers import CheckInSerializer
+from apps.core.bounds import DateRangeQuerySerializer
 from apps.dashboard.selectors import ORDERING_FIELDS, SEVERITIES, SummaryFilters
 
 ORDERING_CHOICES = [*ORDERING_FIELDS, *(f"-{name}" for name in ORDERING_FIELDS)]
@@ -159,3 +161,64 @@ class SummarySerializer(PatientSummarySerializer):
     id = None
     first_name = None
     last_name = None
+
+
+# --- GET patients/{id}/timeline/ (the course read model, apps.dashboard.course_by_date) -----
+
+
+class TimelineQuerySerializer(DateRangeQuerySerializer):
+    """`?from=&to=` of the timeline (validated_data: `date_from`, `date_to`)."""
+
+
+class TimelineSessionSerializer(serializers.Serializer):
+    # Serializes an ExerciseSession of the course read model.
+    id = serializers.UUIDField()
+    plan_item = serializers.UUIDField(source="plan_item_id")
+    exercise = serializers.CharField(
+        source="plan_item.exercise.name", help_text="The exercise's name."
+    )
+    sets_done = serializers.IntegerField()
+    pain_during = serializers.IntegerField(allow_null=True)
+
+
+class TimelinePrescribedSerializer(serializers.Serializer):
+    # Serializes a PlanItem in force, of the course read model.
+    plan_item = serializers.UUIDField(source="id")
+    exercise = serializers.CharField(source="exercise.name", help_text="The exercise's name.")
+    sets = serializers.IntegerField()
+    reps = serializers.IntegerField(allow_null=True)
+    hold_seconds = serializers.IntegerField(allow_null=True)
+    days_per_week = serializers.IntegerField()
+
+
+class TimelineFlagSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    rule = serializers.CharField()
+    severity = serializers.CharField()
+    status = serializers.CharField()
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    # Serializes a CourseDay of apps.dashboard.course_by_date.
+    date = serializers.DateField()
+    checkin = CheckInSerializer(allow_null=True)
+    sessions_done = TimelineSessionSerializer(many=True)
+    sessions_prescribed = TimelinePrescribedSerializer(
+        many=True, help_text="The plan items in force on this date."
+    )
+    flags_opened = TimelineFlagSerializer(many=True)
+
+
+class TimelineSerializer(serializers.Serializer):
+    """The range `from`..`to` (named as the query parameters, hence get_fields) and one
+    entry per local date in it."""
+
+    def get_fields(self):
+        return {
+            "patient": serializers.UUIDField(),
+            "from": serializers.DateField(source="date_from", help_text="First local date."),
+            "to": serializers.DateField(source="date_to", help_text="Last local date."),
+            "entries": TimelineEntrySerializer(
+                many=True, help_text="One per local date, oldest first."
+            ),
+        }

@@ -8,4 +8,9 @@ urlpatterns = [
         views.PatientSummaryListView.as_view(),
         name="dashboard-patient-summaries",
     ),
+    path(
+        "patients/<uuid:patient_id>/timeline/",
+        views.TimelineView.as_view(),
+        name="patient-timeline",
+    ),
 ]

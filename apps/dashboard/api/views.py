@@ -1,10 +1,27 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+import datetime as dt
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from apps.accounts.permissions import IsClinician
-from apps.dashboard.api.serializers import PatientSummarySerializer, SummaryQuerySerializer
+from apps.accounts.selectors import access_patient
+from apps.dashboard.api.serializers import (
+    PatientSummarySerializer,
+    SummaryQuerySerializer,
+    TimelineQuerySerializer,
+    TimelineSerializer,
+)
+from apps.dashboard.course_by_date import (
+    DEFAULT_DAYS,
+    MAX_DAYS,
+    default_range,
+    patient_course_by_date,
+)
 from apps.dashboard.selectors import patient_summaries
 
 
@@ -33,3 +50,49 @@ class PatientSummaryListView(generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+class TimelineView(generics.GenericAPIView):
+    """One entry per local date of the patient: check-in, sessions done and prescribed,
+    flags opened. For the care team and for the patient themself."""
+
+    # The course read model (apps.dashboard.course_by_date), as the web patient page reads it.
+
+    serializer_class = TimelineSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "from", str, description="First local date (default: 29 days before `to`)."
+            ),
+            OpenApiParameter(
+                "to",
+                str,
+                description="Last local date (default: the patient's "
+                "local today). At most 400 days in all.",
+            ),
+        ],
+        responses={200: TimelineSerializer},
+        tags=["dashboard"],
+    )
+    def get(self, request: Request, patient_id) -> Response:
+        patient = access_patient(request.user, patient_id)
+        query = TimelineQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        _default_from, default_to = default_range(patient)
+        date_to = query.validated_data.get("date_to", default_to)
+        date_from = query.validated_data.get(
+            "date_from", date_to - dt.timedelta(days=DEFAULT_DAYS - 1)
+        )
+        if date_from > date_to:
+            raise ValidationError({"from": ["Must not be after `to`."]})
+        if (date_to - date_from).days + 1 > MAX_DAYS:
+            raise ValidationError({"from": [f"At most {MAX_DAYS} days per request."]})
+        course = patient_course_by_date(patient=patient, date_from=date_from, date_to=date_to)
+        body = {
+            "patient": patient.id,
+            "date_from": date_from,
+            "date_to": date_to,
+            "entries": course.days,
+        }
+        return Response(TimelineSerializer(body).data)

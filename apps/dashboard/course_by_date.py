@@ -1,0 +1,182 @@
+"""The patient's course per local date: the one read model behind `GET patients/{id}/timeline/`
+(apps.dashboard.api.views.TimelineView) and the web patient page (apps.dashboard.course).
+
+A read model of the top layer: it reads each record app through its own selectors (check-ins,
+exercise sessions and plan items, flags) and merges them in memory into one ``CourseDay`` per
+local date. It runs a fixed number of queries whatever the range: one per source, and per
+episode overlapping the range (almost always one) one for exercise sessions, one for
+prescriptions and one for flags.
+
+Two scopes, one shape (``CourseByDate``):
+
+- ``patient_course_by_date``: every record of the patient from ``date_from`` to ``date_to``,
+  across the episodes overlapping the range (the timeline);
+- ``episode_course_by_date``: one episode from ``date_from`` to ``date_to``, stretched to its
+  latest check-in, with all its flags (the patient page's charts; no exercise records, the page
+  draws adherence per week).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from apps.accounts.models import Patient
+from apps.checkins.models import CheckIn
+from apps.checkins.selectors import checkins_in_range, checkins_of_episode
+from apps.core.timezones import local_today
+from apps.episodes.models import Episode, EpisodeStatus
+from apps.exercises.models import ExerciseSession, PlanItem
+from apps.exercises.selectors import prescribed_by_date, sessions_done_by_date
+from apps.flags.models import Flag
+from apps.flags.selectors import flags_opened_by_date
+
+#: The timeline's default range (the last 30 local dates) and its longest.
+DEFAULT_DAYS = 30
+MAX_DAYS = 400
+
+
+@dataclass(frozen=True)
+class CourseDay:
+    """One local date of the course: its check-in (or None), the exercise sessions done, the
+    plan items in force, and the flags first met on it (``opened_for_date``)."""
+
+    date: dt.date
+    checkin: CheckIn | None = None
+    sessions_done: list[ExerciseSession] = field(default_factory=list)
+    sessions_prescribed: list[PlanItem] = field(default_factory=list)
+    flags_opened: list[Flag] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CourseByDate:
+    """The course from ``date_from`` to ``date_to`` (inclusive): ``days`` oldest first, one per
+    local date; ``checkins`` and ``flags`` the records read, oldest first."""
+
+    date_from: dt.date
+    date_to: dt.date
+    episodes: list[Episode]
+    days: list[CourseDay]
+    checkins: list[CheckIn]
+    flags: list[Flag]
+
+
+def default_range(patient: Patient) -> tuple[dt.date, dt.date]:
+    """The last 30 local dates of the patient, ending on their local today."""
+    today = local_today(patient.timezone)
+    return today - dt.timedelta(days=DEFAULT_DAYS - 1), today
+
+
+def _dates(date_from: dt.date, date_to: dt.date) -> list[dt.date]:
+    return [
+        date_from + dt.timedelta(days=offset) for offset in range((date_to - date_from).days + 1)
+    ]
+
+
+def _days(
+    *,
+    date_from: dt.date,
+    date_to: dt.date,
+    checkins: list[CheckIn],
+    flags: list[Flag],
+    done: dict[dt.date, list[ExerciseSession]] | None = None,
+    prescribed: dict[dt.date, list[PlanItem]] | None = None,
+) -> list[CourseDay]:
+    checkin_by_date: dict[dt.date, CheckIn] = {}
+    for checkin in checkins:
+        # With two episodes on one date (a backdated check-in of an earlier episode), the
+        # later episode's check-in wins: it is the one the patient is living now.
+        checkin_by_date[checkin.date] = checkin
+    flags_by_date: dict[dt.date, list[Flag]] = defaultdict(list)
+    for flag in flags:
+        flags_by_date[flag.opened_for_date].append(flag)
+    done, prescribed = done or {}, prescribed or {}
+    return [
+        CourseDay(
+            date=date,
+            checkin=checkin_by_date.get(date),
+            sessions_done=done.get(date, []),
+            sessions_prescribed=prescribed.get(date, []),
+            flags_opened=flags_by_date.get(date, []),
+        )
+        for date in _dates(date_from, date_to)
+    ]
+
+
+def episodes_overlapping(
+    *, patient: Patient, date_from: dt.date, date_to: dt.date
+) -> list[Episode]:
+    """The patient's episodes with days in the range (usually one). One query."""
+    return list(
+        Episode.objects.filter(patient=patient, symptom_onset_date__lte=date_to)
+        .filter(Q(status=EpisodeStatus.ACTIVE) | Q(resolved_on__gte=date_from))
+        .order_by("symptom_onset_date", "created_at")
+    )
+
+
+def patient_course_by_date(
+    *, patient: Patient, date_from: dt.date, date_to: dt.date
+) -> CourseByDate:
+    """Every local date from ``date_from`` to ``date_to``: the patient's check-in (any
+    episode), and the sessions done, plan items in force and flags opened of the episodes
+    overlapping the range."""
+    checkins = list(checkins_in_range(patient_id=patient.id, date_from=date_from, date_to=date_to))
+    episodes = episodes_overlapping(patient=patient, date_from=date_from, date_to=date_to)
+    done: dict[dt.date, list[ExerciseSession]] = defaultdict(list)
+    prescribed: dict[dt.date, list[PlanItem]] = defaultdict(list)
+    flags: list[Flag] = []
+    for episode in episodes:
+        by_date = sessions_done_by_date(episode=episode, date_from=date_from, date_to=date_to)
+        for date, sessions in by_date.items():
+            done[date].extend(sessions)
+        in_force = prescribed_by_date(episode=episode, date_from=date_from, date_to=date_to)
+        for date, items in in_force.items():
+            prescribed[date].extend(items)
+        opened = flags_opened_by_date(episode=episode, date_from=date_from, date_to=date_to)
+        for date_flags in opened.values():
+            flags.extend(date_flags)
+    days = _days(
+        date_from=date_from,
+        date_to=date_to,
+        checkins=checkins,
+        flags=flags,
+        done=done,
+        prescribed=prescribed,
+    )
+    return CourseByDate(
+        date_from=date_from,
+        date_to=date_to,
+        episodes=episodes,
+        days=days,
+        checkins=checkins,
+        flags=flags,
+    )
+
+
+def episode_course_by_date(
+    *, episode: Episode, date_from: dt.date, date_to: dt.date
+) -> CourseByDate:
+    """The episode's check-ins and flags, one entry per local date from ``date_from`` to
+    ``date_to`` - or to its latest check-in when that is later (a check-in can predate a
+    resolution date the care team moved back; it is shown). ``flags`` are all the episode's
+    flags, by the date first met. Two queries."""
+    checkins = list(checkins_of_episode(episode))
+    if checkins:
+        date_to = max(date_to, checkins[-1].date)
+    flags = list(
+        Flag.objects.filter(episode=episode)
+        .select_related("acknowledged_by")
+        .order_by("opened_for_date", "opened_at")
+    )
+    days = _days(date_from=date_from, date_to=date_to, checkins=checkins, flags=flags)
+    return CourseByDate(
+        date_from=date_from,
+        date_to=date_to,
+        episodes=[episode],
+        days=days,
+        checkins=checkins,
+        flags=flags,
+    )
