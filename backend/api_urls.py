@@ -8,7 +8,8 @@ urlpatterns = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.consent.api.urls")),
     path("", include("apps.episodes.api.urls")),
-    path("", include("apps.checkins.api.urls")),
+    # checkins/, checkins/{id}/ and sync/: apps.intake (the writes carry the flag engine's
+    # advice; the GETs are apps.checkins.api.views'). patients/{id}/timeline/: apps.dashboard.
     path("", include("apps.intake.api.urls")),
     path("", include("apps.exercises.api.urls")),
     path("", include("apps.flags.api.urls")),
