@@ -33,7 +33,6 @@ from apps.checkins.selectors import access_checkin, checkins_visible_to
 from apps.checkins.timeline import DEFAULT_DAYS, MAX_DAYS, default_range, patient_timeline
 from apps.core.exceptions import Conflict, NotAllowed, api_exception_handler
 from apps.core.sync import ItemResult, ItemStatus
-from apps.episodes.api.views import WriteThrottleMixin
 
 _list_parameters = [
     OpenApiParameter(
@@ -106,7 +105,7 @@ class ConsentRefusalAdviceMixin:
         raise NotImplementedError
 
 
-class CheckInListCreateView(ConsentRefusalAdviceMixin, WriteThrottleMixin, generics.ListAPIView):
+class CheckInListCreateView(ConsentRefusalAdviceMixin, generics.ListAPIView):
     """Check-ins (GET: a patient their own, staff their patients'); the patient sends one
     (POST)."""
 
@@ -172,7 +171,7 @@ class CheckInListCreateView(ConsentRefusalAdviceMixin, WriteThrottleMixin, gener
         return single_item_response(services.checkin_submit(patient=patient, data=request.data))
 
 
-class CheckInDetailView(ConsentRefusalAdviceMixin, WriteThrottleMixin, generics.GenericAPIView):
+class CheckInDetailView(ConsentRefusalAdviceMixin, generics.GenericAPIView):
     serializer_class = CheckInSerializer
     advised_methods = frozenset({"PATCH"})
 
@@ -220,7 +219,7 @@ class CheckInDetailView(ConsentRefusalAdviceMixin, WriteThrottleMixin, generics.
         return Response(CheckInSerializer(checkin).data | {"advice": advice})
 
 
-class SyncView(ConsentRefusalAdviceMixin, WriteThrottleMixin, generics.GenericAPIView):
+class SyncView(ConsentRefusalAdviceMixin, generics.GenericAPIView):
     """Everything a phone stored while offline, in one request."""
 
     permission_classes = [IsPatient]
