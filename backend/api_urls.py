@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("apps.reminders.api.urls")),
     path("", include("apps.dashboard.api.urls")),
     path("", include("apps.audit.api.urls")),
+    path("", include("apps.privacy.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
 ]

@@ -1,57 +1,25 @@
-"""Who is knocking: the client address behind a trusted proxy, and the one sign-in throttle.
+"""The one sign-in throttle, per client address (``apps.core.throttling.client_ip``).
 
 Every sign-in path — the API's ``auth/token/``, ``auth/enrol/``, the password reset, the
 dashboard's and the admin's login forms — counts against one budget per client address
-(``THROTTLE_AUTH_RATE``, scope ``auth``); django-axes locks an account per address on top.
-
-The address: with ``TOH_TRUSTED_PROXY_COUNT`` = 0 (the default) it is ``REMOTE_ADDR`` and
-``X-Forwarded-For`` is ignored (anyone can write that header). Behind N trusted proxies that
-each append the address they saw, it is the N-th address from the right of
-``X-Forwarded-For`` — the one the outermost trusted proxy recorded; anything further left was
-written by the client. DRF's own ``NUM_PROXIES`` (set from the same variable) picks the same
-address, so every throttle, the lockout and the access log agree.
+(``THROTTLE_AUTH_RATE``, scope ``auth``); django-axes locks an account per address on top
+(``apps.accounts.lockout``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 from collections.abc import Callable
 from functools import wraps
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import escape
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
+from apps.core.throttling import client_ip
+
 AUTH_SCOPE = "auth"
 RESET_EMAIL_SCOPE = "password_reset_email"
-
-
-def _valid_address(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address as the trusted proxies saw it (see the module docstring).
-
-    An ``X-Forwarded-For`` shorter than the proxy count (a request that skipped a proxy)
-    gives its leftmost entry, as DRF does; an entry that is not an IP address falls back to
-    ``REMOTE_ADDR`` (it is stored in ``inet`` columns by django-axes)."""
-    remote = _valid_address(request.META.get("REMOTE_ADDR"))
-    count = settings.TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if count <= 0 or not forwarded:
-        return remote
-    addresses = [part for part in forwarded.split(",") if part.strip()]
-    if not addresses:
-        return remote
-    return _valid_address(addresses[-min(count, len(addresses))]) or remote
 
 
 class LoginRateThrottle(ScopedRateThrottle):

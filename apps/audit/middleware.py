@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterable
 
 from django.http import HttpRequest, HttpResponse
 
-from apps.accounts.throttles import client_ip
 from apps.audit.models import AccessAction, AccessLogEntry
 from apps.audit.patient_data import patient_lookup_for
 from apps.core import access_recorder as recorder
+from apps.core.throttling import client_ip
 
 logger = logging.getLogger(__name__)
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.dashboard",
     "apps.audit",
     "apps.intake",
+    "apps.privacy",
 ]
 
 MIDDLEWARE = [
@@ -84,7 +85,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last: turns a locked-out sign-in into the lockout answer (apps/audit/lockout.py).
+    # Last: turns a locked-out sign-in into the lockout answer (apps/accounts/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -155,8 +156,8 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Fails open: a Redis outage must not turn every throttled request into a 500
-            # (apps/audit/resilient_cache.py).
-            "BACKEND": "apps.audit.resilient_cache.FailOpenRedisCache",
+            # (apps/core/cache.py).
+            "BACKEND": "apps.core.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "toh",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -257,10 +258,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 # The client address (throttles, lockout, access log): REMOTE_ADDR with 0 trusted proxies (the
 # default: X-Forwarded-For is ignored); behind N proxies that each append to X-Forwarded-For,
-# the N-th address from its right (apps.accounts.throttles.client_ip). README: Production.
+# the N-th address from its right (apps.core.throttling.client_ip). README: Production.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TOH_TRUSTED_PROXY_COUNT", "0"))
 # Lockout after repeated failed sign-ins for one e-mail address from one client address.
-AXES_CLIENT_IP_CALLABLE = "apps.accounts.throttles.client_ip"
+AXES_CLIENT_IP_CALLABLE = "apps.core.throttling.client_ip"
 # (Used by axes only if django-ipware is installed and the callable above is removed.)
 AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
@@ -270,8 +271,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "apps.audit.lockout.login_username"
-AXES_LOCKOUT_CALLABLE = "apps.audit.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.login_username"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 # Failed attempts are kept (for the lockout); a log of every successful sign-in is not.
 AXES_DISABLE_ACCESS_LOG = True
 AUTH_PASSWORD_VALIDATORS = [
@@ -314,13 +315,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.exceptions.api_exception_handler",
     # Every write is throttled per user (scope "writes"), whatever the view says.
-    "DEFAULT_THROTTLE_CLASSES": ["apps.audit.throttling.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["apps.core.throttling.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "auth": os.environ.get("THROTTLE_AUTH_RATE", "10/minute"),
         "writes": os.environ.get("THROTTLE_WRITE_RATE", "600/minute"),
         # Reset e-mails per address asked for (apps.accounts.throttles.ResetEmailThrottle).
         "password_reset_email": os.environ.get("THROTTLE_PASSWORD_RESET_EMAIL_RATE", "3/hour"),
-        # FHIR and CSV exports, per user (apps/audit/api/exports.py).
+        # FHIR and CSV exports, per user (apps/privacy/api/exports.py).
         "exports": os.environ.get("THROTTLE_EXPORT_RATE", "10/hour"),
     },
     # DRF's own client address for throttles: the same rule as client_ip above.

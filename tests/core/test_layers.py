@@ -17,6 +17,8 @@ APPS = Path(__file__).resolve().parents[2] / "apps"
 #: lower app -> higher apps it must never import.
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "accounts": ("reminders", "consent", "audit"),
+    # The access log is ground floor: exports and erasure (which read every app) are privacy.
+    "audit": ("consent", "episodes", "checkins", "exercises", "flags", "dashboard", "privacy"),
     "consent": ("reminders",),
     "episodes": ("checkins", "exercises", "flags"),
 }

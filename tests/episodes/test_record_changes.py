@@ -352,7 +352,7 @@ def test_a_single_check_in_and_its_change_row_commit_together(patient, patient_c
 
 # --- apps.episodes imports no higher app ----------------------------------------------------------
 
-HIGHER = ("apps.flags", "apps.notifications", "apps.reminders", "apps.dashboard", "apps.audit")
+HIGHER = ("apps.flags", "apps.notifications", "apps.reminders", "apps.dashboard", "apps.privacy")
 
 
 def test_apps_episodes_imports_no_higher_app_not_even_inside_a_function():

@@ -219,7 +219,7 @@ class TestClientAddressBehindProxies:
     def test_the_address_is_the_nth_from_the_right(self, settings):
         from django.test import RequestFactory
 
-        from apps.accounts.throttles import client_ip
+        from apps.core.throttling import client_ip
 
         settings.TRUSTED_PROXY_COUNT = 2
         request = RequestFactory().post(

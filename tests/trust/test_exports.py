@@ -9,8 +9,8 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from rest_framework.test import APIClient
 
-from apps.audit.fhir import InvalidBundle, check_bundle, patient_bundle, patient_bundle_json
 from apps.audit.models import AccessLogEntry
+from apps.privacy.fhir import InvalidBundle, check_bundle, patient_bundle, patient_bundle_json
 from tests.checkins.factories import CheckInFactory
 from tests.episodes.factories import EpisodeFactory
 from tests.trust.world import build_world
@@ -161,13 +161,13 @@ class TestFhir:
         assert len(streamed["entry"]) > 20
 
     def test_the_stream_comes_in_chunks_as_entries_are_built(self, world, monkeypatch):
-        monkeypatch.setattr("apps.audit.fhir._STREAM_CHUNK", 1)
+        monkeypatch.setattr("apps.privacy.fhir._STREAM_CHUNK", 1)
         chunks = list(patient_bundle_json(world.target.patient))
         bundle = json.loads(b"".join(chunks))
         assert len(chunks) == len(bundle["entry"])  # one chunk per entry at this size
 
     def test_a_reference_to_an_entry_not_yet_produced_is_refused(self, world, monkeypatch):
-        from apps.audit import fhir
+        from apps.privacy import fhir
 
         original = fhir._condition
 

@@ -122,7 +122,7 @@ def fail_open_cache_on(settings):
     def point_at(url: str) -> None:
         settings.CACHES = {
             "default": {
-                "BACKEND": "apps.audit.resilient_cache.FailOpenRedisCache",
+                "BACKEND": "apps.core.cache.FailOpenRedisCache",
                 "LOCATION": url,
                 "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
             }

@@ -1,19 +1,7 @@
 from django.urls import path
 
-from apps.audit.api import exports, views
+from apps.audit.api import views
 
 urlpatterns = [
-    path("me/export/", exports.MyExportView.as_view(), name="me-export"),
-    path(
-        "patients/<uuid:patient_id>/export/",
-        exports.PatientExportView.as_view(),
-        name="patient-export",
-    ),
-    path("cohort/export.csv", exports.CohortExportView.as_view(), name="cohort-export"),
     path("me/access-log/", views.MyAccessLogView.as_view(), name="me-access-log"),
-    path(
-        "patients/<uuid:patient_id>/erase/",
-        views.PatientEraseView.as_view(),
-        name="patient-erase",
-    ),
 ]

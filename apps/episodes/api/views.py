@@ -5,7 +5,6 @@ from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from apps.accounts.models import Patient
 from apps.accounts.selectors import access_patient, patient_of_user
@@ -28,18 +27,7 @@ def _context(request: Request) -> dict:
     return {"request": request, "for_patient": not request.user.is_clinician}
 
 
-class WriteThrottleMixin:
-    """Writes are throttled per user (scope `writes`); reads are not."""
-
-    throttle_scope = "writes"
-
-    def get_throttles(self):
-        if self.request.method in ("GET", "HEAD", "OPTIONS"):
-            return []
-        return [ScopedRateThrottle()]
-
-
-class _EpisodeListCreate(WriteThrottleMixin, generics.ListAPIView):
+class _EpisodeListCreate(generics.ListAPIView):
     serializer_class = EpisodeSerializer
 
     def get_patient(self) -> Patient:
@@ -112,7 +100,7 @@ class MyEpisodesView(_EpisodeListCreate):
         return self.create(request, self.get_patient())
 
 
-class EpisodeDetailView(WriteThrottleMixin, generics.GenericAPIView):
+class EpisodeDetailView(generics.GenericAPIView):
     """One episode with `weeks_since_onset` and its open flags (care team or the patient)."""
 
     serializer_class = EpisodeDetailSerializer

@@ -10,7 +10,6 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.accounts.models import Role
@@ -152,10 +151,6 @@ class ExerciseSessionListCreateView(generics.ListAPIView):
 
     serializer_class = ExerciseSessionSerializer
     queryset = ExerciseSession.objects.none()  # for the schema; get_queryset checks access
-    throttle_scope = "writes"
-
-    def get_throttles(self):
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
     def get_queryset(self):
         query = SessionListQuerySerializer(data=self.request.query_params)
@@ -213,10 +208,6 @@ class ExerciseSessionDetailView(generics.GenericAPIView):
 
     serializer_class = ExerciseSessionSerializer
     queryset = ExerciseSession.objects.none()  # for the schema; get_object checks access
-    throttle_scope = "writes"
-
-    def get_throttles(self):
-        return [ScopedRateThrottle()]
 
     def get_object(self) -> ExerciseSession:
         patient = _patient_or_403(self.request)

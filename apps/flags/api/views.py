@@ -14,7 +14,6 @@ from rest_framework.views import APIView
 from apps.accounts.models import Role
 from apps.accounts.permissions import IsClinician
 from apps.accounts.selectors import access_patient
-from apps.episodes.api.views import WriteThrottleMixin
 from apps.flags import services
 from apps.flags.api.serializers import (
     FlagActionSerializer,
@@ -94,7 +93,7 @@ class FlagDetailView(APIView):
         return Response(serializer(flag).data)
 
 
-class _FlagActionView(WriteThrottleMixin, APIView):
+class _FlagActionView(APIView):
     permission_classes = [IsClinician]
     action_name = ""
 

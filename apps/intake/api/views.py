@@ -32,7 +32,6 @@ from apps.checkins.inputs import CheckInCorrectionSerializer, CheckInInputSerial
 from apps.checkins.selectors import access_checkin
 from apps.core.exceptions import Conflict, NotAllowed, api_exception_handler
 from apps.core.sync import ItemResult, ItemStatus
-from apps.episodes.api.views import WriteThrottleMixin
 from apps.intake import services
 from apps.intake.api.serializers import (
     SyncRefusedSerializer,
@@ -100,9 +99,7 @@ class ConsentRefusalAdviceMixin:
         raise NotImplementedError
 
 
-class CheckInListCreateView(
-    ConsentRefusalAdviceMixin, WriteThrottleMixin, checkins_views.CheckInListView
-):
+class CheckInListCreateView(ConsentRefusalAdviceMixin, checkins_views.CheckInListView):
     """Check-ins (GET: a patient their own, staff their patients'); the patient sends one
     (POST)."""
 
@@ -151,9 +148,7 @@ class CheckInListCreateView(
         return single_item_response(services.checkin_submit(patient=patient, data=request.data))
 
 
-class CheckInDetailView(
-    ConsentRefusalAdviceMixin, WriteThrottleMixin, checkins_views.CheckInDetailView
-):
+class CheckInDetailView(ConsentRefusalAdviceMixin, checkins_views.CheckInDetailView):
     serializer_class = CheckInSerializer
     advised_methods = frozenset({"PATCH"})
 
@@ -194,7 +189,7 @@ class CheckInDetailView(
         return Response(CheckInSerializer(checkin).data | {"advice": advice})
 
 
-class SyncView(ConsentRefusalAdviceMixin, WriteThrottleMixin, generics.GenericAPIView):
+class SyncView(ConsentRefusalAdviceMixin, generics.GenericAPIView):
     """Everything a phone stored while offline, in one request."""
 
     permission_classes = [IsPatient]

@@ -1,7 +1,7 @@
 """The FHIR rules fhir.resources does not check: required value sets (``status`` and the
 like), LOINC value ranges, and that every reference points at an entry of the bundle. Used
 on each entry as the export is produced (``resource_problems``) and on a whole bundle
-(``check_bundle``). See apps/audit/fhir.py and docs/trust.md."""
+(``check_bundle``). See apps/privacy/fhir.py and docs/trust.md."""
 
 from __future__ import annotations
 

@@ -17,12 +17,12 @@ from rest_framework.views import APIView
 
 from apps.accounts.permissions import IsClinician, IsPatient
 from apps.accounts.selectors import access_patient, patient_of_user
-from apps.audit.exports import cohort_rows
-from apps.audit.fhir import patient_bundle_json
 from apps.audit.models import AccessAction
-from apps.audit.throttling import WriteRateThrottle
 from apps.core import access_recorder as recorder
 from apps.core.bounds import DateRangeQuerySerializer
+from apps.core.throttling import WriteRateThrottle
+from apps.privacy.exports import cohort_rows
+from apps.privacy.fhir import patient_bundle_json
 
 FHIR_CONTENT_TYPE = "application/json"
 

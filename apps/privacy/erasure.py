@@ -1,8 +1,9 @@
 """Erasure of a patient's record on request (`POST patients/{id}/erase/`): a composite at the
 top of the stack. It deletes rows of every app (found from the model graph,
 ``apps.audit.patient_data``) and the account, and records that it happened
-(``erasure_record``); it lives here, not in apps.accounts, because apps.accounts may not import
-apps.audit. Who may erase is ``apps.accounts.services.patient_erase_check_allowed``."""
+in the access log (``apps.audit.services.erasure_record``); it lives here, at the top, because
+it must reach every app's rows, and apps.accounts may import none of them. Who may erase is
+``apps.accounts.services.patient_erase_check_allowed``."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 fhir.resources' R4B package (same shapes as R4 for every resource used here).
 
 fhir.resources checks structure and types but not codes or ``status`` values, so
-apps/audit/fhir_checks.py checks those against the value sets FHIR R4 requires. Codes: LOINC
+apps/privacy/fhir_checks.py checks those against the value sets FHIR R4 requires. Codes: LOINC
 where a standard code exists (pain 72514-3, steps 41950-7), our own code system for the rest
 (see docs/trust.md for the table).
 
@@ -23,7 +23,7 @@ from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle, BundleEntry
 
 from apps.accounts.models import Patient
-from apps.audit.fhir_checks import (
+from apps.privacy.fhir_checks import (
     CONDITION_CLINICAL,
     CONDITION_VERIFICATION,
     GENDERS,

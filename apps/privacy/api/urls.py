@@ -1,0 +1,18 @@
+from django.urls import path
+
+from apps.privacy.api import exports, views
+
+urlpatterns = [
+    path("me/export/", exports.MyExportView.as_view(), name="me-export"),
+    path(
+        "patients/<uuid:patient_id>/export/",
+        exports.PatientExportView.as_view(),
+        name="patient-export",
+    ),
+    path("cohort/export.csv", exports.CohortExportView.as_view(), name="cohort-export"),
+    path(
+        "patients/<uuid:patient_id>/erase/",
+        views.PatientEraseView.as_view(),
+        name="patient-erase",
+    ),
+]
