@@ -14,7 +14,6 @@ STIFFNESS_MAX_MINUTES = 1440
 STEPS_MAX = 200_000
 NOTES_MAX_LENGTH = 2000
 DAYS_BACK_ALLOWED = 30  # phones sync late; older dates are refused
-CORRECTION_WINDOW_DAYS = 7  # PATCH is allowed while the check-in's date is this recent
 
 
 class WeightBearing(models.TextChoices):

@@ -23,9 +23,15 @@ from rest_framework import serializers
 
 from apps.accounts.models import Patient
 from apps.checkins.inputs import CheckInCorrectionSerializer, CheckInInputSerializer
-from apps.checkins.models import CORRECTION_WINDOW_DAYS, DAYS_BACK_ALLOWED, CheckIn
+from apps.checkins.models import DAYS_BACK_ALLOWED, CheckIn
 from apps.core.exceptions import NON_FIELD, ValidationFailed, flatten_errors
-from apps.core.sync import ItemResult, ItemStatus
+from apps.core.sync import (
+    CORRECTION_WINDOW_DAYS,
+    ItemResult,
+    ItemStatus,
+    client_id_of,
+    correction_window_closed,
+)
 from apps.core.timezones import local_today
 from apps.episodes.models import Episode
 from apps.episodes.selectors import active_episode_for
@@ -44,21 +50,6 @@ class Advise(Protocol):
 
 NO_ACTIVE_EPISODE = "There is no active episode to attach this check-in to."
 NOT_STORED = "This check-in could not be stored; send it again."
-
-
-def _client_id_of(raw: Any) -> uuid.UUID | None:
-    """The item's client_id if it is a well-formed UUID (the serializer reports it otherwise)."""
-    if not isinstance(raw, Mapping):
-        return None
-    try:
-        return uuid.UUID(str(raw.get("client_id")))
-    except (TypeError, ValueError, AttributeError):
-        return None
-
-
-def _field_errors(detail: Mapping[str, Any]) -> dict[str, list[str]]:
-    # One flat shape everywhere: a list field reports "<position>: message" (apps.core).
-    return flatten_errors(detail)
 
 
 def _date_errors(
@@ -104,7 +95,7 @@ def _validate(
         # what is_valid() reports (including DRF's wording for a missing body).
         serializer = CheckInInputSerializer(data=raw)
         serializer.is_valid()
-        return None, _field_errors(serializer.errors)
+        return None, flatten_errors(serializer.errors)
     values.setdefault("notes", "")
     if episode is None:
         return values, {NON_FIELD: [NO_ACTIVE_EPISODE]}
@@ -210,7 +201,7 @@ def checkin_submit(*, patient: Patient, data: Any, advise: Advise) -> ItemResult
         # A retry of a stored check-in is answered with it even if its body would not pass
         # now (e.g. the episode has since been closed). A valid retry needs no read here: the
         # INSERT below is refused by the (patient, client_id) index and answered the same way.
-        client_id = _client_id_of(data)
+        client_id = client_id_of(data)
         if client_id is not None:
             stored = CheckIn.objects.filter(patient=patient, client_id=client_id).first()
             if stored is not None:
@@ -253,7 +244,7 @@ def checkins_submit_many(
     one re-read to learn which rows are ours (primary keys are generated here, so a row
     holding our client_id but another id was inserted concurrently by someone else)."""
     results: list[ItemResult | None] = [None] * len(items)
-    client_ids = [_client_id_of(raw) for raw in items]
+    client_ids = [client_id_of(raw) for raw in items]
     stored_by_client_id = {
         checkin.client_id: checkin
         for checkin in CheckIn.objects.filter(
@@ -424,14 +415,14 @@ def checkin_correct(
             errors[field] = ["Cannot be changed; send a new check-in for another date."]
     serializer = CheckInCorrectionSerializer(data=data, partial=True)
     if not serializer.is_valid():
-        errors |= _field_errors(serializer.errors)
+        errors |= flatten_errors(serializer.errors)
     if errors:
         from rest_framework.exceptions import ValidationError
 
         raise ValidationError(errors)
     values = serializer.validated_data
     today = local_today(checkin.patient.timezone)
-    if (today - checkin.date).days > CORRECTION_WINDOW_DAYS:
+    if correction_window_closed(date=checkin.date, today=today):
         raise ValidationFailed(
             f"A check-in can be corrected for {CORRECTION_WINDOW_DAYS} days after its date.",
             field="date",

@@ -1,11 +1,35 @@
-"""The per-item outcome shared by single writes and `POST sync/` (API.md: Daily check-ins)."""
+"""What the client-id records a phone sends (check-ins, exercise sessions) share: the per-item
+outcome of single writes and `POST sync/` (API.md: Daily check-ins), the item's client_id, and
+the correction window of PATCH/DELETE."""
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+#: A record may be corrected (or an exercise session deleted) while its date is at most this
+#: many days before the patient's local today (API.md).
+CORRECTION_WINDOW_DAYS = 7
+
+
+def correction_window_closed(*, date: dt.date, today: dt.date) -> bool:
+    """Past the correction window, on the patient's local calendar (plain date arithmetic, so
+    a daylight-saving change never moves the boundary)."""
+    return (today - date).days > CORRECTION_WINDOW_DAYS
+
+
+def client_id_of(raw: Any) -> uuid.UUID | None:
+    """An item's client_id if it is a well-formed UUID (its serializer reports it otherwise)."""
+    if not isinstance(raw, Mapping):
+        return None
+    try:
+        return uuid.UUID(str(raw.get("client_id")))
+    except (TypeError, ValueError, AttributeError):
+        return None
 
 
 class ItemStatus(enum.StrEnum):

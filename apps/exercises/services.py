@@ -16,8 +16,14 @@ from django.db import transaction
 from django.db.models import Max, Q
 
 from apps.accounts.models import Patient, User
-from apps.core.exceptions import Conflict, ValidationFailed
-from apps.core.sync import ItemResult, ItemStatus
+from apps.core.exceptions import Conflict, ValidationFailed, flatten_errors
+from apps.core.sync import (
+    CORRECTION_WINDOW_DAYS,
+    ItemResult,
+    ItemStatus,
+    client_id_of,
+    correction_window_closed,
+)
 from apps.core.timezones import local_today
 from apps.episodes.services import episode_record_changed
 from apps.exercises.inputs import (
@@ -138,24 +144,6 @@ def plan_create(
 # --- Sessions -------------------------------------------------------------------------------
 
 
-def _field_errors(errors: dict[str, Any]) -> dict[str, list[str]]:
-    return {
-        field: [
-            str(message) for message in (messages if isinstance(messages, list) else [messages])
-        ]
-        for field, messages in errors.items()
-    }
-
-
-def _client_id_of(raw: Any) -> uuid.UUID | None:
-    if not isinstance(raw, dict):
-        return None
-    try:
-        return uuid.UUID(str(raw.get("client_id")))
-    except (TypeError, ValueError, AttributeError):
-        return None
-
-
 def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[ItemResult]:
     """Store the sessions a patient's phone sent, each handled as its own POST would be.
 
@@ -168,7 +156,7 @@ def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> 
     items, one bulk insert, one read-back.
     """
     results: list[ItemResult | None] = [None] * len(items)
-    client_ids = {cid for cid in map(_client_id_of, items) if cid is not None}
+    client_ids = {cid for cid in map(client_id_of, items) if cid is not None}
     stored = {
         session.client_id: session
         for session in ExerciseSession.objects.filter(
@@ -180,7 +168,7 @@ def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> 
     oldest = today - dt.timedelta(days=DAYS_BACK_ALLOWED)
     candidates: list[tuple[int, dict[str, Any]]] = []
     for index, raw in enumerate(items):
-        client_id = _client_id_of(raw)
+        client_id = client_id_of(raw)
         if client_id in stored:
             session = stored[client_id]
             results[index] = ItemResult(ItemStatus.UNCHANGED, id=session.id, obj=session)
@@ -192,7 +180,9 @@ def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> 
             continue
         serializer = ExerciseSessionInputSerializer(data=raw)
         if not serializer.is_valid():
-            results[index] = ItemResult(ItemStatus.INVALID, errors=_field_errors(serializer.errors))
+            results[index] = ItemResult(
+                ItemStatus.INVALID, errors=flatten_errors(serializer.errors)
+            )
             continue
         data = serializer.validated_data
         if data["date"] > today:
@@ -284,10 +274,6 @@ def exercise_session_submit(*, patient: Patient, data: Any) -> ItemResult:
 
 # --- Corrections (PATCH / DELETE exercise-sessions/{id}/) ------------------------------------
 
-#: A session may be corrected or deleted while its date is at most this many days before the
-#: patient's local today: the same window as check-in corrections
-#: (apps.checkins.models.CORRECTION_WINDOW_DAYS; a test keeps the two equal).
-CORRECTION_WINDOW_DAYS = 7
 #: What a correction may not change: the session's identity and what it counts for.
 SESSION_FIXED_FIELDS = ("client_id", "date", "plan_item")
 
@@ -296,7 +282,7 @@ def _window_open_or_refuse(session: ExerciseSession, action: str) -> None:
     """Corrections are allowed while the session's date is at most CORRECTION_WINDOW_DAYS
     before the patient's local today (as for check-ins)."""
     today = local_today(session.patient.timezone)
-    if (today - session.date).days > CORRECTION_WINDOW_DAYS:
+    if correction_window_closed(date=session.date, today=today):
         raise ValidationFailed(
             f"A session can be {action} for {CORRECTION_WINDOW_DAYS} days after its date.",
             field="date",
@@ -336,7 +322,7 @@ def exercise_session_correct(*, session: ExerciseSession, data: Any) -> Exercise
             errors[name] = ["Cannot be changed; delete the session and log a new one."]
     serializer = ExerciseSessionCorrectionSerializer(data=data, partial=True)
     if not serializer.is_valid():
-        errors |= _field_errors(serializer.errors)
+        errors |= flatten_errors(serializer.errors)
     if errors:
         raise ValidationError(errors)
     _window_open_or_refuse(session, "corrected")

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from apps.checkins.models import CORRECTION_WINDOW_DAYS as CHECKIN_WINDOW_DAYS
+from apps.core.sync import CORRECTION_WINDOW_DAYS as SHARED_WINDOW_DAYS
 from apps.exercises import selectors, services
 from apps.exercises.models import ExerciseSession
 from tests.accounts.factories import PatientFactory
@@ -47,7 +47,7 @@ def client_of(user) -> APIClient:
 
 
 def test_the_window_is_the_check_in_correction_window():
-    assert services.CORRECTION_WINDOW_DAYS == CHECKIN_WINDOW_DAYS == 7
+    assert services.CORRECTION_WINDOW_DAYS == SHARED_WINDOW_DAYS == 7
 
 
 # --- PATCH ----------------------------------------------------------------------------------
