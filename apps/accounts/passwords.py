@@ -13,9 +13,11 @@ hashes the password and the last login, so it works once, and it expires after
 
 from __future__ import annotations
 
+import logging
 import uuid
 from urllib.parse import urlencode
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import default_token_generator
@@ -115,21 +117,17 @@ def password_reset_send(*, email: str) -> bool:
 def password_reset_request(*, email: str, request) -> None:
     """Ask for a reset mail to ``email``. The caller learns nothing: the same steps run for
     every address (a per-address cap on mails, then a task that does the lookup), and the
-    view answers the same 202. With the broker down the mail is sent here instead."""
-    import logging
-
+    view answers the same 202. With the broker down the request is dropped (logged, no
+    address): sending from here would make the answer slower for a real account, and the
+    person can ask again."""
     from apps.accounts.tasks import send_password_reset
     from apps.accounts.throttles import ResetEmailThrottle
     from apps.core.queueing import send_or_leave_to_sweep
 
     if not ResetEmailThrottle(email).allow_request(request, None):
         return  # enough mails to this address for now; the answer does not say so
-    if send_or_leave_to_sweep(send_password_reset, email.strip().lower()):
-        return
-    try:
-        password_reset_send(email=email)
-    except OSError as error:
-        logging.getLogger(__name__).warning("password reset mail not sent (%s)", type(error))
+    if not send_or_leave_to_sweep(send_password_reset, email.strip().lower()):
+        logging.getLogger(__name__).warning("password reset not queued: the broker is down")
 
 
 def _user_from_uid(uid: str) -> User | None:
@@ -147,8 +145,6 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     if user is None or not default_token_generator.check_token(user, token):
         raise ValidationFailed(RESET_INVALID, field="token", code="reset_token_invalid")
     _validate_new_password(new_password, user)
-    from axes.models import AccessAttempt
-
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         # Checked again under the lock: two confirmations at once, one wins.
@@ -157,7 +153,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
         locked.set_password(new_password)
         locked.save(update_fields=["password"])
         tokens_revoke(user=locked)
-        AccessAttempt.objects.filter(username__iexact=locked.email).delete()
+        axes_reset(username=locked.email.lower())  # through axes' own handler
     return locked
 
 

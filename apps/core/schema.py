@@ -93,8 +93,7 @@ def add_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for status in error_statuses(method, operation):
                 response = responses.setdefault(status, {})
-                response.setdefault("description", DESCRIPTIONS[status])
-                if not response["description"]:
+                if not response.get("description"):
                     response["description"] = DESCRIPTIONS[status]
                 component = CONFLICT_COMPONENT if status == "409" else ERROR_COMPONENT
                 # A view that documents its own error body (e.g. a refused check-in that still
