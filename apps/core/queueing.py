@@ -15,6 +15,7 @@ import logging
 from functools import partial
 from typing import Any
 
+from django.db import OperationalError as DjangoOperationalError
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
@@ -39,3 +40,16 @@ def enqueue_on_commit(task: Any, *args: Any) -> None:
     """Publish ``task`` once the current transaction commits (never for a rolled-back write);
     see ``send_or_leave_to_sweep`` for what happens when the broker is down."""
     transaction.on_commit(partial(send_or_leave_to_sweep, task, *args))
+
+
+#: Task options for work whose every step is a conditional claim (a re-run never does it
+#: twice): a transient database error (a lock not granted within the busy timeout, a dropped
+#: connection) is retried promptly with jittered backoff (1, 2, 4 … 60 s) instead of failing
+#: the task and waiting for a sweep (docs/operations.md).
+DB_RETRY: dict = {
+    "autoretry_for": (DjangoOperationalError,),
+    "retry_backoff": 1,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 10,
+}

@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
 
-from apps.core.queueing import send_or_leave_to_sweep
+from apps.core.queueing import DB_RETRY, send_or_leave_to_sweep
 from apps.reminders import services
-
-# A transient database error is retried with jittered backoff (1, 2, 4 … 60 s) rather than
-# failing the tick: claims are conditional updates, so a re-run never reminds twice.
-DB_RETRY = {
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": 1,
-    "retry_backoff_max": 60,
-    "retry_jitter": True,
-    "max_retries": 10,
-}
 
 
 @shared_task(name="reminders.claim_due_reminders", ignore_result=True, **DB_RETRY)

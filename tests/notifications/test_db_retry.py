@@ -105,3 +105,25 @@ def test_a_lock_while_recording_the_outcome_never_sends_twice(urgent_notificatio
     assert len(calls) == 2
     assert urgent_notification.status == NotificationStatus.SENT
     assert [p.token for p in fcm.sent] == ["phone-token"]
+
+
+def test_lock_errors_do_not_use_up_the_delivery_attempts_of_an_emergency_push(
+    urgent_notification, monkeypatch, settings
+):
+    """A run that Celery re-ran three times for lock timeouts (request.retries == 3) is still
+    the first delivery attempt: the attempts are counted apart from the database re-runs, so
+    the next provider error is retried, not final."""
+    settings.NOTIFICATIONS = {**getattr(settings, "NOTIFICATIONS", {}), "MAX_RETRIES": 2}
+    seen = []
+
+    def deliver(*, notification_id, final_attempt):
+        seen.append(final_attempt)
+
+    monkeypatch.setattr(tasks.services, "notification_deliver", deliver)
+
+    tasks.deliver_notification.apply(args=[str(urgent_notification.pk)], retries=3)
+    tasks.deliver_notification.apply(
+        args=[str(urgent_notification.pk)], kwargs={"delivery_retries": 2}, retries=3
+    )
+
+    assert seen == [False, True]
