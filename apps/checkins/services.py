@@ -13,6 +13,7 @@ pick the answer once the database has refused or accepted the row. Every accepte
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -430,21 +431,23 @@ def checkin_correct(
             extra={"advice": _advice(advise, [corrected_copy(checkin, values)])[checkin.id]},
         )
     with transaction.atomic():
-        for field, value in values.items():
-            setattr(checkin, field, "" if field == "notes" and value is None else value)
+        _apply_correction(checkin, values)
         checkin.save(update_fields=[*values.keys(), "updated_at"])
         episode_record_changed(episode=checkin.episode, changed_dates=[checkin.date])
     return checkin, _advice(advise, [checkin])[checkin.id]
 
 
-def corrected_copy(checkin: CheckIn, values: Mapping[str, Any]) -> CheckIn:
-    """The check-in as ``values`` would correct it, not stored."""
-    import copy
-
-    corrected = copy.copy(checkin)
+def _apply_correction(checkin: CheckIn, values: Mapping[str, Any]) -> CheckIn:
+    """Set the corrected values on ``checkin`` (a cleared note is stored as "")."""
     for field, value in values.items():
-        setattr(corrected, field, "" if field == "notes" and value is None else value)
-    return corrected
+        setattr(checkin, field, "" if field == "notes" and value is None else value)
+    return checkin
+
+
+def corrected_copy(checkin: CheckIn, values: Mapping[str, Any]) -> CheckIn:
+    """The check-in as ``values`` would correct it, not stored: the same values the PATCH
+    stores, so the advice of a refused correction describes what it would have stored."""
+    return _apply_correction(copy.copy(checkin), values)
 
 
 def correction_advice(
