@@ -10,34 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
-from django.db.models import Case, DateField, Func, IntegerField, Value, When
+from django.db.models import Case, DateField, Value, When
 from django.db.models.expressions import Expression
 
+from apps.core.expressions import DaysBetween
 
-class DaysBetween(Func):
-    """Whole days from the date ``start`` to the date ``end`` (``end - start``)."""
-
-    arity = 2
-    output_field = IntegerField()
-
-    def __init__(self, start, end, **extra) -> None:
-        # Compiled as end first, so one "minus" joiner serves both back ends.
-        super().__init__(end, start, **extra)
-
-    def as_sql(self, compiler, connection, **extra_context):
-        # PostgreSQL: date - date is an integer number of days.
-        return super().as_sql(
-            compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra_context
-        )
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler,
-            connection,
-            template="CAST(ROUND(julianday(%(expressions)s)) AS INTEGER)",
-            arg_joiner=") - julianday(",
-            **extra_context,
-        )
+__all__ = ["DaysBetween", "date_by_timezone", "distinct_names"]
 
 
 def date_by_timezone(

@@ -29,11 +29,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest, Least
+from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 
 from apps.accounts.models import Patient, User
@@ -44,6 +43,7 @@ from apps.core.exceptions import ValidationFailed
 from apps.core.timezones import local_today
 from apps.dashboard.expressions import DaysBetween, date_by_timezone, distinct_names
 from apps.episodes.models import Episode, EpisodeStatus
+from apps.exercises.adherence import adherence_parts_expression, adherence_ratio_expression
 from apps.exercises.models import ExerciseSession, PlanItem
 from apps.flags.models import LIVE_STATUSES, Flag
 from apps.flags.selectors import open_flag_counts_by_patient
@@ -122,58 +122,13 @@ def _mean_pain(*, since: str, until: str) -> Subquery:
 
 
 def _adherence_parts() -> tuple[Subquery, Subquery]:
-    """Sessions counted and sessions prescribed in the current episode over the patient's last
-    7 local dates, exactly as `apps.exercises.selectors` defines adherence (its module
-    docstring): an item in force for ``n`` days of the window prescribes
-    ``days_per_week * n / 7`` sessions, counts the distinct dates with a session within those
-    days, and never counts for more than it prescribes; nothing is in force after the
-    episode's ``resolved_on``. Computed in SQL so the cohort can be sorted by it."""
-    window_start = OuterRef("window_start")
-    window_end = OuterRef("local_today")
-    last_in_force = Least(
-        Coalesce(F("plan__effective_ends_on"), window_end),
-        Coalesce(F("plan__episode__resolved_on"), window_end),
-        window_end,
+    """Sessions counted and prescribed in the current episode over the patient's last 7 local
+    dates: apps.exercises.adherence's SQL form of the one definition."""
+    return adherence_parts_expression(
+        episode_id=OuterRef("episode_id"),
+        date_from=OuterRef("window_start"),
+        date_to=OuterRef("local_today"),
     )
-    days_done = Subquery(
-        ExerciseSession.objects.filter(
-            plan_item_id=OuterRef("pk"),
-            date__gte=OuterRef("first_day"),
-            date__lte=OuterRef("last_day"),
-        )
-        .order_by()
-        .values("plan_item_id")
-        .annotate(days=Count("date", distinct=True))
-        .values("days"),
-        output_field=IntegerField(),
-    )
-    items = (
-        PlanItem.objects.filter(
-            plan__episode_id=OuterRef("episode_id"),
-            plan__starts_on__lte=window_end,
-        )
-        .annotate(
-            first_day=Greatest(F("plan__starts_on"), window_start),
-            last_day=last_in_force,
-        )
-        .annotate(days_in_force=Greatest(DaysBetween(F("first_day"), F("last_day")) + 1, 0))
-        .filter(days_in_force__gt=0)
-        .annotate(
-            prescribed=Cast(F("days_per_week") * F("days_in_force"), FloatField()) / 7.0,
-        )
-        .annotate(
-            counted=Least(Cast(Coalesce(days_done, 0), FloatField()), F("prescribed")),
-        )
-        .order_by()
-        .values("plan__episode_id")
-    )
-    counted = Subquery(
-        items.annotate(total=Sum("counted")).values("total"), output_field=FloatField()
-    )
-    prescribed = Subquery(
-        items.annotate(total=Sum("prescribed")).values("total"), output_field=FloatField()
-    )
-    return counted, prescribed
 
 
 def _open_flag_count(severity: str) -> Subquery:
@@ -249,13 +204,8 @@ def _derived_columns() -> dict[str, Any]:
         ),
         "days_since_last_checkin": DaysBetween(F("last_checkin_date"), F("local_today")),
         "pain_7d_change": F("pain_7d_mean") - F("pain_previous_7d_mean"),
-        "adherence_7d": Case(
-            When(
-                adherence_prescribed__gt=0,
-                then=Least(F("adherence_counted") / F("adherence_prescribed"), Value(1.0)),
-            ),
-            default=Value(None),
-            output_field=FloatField(),
+        "adherence_7d": adherence_ratio_expression(
+            F("adherence_counted"), F("adherence_prescribed")
         ),
     }
 

@@ -2,20 +2,8 @@
 
 Every function here runs a fixed number of queries whatever the number of dates, weeks,
 plans or episodes it covers, because the dashboard and the flag snapshot call them for many
-patients at once.
-
-Adherence (the definition the API, the dashboard and the low_adherence rule share):
-- A plan item is *in force* on a date from its plan's ``starts_on`` to its
-  ``effective_ends_on`` (open-ended if empty), and never after its episode's ``resolved_on``.
-- Over a window of dates (an ISO week clipped to the asked range, or any range), an item's
-  **prescribed** sessions = ``days_per_week × (days of the window it is in force) / 7``, a
-  fraction, so a plan that changes midweek prescribes each item only for its own days.
-- An item's **done** sessions = distinct dates in the window, within the item's in-force
-  days, with at least one logged session for it (two sessions on one day count once).
-- Item adherence = ``min(1, done / prescribed)``; overall adherence =
-  ``Σ min(done, prescribed) / Σ prescribed`` (each item capped before summing, so extra
-  sessions of one exercise never make up for skipping another). None when nothing was
-  prescribed (no plan in force in the window).
+patients at once. Adherence is defined once, in `apps.exercises.adherence` (the pure
+`window_adherence` these selectors feed, and its SQL form for the dashboard).
 """
 
 from __future__ import annotations
@@ -24,8 +12,6 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -34,6 +20,12 @@ from apps.accounts.models import Patient, Role, User
 from apps.accounts.selectors import access_patient, patients_visible_to
 from apps.core.timezones import local_today
 from apps.episodes.selectors import active_episode_for
+
+# The adherence types are re-exported: callers read them from here.
+from apps.exercises.adherence import ItemAdherence as ItemAdherence
+from apps.exercises.adherence import ItemSpan, window_adherence
+from apps.exercises.adherence import RangeAdherence as RangeAdherence
+from apps.exercises.adherence import WindowAdherence as WindowAdherence
 from apps.exercises.models import Exercise, ExercisePlan, ExerciseSession, PlanItem
 
 # --- Library, plans, sessions ---------------------------------------------------------------
@@ -132,16 +124,7 @@ def sessions_done_by_date(
     return by_date
 
 
-@dataclass(frozen=True)
-class _ItemSpan:
-    item: PlanItem
-    first: dt.date  # first day in force
-    last: dt.date | None  # last day in force; None = open-ended
-
-
-def _item_spans(
-    episode_ids: Iterable[Any], date_from: dt.date, date_to: dt.date
-) -> list[_ItemSpan]:
+def _item_spans(episode_ids: Iterable[Any], date_from: dt.date, date_to: dt.date) -> list[ItemSpan]:
     """Plan items of the episodes in force on at least one date of the range. One query."""
     items = (
         PlanItem.objects.filter(
@@ -161,7 +144,7 @@ def _item_spans(
         last = _last_day_in_force(item.plan, item.plan.episode.resolved_on)
         if last is not None and (last < date_from or last < item.plan.starts_on):
             continue
-        spans.append(_ItemSpan(item=item, first=item.plan.starts_on, last=last))
+        spans.append(ItemSpan(item=item, first=item.plan.starts_on, last=last))
     return spans
 
 
@@ -182,118 +165,6 @@ def prescribed_by_date(
 
 
 # --- Adherence ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ItemAdherence:
-    plan_item: PlanItem
-    days_in_force: int
-    sessions_prescribed: Fraction
-    sessions_done: int
-
-    @property
-    def sessions_counted(self) -> Fraction:
-        return min(Fraction(self.sessions_done), self.sessions_prescribed)
-
-    @property
-    def adherence(self) -> Fraction | None:
-        if not self.sessions_prescribed:
-            return None
-        return self.sessions_counted / self.sessions_prescribed
-
-
-@dataclass(frozen=True)
-class WindowAdherence:
-    """Adherence over the dates ``date_from``..``date_to`` (both included)."""
-
-    date_from: dt.date
-    date_to: dt.date
-    items: tuple[ItemAdherence, ...]
-    days_with_plan_in_force: int
-
-    @property
-    def days(self) -> int:
-        return (self.date_to - self.date_from).days + 1
-
-    @property
-    def sessions_prescribed(self) -> Fraction:
-        return sum((row.sessions_prescribed for row in self.items), Fraction(0))
-
-    @property
-    def sessions_done(self) -> int:
-        return sum(row.sessions_done for row in self.items)
-
-    @property
-    def sessions_counted(self) -> Fraction:
-        return sum((row.sessions_counted for row in self.items), Fraction(0))
-
-    @property
-    def adherence(self) -> Fraction | None:
-        prescribed = self.sessions_prescribed
-        return self.sessions_counted / prescribed if prescribed else None
-
-    @property
-    def iso_week(self) -> str:
-        year, week, _ = self.date_from.isocalendar()
-        return f"{year}-W{week:02d}"
-
-
-@dataclass(frozen=True)
-class RangeAdherence:
-    """Per ISO week (clipped to the range) and overall for the whole range."""
-
-    date_from: dt.date
-    date_to: dt.date
-    weeks: tuple[WindowAdherence, ...]
-
-    @property
-    def sessions_prescribed(self) -> Fraction:
-        return sum((week.sessions_prescribed for week in self.weeks), Fraction(0))
-
-    @property
-    def sessions_done(self) -> int:
-        return sum(week.sessions_done for week in self.weeks)
-
-    @property
-    def sessions_counted(self) -> Fraction:
-        return sum((week.sessions_counted for week in self.weeks), Fraction(0))
-
-    @property
-    def adherence(self) -> Fraction | None:
-        prescribed = self.sessions_prescribed
-        return self.sessions_counted / prescribed if prescribed else None
-
-
-def _window(
-    spans: list[_ItemSpan],
-    done_dates: dict[uuid.UUID, set[dt.date]],
-    date_from: dt.date,
-    date_to: dt.date,
-) -> WindowAdherence:
-    rows = []
-    covered: set[dt.date] = set()
-    for span in spans:
-        first = max(span.first, date_from)
-        last = date_to if span.last is None else min(span.last, date_to)
-        if first > last:
-            continue
-        days = (last - first).days + 1
-        covered.update(first + dt.timedelta(days=n) for n in range(days))
-        done = sum(1 for day in done_dates.get(span.item.id, ()) if first <= day <= last)
-        rows.append(
-            ItemAdherence(
-                plan_item=span.item,
-                days_in_force=days,
-                sessions_prescribed=Fraction(span.item.days_per_week * days, 7),
-                sessions_done=done,
-            )
-        )
-    return WindowAdherence(
-        date_from=date_from,
-        date_to=date_to,
-        items=tuple(rows),
-        days_with_plan_in_force=len(covered),
-    )
 
 
 def _done_dates(
@@ -332,7 +203,8 @@ def adherence_for_range(*, episode: Any, date_from: dt.date, date_to: dt.date) -
         date_from=date_from,
         date_to=date_to,
         weeks=tuple(
-            _window(spans, done, start, end) for start, end in iso_weeks(date_from, date_to)
+            window_adherence(spans, done, start, end)
+            for start, end in iso_weeks(date_from, date_to)
         ),
     )
 
@@ -343,12 +215,12 @@ def adherence_windows_by_episode(
     """Each episode's adherence over the range taken as ONE window (not split by ISO week),
     e.g. the last 7 days for the dashboard and the low_adherence rule. Two queries."""
     ids = list(episode_ids)
-    spans_by_episode: dict[Any, list[_ItemSpan]] = defaultdict(list)
+    spans_by_episode: dict[Any, list[ItemSpan]] = defaultdict(list)
     for span in _item_spans(ids, date_from, date_to):
         spans_by_episode[span.item.plan.episode_id].append(span)
     done = _done_dates(ids, date_from, date_to)
     return {
-        episode_id: _window(spans_by_episode.get(episode_id, []), done, date_from, date_to)
+        episode_id: window_adherence(spans_by_episode.get(episode_id, []), done, date_from, date_to)
         for episode_id in ids
     }
 
@@ -365,3 +237,19 @@ def adherence_by_episode(
         episode_id: None if window.adherence is None else float(window.adherence)
         for episode_id, window in windows.items()
     }
+
+
+def adherence_windows_ending(
+    *, episode: Any, ends: Iterable[dt.date], window_days: int
+) -> dict[dt.date, WindowAdherence]:
+    """The ``window_days``-day window ending on each of ``ends`` → its adherence, for one
+    episode (the flag snapshot's `low_adherence` windows). Two queries whatever the number
+    of dates."""
+    ends = sorted(set(ends))
+    if not ends:
+        return {}
+    back = dt.timedelta(days=window_days - 1)
+    date_from, date_to = ends[0] - back, ends[-1]
+    spans = _item_spans([episode.pk], date_from, date_to)
+    done = _done_dates([episode.pk], date_from, date_to)
+    return {end: window_adherence(spans, done, end - back, end) for end in ends}

@@ -11,7 +11,6 @@ import uuid
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,10 +21,15 @@ from django.http import Http404
 from apps.accounts.models import Role, User
 from apps.accounts.selectors import patients_for_clinician
 from apps.core.timezones import local_today
+from apps.exercises.selectors import (
+    WindowAdherence,
+    adherence_windows_by_episode,
+    adherence_windows_ending,
+)
 from apps.flags.activity import last_activity_by_episode
 from apps.flags.models import LIVE_STATUSES, Flag
 from apps.flags.rules import Thresholds
-from apps.flags.snapshot import AdherenceWindow, CheckInData, EpisodeSnapshot, dates_ending
+from apps.flags.snapshot import AdherenceWindow, CheckInData, EpisodeSnapshot
 
 
 def lookback_days(thresholds: Thresholds) -> int:
@@ -158,52 +162,27 @@ def _checkin_rows_by_orm(windows: list[tuple[Any, dt.date, dt.date]]) -> Iterabl
     )
 
 
+def _window_of(window: WindowAdherence) -> AdherenceWindow:
+    """The snapshot's copy of apps.exercises' adherence of a window (the one definition)."""
+    return AdherenceWindow(
+        date_from=window.date_from,
+        date_to=window.date_to,
+        days_with_plan_in_force=window.days_with_plan_in_force,
+        sessions_prescribed=window.sessions_prescribed,
+        sessions_counted=window.sessions_counted,
+        sessions_done=window.sessions_done,
+    )
+
+
 def _adherence_windows(
     episode: Any, ends: list[dt.date], thresholds: Thresholds
 ) -> dict[dt.date, AdherenceWindow]:
     """The 7-day adherence window ending on each of ``ends`` for one episode. Two queries,
-    whatever the number of dates (apps.exercises' per-date helpers)."""
-    from apps.exercises.selectors import prescribed_by_date, sessions_done_by_date
-
-    if not ends:
-        return {}
-    date_from = min(ends) - dt.timedelta(days=thresholds.window_days - 1)
-    date_to = max(ends)
-    prescribed = prescribed_by_date(episode=episode, date_from=date_from, date_to=date_to)
-    sessions = sessions_done_by_date(episode=episode, date_from=date_from, date_to=date_to)
-    windows = {}
-    for end in ends:
-        days = dates_ending(end, thresholds.window_days)
-        days_in_force: dict[Any, int] = defaultdict(int)
-        per_week: dict[Any, int] = {}
-        done_dates: dict[Any, set[dt.date]] = defaultdict(set)
-        covered = 0
-        for day in days:
-            items = prescribed.get(day, [])
-            covered += bool(items)
-            in_force = {item.id for item in items}
-            for item in items:
-                days_in_force[item.id] += 1
-                per_week[item.id] = item.days_per_week
-            for session in sessions.get(day, []):
-                if session.plan_item_id in in_force:
-                    done_dates[session.plan_item_id].add(day)
-        item_prescribed = {
-            item_id: Fraction(per_week[item_id] * count, 7)
-            for item_id, count in days_in_force.items()
-        }
-        windows[end] = AdherenceWindow(
-            date_from=days[0],
-            date_to=end,
-            days_with_plan_in_force=covered,
-            sessions_prescribed=sum(item_prescribed.values(), Fraction(0)),
-            sessions_counted=sum(
-                (min(Fraction(len(done_dates[i])), p) for i, p in item_prescribed.items()),
-                Fraction(0),
-            ),
-            sessions_done=sum(len(dates) for dates in done_dates.values()),
-        )
-    return windows
+    whatever the number of dates: apps.exercises.selectors.adherence_windows_ending."""
+    windows = adherence_windows_ending(
+        episode=episode, ends=ends, window_days=thresholds.window_days
+    )
+    return {end: _window_of(window) for end, window in windows.items()}
 
 
 def _bulk_adherence(
@@ -211,8 +190,6 @@ def _bulk_adherence(
 ) -> dict[Any, dict[dt.date, AdherenceWindow]]:
     """One 7-day window per episode, two queries per distinct end date (one or two local
     dates for a whole batch): apps.exercises.selectors.adherence_windows_by_episode."""
-    from apps.exercises.selectors import adherence_windows_by_episode
-
     by_end: dict[dt.date, list[Any]] = defaultdict(list)
     for episode in episodes:
         by_end[ends[episode.pk]].append(episode.pk)
@@ -221,16 +198,7 @@ def _bulk_adherence(
         start = end - dt.timedelta(days=thresholds.window_days - 1)
         windows = adherence_windows_by_episode(episode_ids=ids, date_from=start, date_to=end)
         for episode_id, window in windows.items():
-            result[episode_id] = {
-                end: AdherenceWindow(
-                    date_from=start,
-                    date_to=end,
-                    days_with_plan_in_force=window.days_with_plan_in_force,
-                    sessions_prescribed=window.sessions_prescribed,
-                    sessions_counted=window.sessions_counted,
-                    sessions_done=window.sessions_done,
-                )
-            }
+            result[episode_id] = {end: _window_of(window)}
     return result
 
 

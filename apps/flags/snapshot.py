@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from types import MappingProxyType
 
+from apps.exercises.adherence import adherence_ratio
+
 WALKING_AID_ORDER: tuple[str, ...] = ("none", "cane", "crutches", "walker", "wheelchair")
 
 
@@ -54,6 +56,11 @@ class AdherenceWindow:
     @property
     def days(self) -> int:
         return (self.date_to - self.date_from).days + 1
+
+    @property
+    def adherence(self) -> Fraction | None:
+        """Counted / prescribed, capped at 1 (apps.exercises.adherence, the one definition)."""
+        return adherence_ratio(counted=self.sessions_counted, prescribed=self.sessions_prescribed)
 
 
 def _frozen_mapping(value: Mapping) -> Mapping:

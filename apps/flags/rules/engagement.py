@@ -38,11 +38,11 @@ class LowAdherence(Rule):
                 days_with_plan_in_force=found.days_with_plan_in_force,
                 thresholds=used,
             )
-        if not found.sessions_prescribed:
+        ratio = found.adherence
+        if ratio is None:
             return self.not_evaluated(
                 "the plan prescribes no sessions", window=window, thresholds=used
             )
-        ratio = found.sessions_counted / found.sessions_prescribed
         cut = Fraction(thresholds.low_adherence_ratio).limit_denominator(1000)
         holds = ratio < cut
         return self.result(

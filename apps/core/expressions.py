@@ -1,0 +1,32 @@
+"""Database expressions that know no domain, for any app's annotations (SQLite, the
+embedded default, and PostgreSQL, production, like the rest of the project)."""
+
+from __future__ import annotations
+
+from django.db.models import Func, IntegerField
+
+
+class DaysBetween(Func):
+    """Whole days from the date ``start`` to the date ``end`` (``end - start``)."""
+
+    arity = 2
+    output_field = IntegerField()
+
+    def __init__(self, start, end, **extra) -> None:
+        # Compiled as end first, so one "minus" joiner serves both back ends.
+        super().__init__(end, start, **extra)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # PostgreSQL: date - date is an integer number of days.
+        return super().as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra_context
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(ROUND(julianday(%(expressions)s)) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
