@@ -43,8 +43,11 @@ from apps.core.exceptions import ValidationFailed
 from apps.core.timezones import local_today
 from apps.dashboard.expressions import DaysBetween, date_by_timezone, distinct_names
 from apps.episodes.models import Episode, EpisodeStatus
-from apps.exercises.adherence import adherence_parts_expression, adherence_ratio_expression
-from apps.exercises.models import ExerciseSession, PlanItem
+from apps.exercises.adherence import (
+    adherence_parts_expression,
+    adherence_ratio_expression,
+)
+from apps.exercises.selectors import adherence_of_windows
 from apps.flags.models import LIVE_STATUSES, Flag
 from apps.flags.selectors import open_flag_counts_by_patient
 
@@ -285,49 +288,15 @@ def _current_episodes(ids: list[Any]) -> dict[Any, dict[str, Any]]:
 
 def _adherence(
     episodes: dict[Any, dict[str, Any]], windows: dict[Any, tuple[dt.date, dt.date]]
-) -> dict[Any, tuple[float, float]]:
-    """Patient id → (sessions counted, sessions prescribed) of their current episode over
-    their own 7-day window; two queries, with the definition of `apps.exercises.selectors`
-    (mirrored in SQL by `_adherence_parts`; a test holds the three together)."""
-    if not episodes:
-        return {}
-    first = min(start for start, _ in windows.values())
-    last = max(end for _, end in windows.values())
-    patient_of = {episode["id"]: patient_id for patient_id, episode in episodes.items()}
-    items = (
-        PlanItem.objects.filter(plan__episode_id__in=list(patient_of), plan__starts_on__lte=last)
-        .filter(Q(plan__effective_ends_on__isnull=True) | Q(plan__effective_ends_on__gte=first))
-        .values_list(
-            "id",
-            "days_per_week",
-            "plan__episode_id",
-            "plan__starts_on",
-            "plan__effective_ends_on",
-            "plan__episode__resolved_on",
-        )
+) -> dict[Any, float | None]:
+    """Patient id → the adherence of their current episode over their own 7-day window; two
+    queries (apps.exercises.adherence, the one definition, whose SQL form `_adherence_parts`
+    uses, so a sort by it agrees with the values shown)."""
+    found = adherence_of_windows(
+        {episode["id"]: windows[patient_id] for patient_id, episode in episodes.items()}
     )
-    done: dict[Any, set[dt.date]] = {}
-    for item_id, day in (
-        ExerciseSession.objects.filter(episode_id__in=list(patient_of), date__range=(first, last))
-        .order_by()  # the model's ordering would join recorded_at to the DISTINCT
-        .values_list("plan_item_id", "date")
-        .distinct()
-    ):
-        done.setdefault(item_id, set()).add(day)
-    totals: dict[Any, tuple[float, float]] = {}
-    for item_id, per_week, episode_id, starts_on, ends_on, resolved_on in items:
-        patient_id = patient_of[episode_id]
-        window_start, window_end = windows[patient_id]
-        first_day = max(starts_on, window_start)
-        last_day = min(ends_on or window_end, resolved_on or window_end, window_end)
-        days = (last_day - first_day).days + 1
-        if days <= 0:
-            continue
-        prescribed = per_week * days / 7
-        days_done = sum(1 for day in done.get(item_id, ()) if first_day <= day <= last_day)
-        counted, total = totals.get(patient_id, (0.0, 0.0))
-        totals[patient_id] = (counted + min(days_done, prescribed), total + prescribed)
-    return totals
+    ratios = {patient: found[episode["id"]].adherence for patient, episode in episodes.items()}
+    return {patient: None if r is None else float(r) for patient, r in ratios.items()}
 
 
 #: Columns read with the page's rows in the ranking query itself (cheap index lookups for the
@@ -378,8 +347,7 @@ def _summarise(rows: list[Patient], dates: dict[str, dt.date]) -> list[Patient]:
             if row.pain_7d_mean is None or row.pain_previous_7d_mean is None
             else row.pain_7d_mean - row.pain_previous_7d_mean
         )
-        counted, prescribed = adherence.get(row.pk, (0.0, 0.0))
-        row.adherence_7d = min(counted / prescribed, 1.0) if prescribed > 0 else None
+        row.adherence_7d = adherence.get(row.pk)
         for severity in SEVERITIES:
             setattr(row, f"open_flags_{severity}", flags[row.pk][severity])
     return rows

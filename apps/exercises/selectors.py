@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -253,3 +253,23 @@ def adherence_windows_ending(
     spans = _item_spans([episode.pk], date_from, date_to)
     done = _done_dates([episode.pk], date_from, date_to)
     return {end: window_adherence(spans, done, end - back, end) for end in ends}
+
+
+def adherence_of_windows(
+    windows: Mapping[Any, tuple[dt.date, dt.date]],
+) -> dict[Any, WindowAdherence]:
+    """Episode id → its adherence over its own window ``(date_from, date_to)`` (e.g. each
+    patient's last 7 local dates, which differ by time zone). Two queries whatever the
+    number of episodes."""
+    if not windows:
+        return {}
+    first = min(start for start, _ in windows.values())
+    last = max(end for _, end in windows.values())
+    spans_by_episode: dict[Any, list[ItemSpan]] = defaultdict(list)
+    for span in _item_spans(windows, first, last):
+        spans_by_episode[span.item.plan.episode_id].append(span)
+    done = _done_dates(windows, first, last)
+    return {
+        episode_id: window_adherence(spans_by_episode.get(episode_id, []), done, start, end)
+        for episode_id, (start, end) in windows.items()
+    }
