@@ -49,10 +49,11 @@ from apps.exercises.adherence import (
 )
 from apps.exercises.selectors import adherence_of_windows
 from apps.flags.models import LIVE_STATUSES, Flag
+from apps.flags.rules.base import SEVERITY_ORDER, Severity
 from apps.flags.selectors import open_flag_counts_by_patient
 
-#: Severities from most to least pressing (CLINICAL_RULES.md: Severity).
-SEVERITIES: tuple[str, ...] = ("emergency", "urgent", "soon", "routine", "info")
+#: Severities from most to least pressing (the `Severity` enum's order).
+SEVERITIES: tuple[str, ...] = SEVERITY_ORDER
 WINDOW_DAYS = 7
 DEFAULT_ADHERENCE_BELOW = 0.8  # CLINICAL_RULES.md: 80% is the usual adherence cut-off
 DEFAULT_SILENT_DAYS_MIN = 3  # as the `missed_checkins` rule: 3 local dates without a check-in
@@ -72,6 +73,8 @@ ORDERING_FIELDS: tuple[str, ...] = (
     "days_since_last_checkin",
 )
 DEFAULT_ORDERING = "needs_action"
+#: The severities "needs_action" ranks by, most pressing first (emergency, urgent, soon).
+NEEDS_ACTION: tuple[str, ...] = tuple(s.value for s in Severity if s.rank <= Severity.SOON.rank)
 
 
 @dataclass(frozen=True)
@@ -408,7 +411,7 @@ def _order_by(ordering: str) -> list:
     tie_break = ["user__last_name", "user__first_name", "id"]
     if name == "needs_action":
         # Flags that need a clinician soonest first, then the longest silence.
-        keys = [F(f"open_flags_{severity}").desc() for severity in ("emergency", "urgent", "soon")]
+        keys = [F(f"open_flags_{severity}").desc() for severity in NEEDS_ACTION]
         keys.append(F("days_since_last_checkin").desc(nulls_last=True))
         if descending:
             keys = [key.reverse_ordering() or key for key in keys]
@@ -428,9 +431,7 @@ def _columns_used(ordering: str, filters: SummaryFilters | None) -> set[str]:
     name = ordering.removeprefix("-")
     if name == "needs_action":
         columns = {
-            "open_flags_emergency",
-            "open_flags_urgent",
-            "open_flags_soon",
+            *(f"open_flags_{severity}" for severity in NEEDS_ACTION),
             "days_since_last_checkin",
         }
     elif name == "open_flags":

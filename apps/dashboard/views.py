@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,7 +36,7 @@ from apps.dashboard.selectors import (
     summary_for_patient,
 )
 from apps.flags import services as flag_services
-from apps.flags.models import FlagStatus
+from apps.flags.models import FlagStatus, severity_rank_expression
 from apps.flags.selectors import access_flag, flags_visible_to
 
 PAGE_SIZE = 50
@@ -127,13 +126,6 @@ def cohort(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _severity_rank() -> Case:
-    return Case(
-        *[When(severity=name, then=Value(index)) for index, name in enumerate(SEVERITIES)],
-        output_field=IntegerField(),
-    )
-
-
 def _evidence_items(evidence: Any) -> list[tuple[str, str]]:
     """The evidence as label/value pairs a person can read (values as compact JSON)."""
     if not isinstance(evidence, dict):
@@ -164,7 +156,7 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
         flags_visible_to(request.user)
         .filter(status=tab)
         .select_related("patient__user", "episode")
-        .annotate(severity_rank=_severity_rank())
+        .annotate(severity_rank=severity_rank_expression())
         # Most pressing first; within a severity, the one waiting longest.
         .order_by("severity_rank", "opened_at", "id")
     )

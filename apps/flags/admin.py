@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from apps.core.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
 from apps.core.exceptions import Conflict
 from apps.flags import services
-from apps.flags.models import Evaluation, Flag
+from apps.flags.models import Evaluation, Flag, severity_rank_expression
 
 
 def _apply(
@@ -64,7 +64,7 @@ class FlagAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "opened_at",
         "rule",
-        "severity",
+        "severity_column",
         "status",
         "patient",
         "opened_for_date",
@@ -80,6 +80,11 @@ class FlagAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "opened_at"
     ordering = ["-opened_at", "id"]
     actions = ["acknowledge", "resolve"]
+
+    @admin.display(description="severity", ordering="severity_rank")
+    def severity_column(self, flag: Flag) -> str:
+        return flag.get_severity_display()
+
     fieldsets = [
         (None, {"fields": ["id", "patient", "episode", "rule", "rule_version", "severity"]}),
         (
@@ -119,11 +124,13 @@ class FlagAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return [field.name for field in self.model._meta.fields]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Flag]:
-        # The change page shows the patient, the episode and both staff users.
+        # The change page shows the patient, the episode and both staff users; the severity
+        # column sorts by the severity order (Severity.rank), not alphabetically.
         return (
             super()
             .get_queryset(request)
             .select_related("patient__user", "episode", "acknowledged_by", "resolved_by")
+            .annotate(severity_rank=severity_rank_expression())
         )
 
     # Flags are not changed in the admin, but a staff user allowed to change flags may act on

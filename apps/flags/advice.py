@@ -14,6 +14,7 @@ from typing import Any
 from apps.flags.rules import (
     IMMEDIATE_RULES,
     RULES_BY_CODE,
+    Severity,
     Thresholds,
     evaluate_rules,
     patient_message,
@@ -22,8 +23,6 @@ from apps.flags.rules import (
 )
 from apps.flags.selectors import snapshots_for_checkins
 from apps.flags.snapshot import CheckInData, EpisodeSnapshot
-
-SEVERITY_ORDER = ["emergency", "urgent", "soon", "routine", "info"]
 
 
 def checkin_advice(
@@ -109,5 +108,5 @@ def _advice_items(snapshot: EpisodeSnapshot, thresholds: Thresholds) -> list[dic
                     "message": patient_message(rule, result),
                 }
             )
-    items.sort(key=lambda item: SEVERITY_ORDER.index(item["severity"]))
+    items.sort(key=lambda item: Severity.rank_of(item["severity"]))
     return items

@@ -128,7 +128,7 @@ def flags_escalate_unacknowledged(*, now: dt.datetime | None = None) -> int:
     cutoff = now - delay
     due = Flag.objects.filter(
         status=FlagStatus.OPEN,
-        severity__in=[Severity.EMERGENCY, Severity.URGENT],
+        severity__in=list(IMMEDIATE_SEVERITIES),
         opened_at__lte=cutoff,
         escalated_at__isnull=True,
     ).values_list("id", flat=True)
@@ -162,6 +162,10 @@ def flags_escalate_unacknowledged(*, now: dt.datetime | None = None) -> int:
 
 #: At most this many flags are quoted one by one in a digest (the rest are counted).
 DIGEST_DETAIL_MAX = 20
+#: The severities the daily digest gathers, in the severity order (soon, then routine).
+DIGEST_SEVERITIES: tuple[Severity, ...] = tuple(
+    sorted((Severity.SOON, Severity.ROUTINE), key=lambda severity: severity.rank)
+)
 
 
 def flags_send_daily_digests(*, on: dt.date | None = None) -> int:
@@ -176,9 +180,7 @@ def flags_send_daily_digests(*, on: dt.date | None = None) -> int:
 
     on = on or timezone.now().date()
     rows = (
-        Flag.objects.filter(
-            status__in=LIVE_STATUSES, severity__in=[Severity.SOON, Severity.ROUTINE]
-        )
+        Flag.objects.filter(status__in=LIVE_STATUSES, severity__in=list(DIGEST_SEVERITIES))
         .order_by("opened_at", "id")
         .values_list(
             "id", "rule", "severity", "patient__care_team_id", "opened_at", "clinician_summary"
@@ -218,7 +220,7 @@ def flags_send_daily_digests(*, on: dt.date | None = None) -> int:
             title="Flags to review",
             body=(
                 f"{len(unique)} open flags to review ({new} new in the last 24 hours): "
-                + ", ".join(f"{counts[s]} {s}" for s in ("soon", "routine") if counts[s])
+                + ", ".join(f"{counts[s]} {s}" for s in DIGEST_SEVERITIES if counts[s])
                 + "."
                 + _digest_details(detailed)
             ),

@@ -5,7 +5,18 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
+
+from apps.flags.rules.base import SEVERITY_ORDER, Severity
+
+
+def severity_rank_expression(field: str = "severity") -> Case:
+    """`Severity.rank` in SQL for a severity column (0 = emergency): order by it ascending for
+    the most pressing first. Built from the enum, the one severity order."""
+    return Case(
+        *[When(**{field: severity.value}, then=Value(severity.rank)) for severity in Severity],
+        output_field=IntegerField(),
+    )
 
 
 class FlagSeverity(models.TextChoices):
@@ -82,7 +93,7 @@ class Flag(models.Model):
                 name="flag_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(severity__in=["emergency", "urgent", "soon", "routine", "info"]),
+                condition=Q(severity__in=list(SEVERITY_ORDER)),
                 name="flag_severity_valid",
             ),
         ]

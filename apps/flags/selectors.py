@@ -27,8 +27,9 @@ from apps.exercises.selectors import (
     adherence_windows_ending,
 )
 from apps.flags.activity import last_activity_by_episode
-from apps.flags.models import LIVE_STATUSES, Flag
+from apps.flags.models import LIVE_STATUSES, Flag, severity_rank_expression
 from apps.flags.rules import Thresholds
+from apps.flags.rules.base import SEVERITY_ORDER
 from apps.flags.snapshot import AdherenceWindow, CheckInData, EpisodeSnapshot
 
 
@@ -211,7 +212,6 @@ def _snapshot(
     nightly: bool,
     last_activity: Mapping[str, dt.date | None] | None = None,
 ) -> EpisodeSnapshot:
-    tz = zoneinfo.ZoneInfo(episode.patient.timezone)
     return EpisodeSnapshot(
         episode_id=episode.pk,
         patient_id=episode.patient_id,
@@ -222,7 +222,9 @@ def _snapshot(
         home_treatment_started_on=episode.home_treatment_started_on,
         episode_resolved=episode.status == "resolved",
         resolved_on=episode.resolved_on,
-        episode_started_on=episode.created_at.astimezone(tz).date(),
+        episode_started_on=episode.created_at.astimezone(
+            zoneinfo.ZoneInfo(episode.patient.timezone)
+        ).date(),
         checkins=checkins,
         adherence=adherence,
         nightly=nightly,
@@ -347,18 +349,9 @@ def access_flag(user: User, flag_id: uuid.UUID | str) -> Flag:
 
 def open_flags_for_episode(episode: Any) -> QuerySet[Flag]:
     """The episode's open and acknowledged flags, most severe first then newest."""
-    from django.db.models import Case, IntegerField, Value, When
-
-    rank = Case(
-        *[
-            When(severity=name, then=Value(index))
-            for index, name in enumerate(["emergency", "urgent", "soon", "routine", "info"])
-        ],
-        output_field=IntegerField(),
-    )
     return (
         Flag.objects.filter(episode=episode, status__in=LIVE_STATUSES)
-        .annotate(severity_rank=rank)
+        .annotate(severity_rank=severity_rank_expression())
         .order_by("severity_rank", "-opened_at", "id")
     )
 
@@ -381,9 +374,7 @@ def open_flag_counts_by_patient(patient_ids: Iterable[Any]) -> dict[Any, dict[st
     """Patient id → {severity: number of open or acknowledged flags}, every severity present
     (0 when none). One query whatever the number of patients."""
     ids = list(patient_ids)
-    counts = {
-        pid: dict.fromkeys(("emergency", "urgent", "soon", "routine", "info"), 0) for pid in ids
-    }
+    counts = {pid: dict.fromkeys(SEVERITY_ORDER, 0) for pid in ids}
     rows = (
         Flag.objects.filter(patient_id__in=ids, status__in=LIVE_STATUSES)
         .values_list("patient_id", "severity")

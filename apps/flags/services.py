@@ -14,7 +14,7 @@ the record-change consumer does, and tests replace ``services.episode_evaluate``
 
 from __future__ import annotations
 
-from apps.flags.advice import SEVERITY_ORDER, checkin_advice
+from apps.flags.advice import checkin_advice
 from apps.flags.announcements import (
     DIGEST_DETAIL_MAX,
     escalation_delay,
@@ -32,6 +32,7 @@ from apps.flags.engine import (
     local_today_of_episode,
 )
 from apps.flags.lifecycle import flag_acknowledge, flag_resolve
+from apps.flags.rules.base import SEVERITY_ORDER
 from apps.flags.walk import WITHDRAWN_NOTE, EvaluationOutcome
 
 __all__ = [

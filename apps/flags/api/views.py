@@ -22,6 +22,7 @@ from apps.flags.api.serializers import (
     PatientFlagSerializer,
 )
 from apps.flags.models import Flag
+from apps.flags.rules import SEVERITY_ORDER
 from apps.flags.selectors import access_flag, flags_visible_to
 
 _flag_or_patient_flag = PolymorphicProxySerializer(
@@ -64,9 +65,7 @@ class FlagListView(generics.ListAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=["open", "acknowledged", "resolved"]),
-            OpenApiParameter(
-                "severity", str, enum=["emergency", "urgent", "soon", "routine", "info"]
-            ),
+            OpenApiParameter("severity", str, enum=list(SEVERITY_ORDER)),
             OpenApiParameter("patient", str, description="Patient id (staff: one of theirs)."),
         ],
         responses={200: _flag_or_patient_flag},

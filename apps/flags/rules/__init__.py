@@ -6,6 +6,7 @@ from django.conf import settings
 
 from apps.flags.rules.base import (
     IMMEDIATE_SEVERITIES,
+    SEVERITY_ORDER,
     Rule,
     RuleResult,
     Severity,
@@ -91,6 +92,7 @@ __all__ = [
     "ALL_RULES",
     "IMMEDIATE_RULES",
     "RULES_BY_CODE",
+    "SEVERITY_ORDER",
     "Rule",
     "RuleResult",
     "Severity",

@@ -16,12 +16,31 @@ from apps.flags.snapshot import CheckInData, EpisodeSnapshot, dates_ending
 
 
 class Severity(enum.StrEnum):
+    """How pressing a flag is (CLINICAL_RULES.md: Severity). The order of the members IS the
+    severity order, most pressing first: `rank` (0 = emergency), `SEVERITY_ORDER`, and in SQL
+    `apps.flags.models.severity_rank_expression` are all read from it."""
+
     EMERGENCY = "emergency"
     URGENT = "urgent"
     SOON = "soon"
     ROUTINE = "routine"
     INFO = "info"
 
+    @property
+    def rank(self) -> int:
+        """0 for the most pressing severity, counting up (sort ascending: worst first)."""
+        return _SEVERITY_RANKS[self]
+
+    @classmethod
+    def rank_of(cls, value: str) -> int:
+        """The rank of a stored severity string (``Severity(value).rank``)."""
+        return cls(value).rank
+
+
+_SEVERITY_RANKS: dict[Severity, int] = {severity: n for n, severity in enumerate(Severity)}
+
+#: Severity values from most to least pressing (the enum's order).
+SEVERITY_ORDER: tuple[str, ...] = tuple(severity.value for severity in Severity)
 
 IMMEDIATE_SEVERITIES = frozenset({Severity.EMERGENCY, Severity.URGENT})
 
