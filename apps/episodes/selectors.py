@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Case, F, QuerySet, Subquery, Value, When
+from django.db.models.expressions import OuterRef
 from django.http import Http404
 
 from apps.accounts.models import Patient, User
@@ -14,13 +17,89 @@ from apps.accounts.selectors import patients_visible_to
 from apps.episodes.models import Episode, EpisodeStatus, RecordChange
 
 
+def active_episodes() -> QuerySet[Episode]:
+    """Every active episode (at most one per patient: a constraint)."""
+    return Episode.objects.filter(status=EpisodeStatus.ACTIVE)
+
+
 def active_episode_for(patient: Patient) -> Episode | None:
-    """The patient's one active episode, or None."""
+    """The patient's one active episode, or None: the episode a new record attaches to."""
+    return active_episodes().filter(patient=patient).select_related("patient").first()
+
+
+# --- The current episode --------------------------------------------------------------------
+# The patient's *current* episode, the one every summary and course page shows by default:
+# the active one, else the latest by onset (then by creation). One definition in four forms
+# that tests/episodes/test_current_episode.py holds together: an ordering (`current_first`),
+# one patient's (`current_episode_for`), a correlated subquery for an annotation
+# (`current_episode_subquery`), many patients' in one query (`current_episodes_by_patient`)
+# and a pick among loaded episodes (`current_of`).
+
+
+def current_first() -> list[Any]:
+    """The ordering that puts a patient's current episode first."""
+    return [
+        Case(When(status=EpisodeStatus.ACTIVE, then=Value(0)), default=Value(1)),
+        F("symptom_onset_date").desc(),
+        F("created_at").desc(),
+        "id",
+    ]
+
+
+def current_episode_for(patient: Patient) -> Episode | None:
+    """The patient's current episode (the active one, else the latest), or None."""
     return (
-        Episode.objects.filter(patient=patient, status=EpisodeStatus.ACTIVE)
+        Episode.objects.filter(patient=patient)
         .select_related("patient")
+        .order_by(*current_first())
         .first()
     )
+
+
+def current_episode_subquery(field: str, *, patient: Any = None) -> Subquery:
+    """A field of the current episode of the outer row's patient (default
+    ``OuterRef("pk")``: the outer rows are patients), for an annotation."""
+    outer = OuterRef("pk") if patient is None else patient
+    episodes = Episode.objects.filter(patient_id=outer).order_by(*current_first())
+    return Subquery(episodes.values(field)[:1])
+
+
+def _current_key(episode: Episode | Mapping[str, Any]) -> tuple:
+    if isinstance(episode, Mapping):
+        status, onset, created = (episode[name] for name in _KEY_FIELDS)
+    else:
+        status, onset, created = (getattr(episode, name) for name in _KEY_FIELDS)
+    return (status == EpisodeStatus.ACTIVE, onset, created)
+
+
+_KEY_FIELDS = ("status", "symptom_onset_date", "created_at")
+
+
+def _by_id(rows: Iterable[Any]) -> list[Any]:
+    """In id order, so that ``max`` breaks a full tie as `current_first` does (lowest id)."""
+    return sorted(rows, key=lambda row: str(row["id"] if isinstance(row, Mapping) else row.pk))
+
+
+def current_of(episodes: Iterable[Episode]) -> Episode | None:
+    """The current episode among one patient's loaded ``episodes`` (no query)."""
+    return max(_by_id(episodes), key=_current_key, default=None)
+
+
+def current_episodes_by_patient(
+    patient_ids: Iterable[Any], *fields: str
+) -> dict[Any, dict[str, Any]]:
+    """Patient id → the ``fields`` (and id, patient_id, status, symptom_onset_date,
+    created_at) of their current episode; patients without one are left out. One query."""
+    names = dict.fromkeys(
+        ("id", "patient_id", "status", "symptom_onset_date", "created_at", *fields)
+    )
+    current: dict[Any, dict[str, Any]] = {}
+    rows = Episode.objects.filter(patient_id__in=list(patient_ids)).values(*names)
+    for episode in _by_id(rows):
+        best = current.get(episode["patient_id"])
+        if best is None or _current_key(episode) > _current_key(best):
+            current[episode["patient_id"]] = episode
+    return current
 
 
 def episodes_of_patient(patient: Patient) -> QuerySet[Episode]:

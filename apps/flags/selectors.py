@@ -8,7 +8,6 @@ import datetime as dt
 import functools
 import json
 import uuid
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -20,7 +19,7 @@ from django.http import Http404
 
 from apps.accounts.models import Role, User
 from apps.accounts.selectors import patients_for_clinician
-from apps.core.timezones import local_today
+from apps.core.timezones import local_date_of, local_today
 from apps.exercises.selectors import (
     WindowAdherence,
     adherence_windows_by_episode,
@@ -222,9 +221,7 @@ def _snapshot(
         home_treatment_started_on=episode.home_treatment_started_on,
         episode_resolved=episode.status == "resolved",
         resolved_on=episode.resolved_on,
-        episode_started_on=episode.created_at.astimezone(
-            zoneinfo.ZoneInfo(episode.patient.timezone)
-        ).date(),
+        episode_started_on=local_date_of(episode.created_at, episode.patient.timezone),
         checkins=checkins,
         adherence=adherence,
         nightly=nightly,

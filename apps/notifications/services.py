@@ -23,6 +23,7 @@ from django.utils import timezone
 from apps.accounts.models import Patient, User
 from apps.core.exceptions import ValidationFailed
 from apps.core.queueing import enqueue_on_commit
+from apps.core.timezones import local_date_of, quiet_hours_end_after
 from apps.notifications.conf import notification_settings
 from apps.notifications.delivery import (  # noqa: F401 - the delivery services live there
     TransientDeliveryError,
@@ -43,7 +44,6 @@ from apps.notifications.selectors import (
     preferences_of,
     recipient_timezone,
 )
-from apps.notifications.timing import local_date_of, quiet_hours_end_after
 
 logger = logging.getLogger(__name__)
 

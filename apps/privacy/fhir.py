@@ -23,6 +23,7 @@ from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle, BundleEntry
 
 from apps.accounts.models import Patient
+from apps.core.timezones import local_today
 from apps.privacy.fhir_checks import (
     CONDITION_CLINICAL,
     CONDITION_VERIFICATION,
@@ -269,7 +270,7 @@ def _checkin_observations(patient: Patient, checkin: Any) -> list[dict[str, Any]
 
 
 def _care_plan(patient: Patient, plan: Any) -> dict[str, Any]:
-    today = timezone.localdate()
+    today = local_today(patient.timezone)
     ends = plan.effective_ends_on
     if plan.superseded_by_id:
         status = "revoked"

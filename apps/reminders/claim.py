@@ -25,10 +25,10 @@ from django.db.models import Max
 
 from apps.accounts.models import Patient
 from apps.checkins.selectors import has_checkin_on, last_checkin_dates
+from apps.core.timezones import local_date_of, quiet_hours_end_after
 from apps.notifications.models import Notification, NotificationPreference, NotificationStatus
 from apps.notifications.selectors import preferences_of
 from apps.notifications.services import NotificationRequest, notify_many
-from apps.notifications.timing import local_date_of, quiet_hours_end_after
 from apps.reminders.conf import ReminderConfig, reminder_config
 from apps.reminders.models import (
     ReminderDelivery,

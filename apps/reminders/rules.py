@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from apps.notifications.timing import local_date_of, local_instant
+from apps.core.timezones import local_date_of, local_instant
 
 
 def next_occurrence(
@@ -18,7 +18,7 @@ def next_occurrence(
     """The first local date (not before ``not_before``, not in ``taken``) whose ``wall_time``
     in ``tz_name`` is strictly after ``after``, and that instant in UTC.
 
-    Computed from the local rule for each date (see apps.notifications.timing for DST), so
+    Computed from the local rule for each date (see apps.core.timezones for DST), so
     a 19:00 reminder is at 19:00 local on both sides of a clock change."""
     day = local_date_of(after, tz_name)
     if not_before is not None and day < not_before:

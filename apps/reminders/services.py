@@ -10,8 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Patient
+from apps.core.timezones import local_date_of
 from apps.notifications.services import UNSET, preference_update
-from apps.notifications.timing import local_date_of
 from apps.reminders.claim import (
     WALL_CLOCK_KINDS,
     ClaimResult,

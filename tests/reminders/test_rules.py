@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from apps.notifications.timing import local_instant, quiet_hours_end_after
+from apps.core.timezones import local_instant, quiet_hours_end_after
 from apps.reminders.rules import next_occurrence
 
 UTC = dt.UTC
