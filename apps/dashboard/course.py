@@ -20,6 +20,7 @@ from apps.core.timezones import local_today
 from apps.dashboard.course_by_date import CourseDay, episode_course_by_date
 from apps.dashboard.expressions import DaysBetween
 from apps.episodes.models import Episode, EpisodeStatus
+from apps.episodes.selectors import current_of, episodes_of_patient
 from apps.exercises.selectors import adherence_for_range, plans_of_episode
 from apps.flags.models import Flag
 
@@ -138,14 +139,12 @@ def patient_course(*, patient: Patient, episode_id: Any = None) -> Course:
     """The course of ``patient``'s chosen episode (default: the current one) from onset to
     the patient's local today, or its resolution. The caller has checked access."""
     today = local_today(patient.timezone)
-    episodes = list(
-        Episode.objects.filter(patient=patient).order_by("-symptom_onset_date", "-created_at")
-    )
+    episodes = list(episodes_of_patient(patient))
     episode = None
     if episode_id is not None:
         episode = next((e for e in episodes if str(e.pk) == str(episode_id)), None)
     if episode is None and episodes:
-        episode = next((e for e in episodes if e.status == EpisodeStatus.ACTIVE), episodes[0])
+        episode = current_of(episodes)
     course = Course(patient=patient, episodes=episodes, episode=episode, today=today)
     if episode is None:
         return course

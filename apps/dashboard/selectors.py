@@ -42,7 +42,7 @@ from apps.core.access_recorder import record_patient_access
 from apps.core.exceptions import ValidationFailed
 from apps.core.timezones import local_today
 from apps.dashboard.expressions import DaysBetween, date_by_timezone, distinct_names
-from apps.episodes.models import Episode, EpisodeStatus
+from apps.episodes.selectors import current_episode_subquery, current_episodes_by_patient
 from apps.exercises.adherence import (
     adherence_parts_expression,
     adherence_ratio_expression,
@@ -94,17 +94,8 @@ def _timezone_counts(patients: QuerySet[Patient]) -> dict[str, int]:
 
 
 def _current_episode(field: str) -> Subquery:
-    """A field of the patient's current episode: the active one, else the latest by onset."""
-    episodes = (
-        Episode.objects.filter(patient_id=OuterRef("pk"))
-        .order_by(
-            Case(When(status=EpisodeStatus.ACTIVE, then=Value(0)), default=Value(1)),
-            "-symptom_onset_date",
-            "-created_at",
-        )
-        .values(field)[:1]
-    )
-    return Subquery(episodes)
+    """A field of the patient's current episode (apps.episodes' one definition)."""
+    return current_episode_subquery(field)
 
 
 class _PlainAggregate(Func):
@@ -272,21 +263,8 @@ def _ranking(
 
 
 def _current_episodes(ids: list[Any]) -> dict[Any, dict[str, Any]]:
-    """Patient id → their current episode (the active one, else the latest by onset)."""
-    current: dict[Any, dict[str, Any]] = {}
-    episodes = Episode.objects.filter(patient_id__in=ids).values(
-        "id", "patient_id", "status", "symptom_onset_date", "resolved_on", "created_at"
-    )
-    for episode in episodes:
-        best = current.get(episode["patient_id"])
-        rank = (
-            episode["status"] == EpisodeStatus.ACTIVE,
-            episode["symptom_onset_date"],
-            episode["created_at"],
-        )
-        if best is None or rank > best["rank"]:
-            current[episode["patient_id"]] = {**episode, "rank": rank}
-    return current
+    """Patient id → their current episode (apps.episodes' one definition)."""
+    return current_episodes_by_patient(ids, "resolved_on")
 
 
 def _adherence(

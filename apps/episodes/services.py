@@ -14,6 +14,7 @@ from apps.core.timezones import local_today
 from apps.episodes.models import Episode, EpisodeStatus
 from apps.episodes.readers import earliest_record_of
 from apps.episodes.record_changes import record_change_write
+from apps.episodes.selectors import active_episodes
 
 EDITABLE_FIELDS = (
     "affected_side",
@@ -84,7 +85,7 @@ def _dates_error(*, patient: Patient, values: dict[str, Any]) -> None:
 
 
 def _active_conflict(patient: Patient, *, excluding: Episode | None = None) -> Conflict | None:
-    others = Episode.objects.filter(patient=patient, status=EpisodeStatus.ACTIVE)
+    others = active_episodes().filter(patient=patient)
     if excluding is not None:
         others = others.exclude(pk=excluding.pk)
     existing = others.values_list("id", flat=True).first()

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.queueing import send_or_leave_to_sweep
+from apps.episodes.selectors import active_episodes
 from apps.flags import services
 from apps.flags.models import SweepState
 from apps.flags.record_changes import evaluate_through_today, record_changes_process
@@ -63,8 +64,6 @@ def sweep_active_episodes(batch_size: int = SWEEP_BATCH_SIZE) -> int:
     outbox (`process_record_changes`). In batches keyed by episode id,
     recording progress, so a run cut short resumes where it stopped; re-running is harmless
     because evaluation is idempotent. Returns how many episodes this run evaluated."""
-    from apps.episodes.models import Episode
-
     day = timezone.now().date()
     with transaction.atomic():
         state, _ = SweepState.objects.get_or_create(day=day)
@@ -74,7 +73,7 @@ def sweep_active_episodes(batch_size: int = SWEEP_BATCH_SIZE) -> int:
     evaluated = 0
     last_id = state.last_episode_id
     while True:
-        ids = Episode.objects.filter(status="active").order_by("id")
+        ids = active_episodes().order_by("id")
         if last_id is not None:
             ids = ids.filter(id__gt=last_id)
         batch = list(ids.values_list("id", flat=True)[:batch_size])
