@@ -25,6 +25,15 @@ from rest_framework import serializers
 from apps.accounts.models import Patient
 from apps.checkins.inputs import CheckInCorrectionSerializer, CheckInInputSerializer
 from apps.checkins.models import DAYS_BACK_ALLOWED, CheckIn
+from apps.core.batch import (
+    BatchPlan,
+    NaturalKey,
+    Outcome,
+    in_order,
+    insert_new_rows,
+    read_stored,
+    resolve_repeats,
+)
 from apps.core.exceptions import NON_FIELD, ValidationFailed, flatten_errors
 from apps.core.sync import (
     CORRECTION_WINDOW_DAYS,
@@ -238,30 +247,22 @@ def checkins_submit_many(
     *, patient: Patient, items: Sequence[Any], advise: Advise
 ) -> list[ItemResult]:
     """`POST sync/` for check-ins: each item gets the result its own POST would get, in
-    order, as if the items had been sent one after another.
+    order, as if the items had been sent one after another (apps.core.batch, the machinery
+    every batch of client-id items shares).
 
     A fixed number of queries whatever the batch size: one read of stored client_ids, one of
     the episode, one of the dates already taken, one bulk INSERT ... ON CONFLICT DO NOTHING,
     one re-read to learn which rows are ours (primary keys are generated here, so a row
     holding our client_id but another id was inserted concurrently by someone else)."""
     results: list[ItemResult | None] = [None] * len(items)
-    client_ids = [client_id_of(raw) for raw in items]
-    stored_by_client_id = {
-        checkin.client_id: checkin
-        for checkin in CheckIn.objects.filter(
-            patient=patient, client_id__in={cid for cid in client_ids if cid is not None}
-        )
-    }
+    client_ids, stored_by_client_id = read_stored(CheckIn.objects.filter(patient=patient), items)
     episode = active_episode_for(patient)
     today = local_today(patient.timezone)
     shape = CheckInInputSerializer()
 
-    new_rows: dict[int, CheckIn] = {}  # index -> unsaved row
+    plan: BatchPlan[CheckIn] = BatchPlan()
     refused_rows: dict[int, CheckIn] = {}  # index -> unsaved row of validated values refused
     legacy: dict[int, CheckIn] = {}  # index -> stored row whose advice was never recorded
-    first_index_by_client_id: dict[uuid.UUID, int] = {}
-    first_index_by_date: dict[dt.date, int] = {}
-    repeats: dict[int, tuple[str, int]] = {}  # index -> ("client_id"|"date", earlier index)
 
     for index, raw in enumerate(items):
         client_id = client_ids[index]
@@ -272,8 +273,7 @@ def checkins_submit_many(
             else:
                 results[index] = replayed(stored, advise)
             continue
-        if client_id in first_index_by_client_id:
-            repeats[index] = ("client_id", first_index_by_client_id[client_id])
+        if plan.repeats_client_id(index, client_id):
             continue
         values, errors = _validate(raw, patient=patient, episode=episode, today=today, shape=shape)
         if errors:
@@ -282,13 +282,11 @@ def checkins_submit_many(
             results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
             continue
         assert values is not None  # noqa: S101
-        if values["date"] in first_index_by_date:
+        if plan.repeats_key(index, values["date"]):
             refused_rows[index] = _unsaved(patient, episode, values)
-            repeats[index] = ("date", first_index_by_date[values["date"]])
             continue
-        first_index_by_client_id[values["client_id"]] = index
-        first_index_by_date[values["date"]] = index
-        new_rows[index] = _unsaved(patient, episode, values)
+        plan.add(index, _unsaved(patient, episode, values), key=values["date"])
+    new_rows = plan.new_rows
 
     # Advice before the INSERT, in one call: each new row on the stored window with the rest
     # of the batch in place, so that it is stored with its row; refused values and old rows
@@ -311,88 +309,40 @@ def checkins_submit_many(
 
     if new_rows:
         assert episode is not None  # noqa: S101
-        with transaction.atomic():
-            taken = {
-                checkin.date: checkin
-                for checkin in CheckIn.objects.filter(
-                    episode=episode, date__in=[row.date for row in new_rows.values()]
-                )
-            }
-            insertable = [row for row in new_rows.values() if row.date not in taken]
-            CheckIn.objects.bulk_create(insertable, ignore_conflicts=True)
-            by_client_id = {
-                checkin.client_id: checkin
-                for checkin in CheckIn.objects.filter(
-                    patient=patient, client_id__in=[row.client_id for row in new_rows.values()]
-                )
-            }
-            missing_dates = [
-                row.date
-                for row in new_rows.values()
-                if row.client_id not in by_client_id and row.date not in taken
-            ]
-            if missing_dates:  # lost a race on the date: read who holds it
-                taken |= {
-                    checkin.date: checkin
-                    for checkin in CheckIn.objects.filter(episode=episode, date__in=missing_dates)
-                }
-            created_dates = []
-            for index, row in new_rows.items():
-                stored = by_client_id.get(row.client_id)
-                sent = list(row.advice or [])
-                if stored is not None and stored.id == row.id:
-                    results[index] = ItemResult(
-                        ItemStatus.CREATED, id=row.id, advice=sent, obj=stored
-                    )
-                    created_dates.append(row.date)
-                elif stored is not None:  # stored concurrently by another request
-                    results[index] = ItemResult(
-                        ItemStatus.UNCHANGED,
-                        id=stored.id,
-                        advice=sent if stored.advice is None else list(stored.advice),
-                        obj=stored,
-                    )
-                elif row.date in taken:
-                    holder = taken[row.date]
-                    results[index] = ItemResult(
-                        ItemStatus.CONFLICT, id=holder.id, advice=sent, obj=holder
-                    )
-                else:
-                    results[index] = ItemResult(
-                        ItemStatus.INVALID, errors={NON_FIELD: [NOT_STORED]}, advice=sent
-                    )
-            if created_dates:
-                episode_record_changed(episode=episode, changed_dates=sorted(created_dates))
+        outcomes = insert_new_rows(
+            queryset=CheckIn.objects.filter(patient=patient),
+            rows=new_rows,
+            natural_key=NaturalKey("date", CheckIn.objects.filter(episode=episode)),
+            record_created=lambda created: episode_record_changed(
+                episode=episode, changed_dates=sorted(row.date for row in created)
+            ),
+        )
+        for index, outcome in outcomes.items():
+            results[index] = _batch_result(new_rows[index], outcome)
 
-    for index, (kind, earlier_index) in repeats.items():
-        earlier = results[earlier_index]
-        assert earlier is not None  # noqa: S101
-        if kind == "date":
-            # Another check-in for a date taken earlier in the batch: its own values' advice.
-            own = advice[refused_rows[index].id]
-            if earlier.status == ItemStatus.INVALID:
-                results[index] = ItemResult(
-                    ItemStatus.INVALID, errors={NON_FIELD: [NOT_STORED]}, advice=own
-                )
-            else:
-                results[index] = ItemResult(
-                    ItemStatus.CONFLICT, id=earlier.id, advice=own, obj=earlier.obj
-                )
-        elif earlier.status == ItemStatus.INVALID:
-            results[index] = ItemResult(
-                ItemStatus.INVALID, errors={NON_FIELD: [NOT_STORED]}, advice=earlier.advice
-            )
-        else:
-            # The same check-in sent twice: the second is a repeat of whatever the first got,
-            # advice included.
-            status = (
-                ItemStatus.UNCHANGED if earlier.status == ItemStatus.CREATED else earlier.status
-            )
-            results[index] = ItemResult(
-                status, id=earlier.id, advice=earlier.advice, obj=earlier.obj
-            )
+    resolve_repeats(
+        results,
+        plan.repeats,
+        not_stored=NOT_STORED,
+        own_advice={
+            index: advice[refused_rows[index].id]
+            for index, (kind, _) in plan.repeats.items()
+            if kind == "key"
+        },
+    )
+    return in_order(results)
 
-    return [result for result in results if result is not None]
+
+def _batch_result(row: CheckIn, outcome: Outcome[CheckIn]) -> ItemResult:
+    """A new row's answer: the advice it was sent with, except when another request stored
+    the same client_id first with its own recorded advice."""
+    sent = list(row.advice or [])
+    stored = outcome.stored
+    if outcome.status == ItemStatus.INVALID or stored is None:
+        return ItemResult(ItemStatus.INVALID, errors={NON_FIELD: [NOT_STORED]}, advice=sent)
+    if outcome.status == ItemStatus.UNCHANGED and stored.advice is not None:
+        return ItemResult(outcome.status, id=stored.id, advice=list(stored.advice), obj=stored)
+    return ItemResult(outcome.status, id=stored.id, advice=sent, obj=stored)
 
 
 CORRECTABLE_FIELDS = tuple(CheckInCorrectionSerializer().fields)

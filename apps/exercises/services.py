@@ -16,12 +16,12 @@ from django.db import transaction
 from django.db.models import Max, Q
 
 from apps.accounts.models import Patient, User
+from apps.core.batch import BatchPlan, in_order, insert_new_rows, read_stored, resolve_repeats
 from apps.core.exceptions import Conflict, ValidationFailed, flatten_errors
 from apps.core.sync import (
     CORRECTION_WINDOW_DAYS,
     ItemResult,
     ItemStatus,
-    client_id_of,
     correction_window_closed,
 )
 from apps.core.timezones import local_today
@@ -37,6 +37,8 @@ from apps.exercises.models import (
     PlanItem,
 )
 from apps.exercises.selectors import item_in_force_on
+
+NOT_STORED = "This session could not be stored; send it again."
 
 # --- Plans ----------------------------------------------------------------------------------
 
@@ -156,19 +158,14 @@ def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> 
     items, one bulk insert, one read-back.
     """
     results: list[ItemResult | None] = [None] * len(items)
-    client_ids = {cid for cid in map(client_id_of, items) if cid is not None}
-    stored = {
-        session.client_id: session
-        for session in ExerciseSession.objects.filter(
-            patient=patient, client_id__in=client_ids
-        ).select_related("plan_item")
-    }
+    own = ExerciseSession.objects.filter(patient=patient).select_related("plan_item")
+    client_ids, stored = read_stored(own, items)
 
     today = local_today(patient.timezone)
     oldest = today - dt.timedelta(days=DAYS_BACK_ALLOWED)
     candidates: list[tuple[int, dict[str, Any]]] = []
     for index, raw in enumerate(items):
-        client_id = client_id_of(raw)
+        client_id = client_ids[index]
         if client_id in stored:
             session = stored[client_id]
             results[index] = ItemResult(ItemStatus.UNCHANGED, id=session.id, obj=session)
@@ -206,11 +203,9 @@ def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> 
         ).select_related("plan__episode")
     }
 
-    to_create: dict[uuid.UUID, ExerciseSession] = {}  # by client_id, first occurrence wins
-    pending: list[tuple[int, uuid.UUID]] = []
+    plan: BatchPlan[ExerciseSession] = BatchPlan()  # by client_id, first occurrence wins
     for index, data in candidates:
-        if data["client_id"] in to_create:
-            pending.append((index, data["client_id"]))
+        if plan.repeats_client_id(index, data["client_id"]):
             continue
         plan_item = plan_items.get(data["plan_item"])
         if plan_item is None:
@@ -226,45 +221,38 @@ def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> 
                 },
             )
             continue
-        to_create[data["client_id"]] = ExerciseSession(
-            id=uuid.uuid4(),
-            patient=patient,
-            episode=plan_item.plan.episode,
-            plan_item=plan_item,
-            client_id=data["client_id"],
-            date=data["date"],
-            sets_done=data["sets_done"],
-            pain_during=data.get("pain_during"),
-            recorded_at=data["recorded_at"],
+        plan.add(
+            index,
+            ExerciseSession(
+                id=uuid.uuid4(),
+                patient=patient,
+                episode=plan_item.plan.episode,
+                plan_item=plan_item,
+                client_id=data["client_id"],
+                date=data["date"],
+                sets_done=data["sets_done"],
+                pain_during=data.get("pain_during"),
+                recorded_at=data["recorded_at"],
+            ),
         )
-        pending.append((index, data["client_id"]))
 
-    if to_create:
-        with transaction.atomic():
-            # A concurrent request may store the same client_id first: the unique constraint
-            # decides, and the read-back tells ours (created) from theirs (unchanged).
-            ExerciseSession.objects.bulk_create(to_create.values(), ignore_conflicts=True)
-            saved = {
-                session.client_id: session
-                for session in ExerciseSession.objects.filter(
-                    patient=patient, client_id__in=to_create.keys()
-                ).select_related("plan_item")
-            }
-            reported: set[uuid.UUID] = set()
-            changed: dict[Any, tuple[Any, set[dt.date]]] = {}
-            for index, client_id in pending:
-                session = saved[client_id]
-                ours = session.id == to_create[client_id].id and client_id not in reported
-                reported.add(client_id)
-                status = ItemStatus.CREATED if ours else ItemStatus.UNCHANGED
-                results[index] = ItemResult(status, id=session.id, obj=session)
-                if ours:
-                    episode = to_create[client_id].episode
-                    changed.setdefault(episode.pk, (episode, set()))[1].add(session.date)
-            for episode, dates in changed.values():
-                episode_record_changed(episode=episode, changed_dates=sorted(dates))
+    # A concurrent request may store the same client_id first: the unique constraint
+    # decides, and the read-back tells ours (created) from theirs (unchanged).
+    outcomes = insert_new_rows(queryset=own, rows=plan.new_rows, record_created=_record_created)
+    for index, outcome in outcomes.items():
+        session = outcome.stored
+        results[index] = ItemResult(outcome.status, id=session and session.id, obj=session)
+    resolve_repeats(results, plan.repeats, not_stored=NOT_STORED)
+    return in_order(results)
 
-    return [result for result in results if result is not None]
+
+def _record_created(sessions: list[ExerciseSession]) -> None:
+    """The record change of each episode the created sessions belong to."""
+    changed: dict[Any, tuple[Any, set[dt.date]]] = {}
+    for session in sessions:
+        changed.setdefault(session.episode.pk, (session.episode, set()))[1].add(session.date)
+    for episode, dates in changed.values():
+        episode_record_changed(episode=episode, changed_dates=sorted(dates))
 
 
 def exercise_session_submit(*, patient: Patient, data: Any) -> ItemResult:
