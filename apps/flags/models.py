@@ -79,6 +79,11 @@ class Flag(models.Model):
     # rule was evaluated and did not hold; the earliest such date is kept here.
     cleared_on = models.DateField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # Who hears about the flag is apps.notifications' business: a new flag is stored
+    # unannounced (null) and that app claims it (a lease in announce_lease_until), tells whom
+    # it must and sets announced_at (apps/notifications/flag_announcements.py).
+    announced_at = models.DateTimeField(null=True, blank=True)
+    announce_lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at", "id"]
@@ -101,6 +106,11 @@ class Flag(models.Model):
             models.Index(fields=["episode", "rule", "status"], name="flag_episode_rule"),
             models.Index(fields=["patient", "status"], name="flag_patient_status"),
             models.Index(fields=["status", "severity", "opened_at"], name="flag_queue"),
+            models.Index(
+                fields=["opened_at"],
+                condition=Q(announced_at__isnull=True),
+                name="flag_unannounced",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,8 @@ lives in its own module and is re-exported here, so callers keep one import path
 - `apps/flags/engine.py` — `episode_evaluate`, `evaluate_snapshot(s)`, `episodes_evaluate_today`,
   `dates_to_evaluate`; the walk of each rule's flags is `apps/flags/walk.py`, by the table of
   `apps/flags/state_machine.py`.
-- `apps/flags/announcements.py` — who hears about a new flag, escalation, the daily digest.
+- `apps/flags/hooks.py` — `flags_opened`, the after-commit kick of the new flags' announcement
+  (who hears about a flag is apps.notifications': `apps/notifications/flag_announcements.py`).
 - `apps/flags/lifecycle.py` — `flag_acknowledge`, `flag_resolve` (the care team).
 
 Call these through this module (``from apps.flags import services``; ``services.NAME``):
@@ -15,13 +16,6 @@ the record-change consumer does, and tests replace ``services.episode_evaluate``
 from __future__ import annotations
 
 from apps.flags.advice import checkin_advice
-from apps.flags.announcements import (
-    DIGEST_DETAIL_MAX,
-    escalation_delay,
-    flag_announce,
-    flags_escalate_unacknowledged,
-    flags_send_daily_digests,
-)
 from apps.flags.engine import (
     MAX_EVALUATED_DAYS,
     dates_to_evaluate,
@@ -36,7 +30,6 @@ from apps.flags.rules.base import SEVERITY_ORDER
 from apps.flags.walk import WITHDRAWN_NOTE, EvaluationOutcome
 
 __all__ = [
-    "DIGEST_DETAIL_MAX",
     "MAX_EVALUATED_DAYS",
     "SEVERITY_ORDER",
     "WITHDRAWN_NOTE",
@@ -45,13 +38,9 @@ __all__ = [
     "dates_to_evaluate",
     "episode_evaluate",
     "episodes_evaluate_today",
-    "escalation_delay",
     "evaluate_snapshot",
     "evaluate_snapshots",
     "flag_acknowledge",
-    "flag_announce",
     "flag_resolve",
-    "flags_escalate_unacknowledged",
-    "flags_send_daily_digests",
     "local_today_of_episode",
 ]

@@ -86,13 +86,3 @@ def sweep_active_episodes(batch_size: int = SWEEP_BATCH_SIZE) -> int:
         SweepState.objects.filter(pk=state.pk).update(last_episode_id=last_id)
     SweepState.objects.filter(pk=state.pk).update(finished_at=timezone.now())
     return evaluated
-
-
-@shared_task(name="flags.escalate_unacknowledged_urgent")
-def escalate_unacknowledged_urgent() -> int:
-    return services.flags_escalate_unacknowledged()
-
-
-@shared_task(name="flags.send_daily_digests")
-def send_daily_digests() -> int:
-    return services.flags_send_daily_digests()

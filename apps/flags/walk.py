@@ -20,7 +20,7 @@ from typing import Any, cast
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.flags.announcements import announce_after_commit
+from apps.flags.hooks import flags_opened_after_commit
 from apps.flags.models import LIVE_STATUSES, Evaluation, Flag, FlagStatus, Resolution
 from apps.flags.rules import Rule, RuleResult, patient_message, severity_of
 from apps.flags.snapshot import EpisodeSnapshot
@@ -100,7 +100,7 @@ class FlagWrites:
             flags.sort(key=lambda flag: flag.id)
             Flag.objects.bulk_update(flags, columns)
         opened = _insert_flags(self.new)
-        announce_after_commit(opened)
+        flags_opened_after_commit(opened)
 
 
 #: The columns `_flag_values` sets: they describe the flag's latest qualifying date.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from apps.core.queueing import DB_RETRY
-from apps.notifications import services
+from apps.core.queueing import DB_RETRY, send_or_leave_to_sweep
+from apps.notifications import flag_announcements, services
 from apps.notifications.conf import notification_settings
 
 
@@ -62,3 +62,34 @@ def deliver_notifications(self, notification_ids: list[str], delivery_retries: i
 def dispatch_due_notifications() -> int:
     """Beat, every minute: enqueue deferred notifications whose quiet hours are over."""
     return services.notifications_dispatch_due()
+
+
+# --- Who hears about a flag (apps/notifications/flag_announcements.py) ---------------------
+
+
+@shared_task(name="notifications.announce_new_flags", **DB_RETRY)
+def announce_new_flags(flag_ids: list[str] | None = None) -> int:
+    """Announce every flag not announced yet (the ids of a kick are only a hint: the run
+    claims whatever is pending). Kicked after the commit of an evaluation that opened flags,
+    and by beat every minute (`notifications-announce-new-flags`)."""
+    announced = flag_announcements.flags_announce_pending()
+    if announced >= flag_announcements.ANNOUNCE_BATCH:
+        send_or_leave_to_sweep(announce_new_flags)  # the rest at once, not in a minute
+    return announced
+
+
+def kick_flag_announcements(flag_ids: list) -> None:
+    """The listener of `apps.flags.hooks.flags_opened` (NotificationsConfig.ready): publish
+    one `notifications.announce_new_flags`; a broker that is down is left to the tick."""
+    send_or_leave_to_sweep(announce_new_flags, [str(flag_id) for flag_id in flag_ids])
+
+
+# Names kept from when these lived in apps.flags (beat schedules and queued messages).
+@shared_task(name="flags.escalate_unacknowledged_urgent")
+def escalate_unacknowledged_urgent() -> int:
+    return flag_announcements.flags_escalate_unacknowledged()
+
+
+@shared_task(name="flags.send_daily_digests")
+def send_daily_digests() -> int:
+    return flag_announcements.flags_send_daily_digests()

@@ -220,6 +220,13 @@ CELERY_BEAT_SCHEDULE["flags-process-record-changes"] = {
 }
 # Overrides of apps.episodes.record_changes.DEFAULTS (lease, batch, retry backoff, pruning).
 RECORD_CHANGES: dict[str, float] = {"LEASE_SECONDS": 180}
+# Who hears about a new flag (apps/notifications/flag_announcements.py): every new flag is
+# stored unannounced; this tick claims what an after-commit kick lost with the broker.
+CELERY_BEAT_SCHEDULE["notifications-announce-new-flags"] = {
+    "task": "notifications.announce_new_flags",
+    "schedule": 60,
+    "options": {"expires": 55},
+}
 CELERY_BEAT_SCHEDULE["flags-escalate-unacknowledged-urgent"] = {
     "task": "flags.escalate_unacknowledged_urgent",
     "schedule": 5 * 60,

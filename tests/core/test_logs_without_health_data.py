@@ -21,7 +21,7 @@ from django.test import override_settings
 
 from apps.audit.models import AccessLogEntry
 from apps.core.logging import RedactHealthData, redact
-from apps.flags.services import flags_send_daily_digests
+from apps.notifications.flag_announcements import flags_send_daily_digests
 from apps.notifications.models import Notification
 from tests.accounts.factories import PatientFactory
 from tests.checkins.factories import checkin_payload

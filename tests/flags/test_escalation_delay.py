@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from apps.flags.services import flags_escalate_unacknowledged
+from apps.notifications.flag_announcements import flags_escalate_unacknowledged
 from apps.notifications.models import Notification
 from tests.flags.factories import FlagFactory
 

@@ -10,8 +10,9 @@ import pytest
 
 from apps.flags.activity import last_activity_by_episode
 from apps.flags.models import Evaluation, Flag
-from apps.flags.services import flag_resolve, flags_send_daily_digests
+from apps.flags.services import flag_resolve
 from apps.flags.tasks import sweep_active_episodes
+from apps.notifications.flag_announcements import flags_send_daily_digests
 from apps.notifications.models import Notification
 from tests.accounts.factories import PatientFactory, physio_in
 from tests.episodes.factories import EpisodeFactory
@@ -174,7 +175,7 @@ def test_only_nightly_snapshots_load_the_latest_activity(episode, clock):
 
 
 def test_a_digest_quotes_at_most_20_silent_patients_and_counts_the_rest(care_team, physio, clock):
-    from apps.flags.services import DIGEST_DETAIL_MAX
+    from apps.notifications.flag_announcements import DIGEST_DETAIL_MAX
     from tests.flags.factories import FlagFactory
 
     for n in range(DIGEST_DETAIL_MAX + 2):

@@ -10,14 +10,12 @@ from apps.checkins.models import CheckIn
 from apps.episodes.models import Episode
 from apps.flags.models import Evaluation, Flag, SweepState
 from apps.flags.selectors import open_flag_counts_by_patient
-from apps.flags.services import (
-    checkin_advice,
-    episode_evaluate,
-    flag_acknowledge,
+from apps.flags.services import checkin_advice, episode_evaluate, flag_acknowledge
+from apps.flags.tasks import sweep_active_episodes
+from apps.notifications.flag_announcements import (
     flags_escalate_unacknowledged,
     flags_send_daily_digests,
 )
-from apps.flags.tasks import sweep_active_episodes
 from apps.notifications.models import Notification
 from tests.accounts.factories import PatientFactory
 from tests.checkins.factories import checkin_payload

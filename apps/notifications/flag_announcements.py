@@ -1,28 +1,43 @@
-"""Who hears about a flag: a new flag's announcement (`flag_announce`, after the engine's
-commit), the escalation of an emergency or urgent flag nobody acknowledged, and the
-physiotherapists' daily digest. All through `apps.notifications.services.notify`, with dedup
-keys built from the flag id, so a retry sends nothing twice."""
+"""Who hears about a flag: a new flag's announcement (`flags_announce_pending` claims the
+flags apps.flags leaves unannounced; `flag_announce`), the escalation of an emergency or
+urgent flag nobody acknowledged, and the physiotherapists' daily digest. All through
+`apps.notifications.services.notify`, with dedup keys built from the flag id, so a retry
+sends nothing twice. apps.flags never imports this module: a new flag is a row that this
+app claims (docs/CONTRACTS.md, "Nothing calls up the stack")."""
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import logging
 from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from apps.accounts.models import CareTeamMembership, Role
+from apps.accounts.selectors import clinic_admins_of_patient, clinicians_of_patient
 from apps.flags.models import LIVE_STATUSES, Flag, FlagStatus
 from apps.flags.rules import RULES_BY_CODE, Severity
 from apps.flags.rules.base import IMMEDIATE_SEVERITIES
+from apps.notifications.models import Notification
+from apps.notifications.services import notify
+
+logger = logging.getLogger(__name__)
 
 # --- A new flag -----------------------------------------------------------------------------------
 
 
 _IMMEDIATE = "immediate"  # the patient by push and the care team, at once
 _REMINDER = "reminder"  # an extra check-in reminder to the patient
+
+#: A claimed flag whose announcement did not finish (a dead worker, an error) is claimable
+#: again after this long; `notify`'s dedup keys make the second try send nothing twice.
+ANNOUNCE_LEASE = dt.timedelta(minutes=2)
+#: At most this many flags per run (the next kick or beat tick takes the rest).
+ANNOUNCE_BATCH = 200
 
 
 def _announcement(flag: Flag) -> str | None:
@@ -35,20 +50,48 @@ def _announcement(flag: Flag) -> str | None:
     return None
 
 
-def announce_after_commit(flags: list[Flag]) -> None:
-    """After commit, announce the new flags that tell someone at once (one read for all)."""
-    ids = [flag.id for flag in flags if _announcement(flag) is not None]
-    if ids:
-        transaction.on_commit(lambda: _announce_new_flags(ids))
+def _claimable(now: dt.datetime) -> Q:
+    return Q(announced_at__isnull=True) & (
+        Q(announce_lease_until__isnull=True) | Q(announce_lease_until__lte=now)
+    )
 
 
-def _announce_new_flags(flag_ids: list[uuid.UUID]) -> None:
-    found = Flag.objects.select_related("patient__user", "patient__care_team").in_bulk(flag_ids)
-    for flag_id in flag_ids:
-        if flag_id in found:
-            # One transaction per flag, as before: each flag's notifications are stored together.
+def flags_announce_pending(*, now: dt.datetime | None = None) -> int:
+    """Claim the flags nobody has been told about yet (``announced_at`` is null: apps.flags
+    leaves every new flag so) and announce each (`flag_announce`), then mark it announced.
+
+    A conditional UPDATE sets a lease on each flag before its announcement, so two runs at
+    once announce it once; a run that dies leaves the lease to expire and a later run takes
+    the flag again. Kicked after the commit of every evaluation that opened a flag
+    (`kick_flag_announcements`, registered on `apps.flags.hooks.flags_opened`) and by beat
+    every minute (`notifications-announce-new-flags`). Returns how many flags were announced."""
+    now = now or timezone.now()
+    due = (
+        Flag.objects.filter(_claimable(now))
+        .order_by("opened_at", "id")
+        .values_list("id", flat=True)[:ANNOUNCE_BATCH]
+    )
+    announced = 0
+    for flag_id in list(due):
+        claimed = Flag.objects.filter(_claimable(now), pk=flag_id).update(
+            announce_lease_until=now + ANNOUNCE_LEASE
+        )
+        if not claimed:
+            continue  # another run has it, or it is announced already
+        try:
             with transaction.atomic():
-                flag_announce(flag=found[flag_id])
+                flag = Flag.objects.select_related("patient__user", "patient__care_team").get(
+                    pk=flag_id
+                )
+                flag_announce(flag=flag)
+                Flag.objects.filter(pk=flag_id).update(
+                    announced_at=timezone.now(), announce_lease_until=None
+                )
+        except Exception:  # one flag's failure must not hold back the others
+            logger.exception("flag announcement failed: flag=%s (retried after the lease)", flag_id)
+            continue
+        announced += 1
+    return announced
 
 
 def flag_announce(*, flag: Flag) -> None:
@@ -56,9 +99,6 @@ def flag_announce(*, flag: Flag) -> None:
     emergency/urgent — the patient by push and the care team at once; missed_checkins — an
     extra reminder to the patient; soon/routine wait for the daily digest; info is dashboard
     only. Dedup keys carry the flag id, so a retry sends nothing twice."""
-    from apps.accounts.selectors import clinicians_of_patient
-    from apps.notifications.services import notify
-
     patient = flag.patient
     data = {"flag_id": str(flag.id), "rule": flag.rule, "severity": flag.severity}
     announcement = _announcement(flag)
@@ -120,9 +160,6 @@ def flags_escalate_unacknowledged(*, now: dt.datetime | None = None) -> int:
     escalation delay (`escalation_delay`, 4 hours by default) after it opened, to the clinic
     admins of its patient. A conditional UPDATE claims each flag, so two runs at once escalate
     it once. Returns how many were escalated."""
-    from apps.accounts.selectors import clinic_admins_of_patient
-    from apps.notifications.services import notify
-
     now = now or timezone.now()
     delay = escalation_delay()
     cutoff = now - delay
@@ -175,9 +212,6 @@ def flags_send_daily_digests(*, on: dt.date | None = None) -> int:
     of a silent patient) are also quoted one per line with their clinician summary, the
     rule's numbers. Returns how many digests were stored (a second run the same day stores
     none)."""
-    from apps.accounts.models import CareTeamMembership, Role
-    from apps.notifications.services import notify
-
     on = on or timezone.now().date()
     rows = (
         Flag.objects.filter(status__in=LIVE_STATUSES, severity__in=list(DIGEST_SEVERITIES))
@@ -255,6 +289,4 @@ def _digest_details(detailed: list[tuple]) -> str:
 
 
 def _notification_exists(dedup_key: str) -> bool:
-    from apps.notifications.models import Notification
-
     return Notification.objects.filter(dedup_key=dedup_key).exists()
