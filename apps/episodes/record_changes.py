@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.core.hooks import Hook
 from apps.episodes.models import Episode, RecordChange
 
 logger = logging.getLogger(__name__)
@@ -91,21 +92,23 @@ def record_change_config() -> RecordChangeConfig:
 
 # --- The write and the kick -----------------------------------------------------------------------
 
-_kicks: list[Callable[[], None]] = []
+#: The after-commit kick (apps.core.hooks.Hook, the project's one registry): each listener
+#: is called with None after the commit of every transaction that wrote a change row. Unlike
+#: `Hook.fire`, each listener's failure is logged and swallowed (the row is the queue).
+record_change_committed: Hook[None] = Hook("episodes.record_change_committed")
 
 
-def register_record_change_kick(kick: Callable[[], None]) -> None:
-    """Run ``kick()`` after the commit of every transaction that wrote a change row (a higher
-    app's AppConfig.ready() calls this; registering the same callable twice is a no-op). A
-    kick must not need the row: it only hastens the claim."""
-    if kick not in _kicks:
-        _kicks.append(kick)
+def register_record_change_kick(kick: Callable[[None], None]) -> None:
+    """Run ``kick(None)`` after the commit of every transaction that wrote a change row (a
+    higher app's AppConfig.ready() calls this; registering the same callable twice is a
+    no-op). A kick must not need the row: it only hastens the claim."""
+    record_change_committed.register(kick)
 
 
 def _run_kicks() -> None:
-    for kick in list(_kicks):
+    for listener in record_change_committed.listeners:
         try:
-            kick()
+            listener(None)
         except Exception as error:  # noqa: BLE001 - the row is the queue; the tick claims it
             logger.warning(
                 "record change kick failed (%s); the beat tick will claim the change",
@@ -123,7 +126,7 @@ def record_change_write(*, episode: Episode, changed_dates: Iterable[dt.date]) -
     change = RecordChange.objects.create(
         episode_id=episode.pk, from_date=min(dates) if dates else None
     )
-    if _kicks:
+    if record_change_committed.listeners:
         transaction.on_commit(_run_kicks)
     return change
 

@@ -40,7 +40,7 @@ def process_record_changes() -> int:
     return result.processed
 
 
-def kick_record_changes() -> None:
+def kick_record_changes(_: None = None) -> None:
     """The after-commit kick registered with apps.episodes (FlagsConfig.ready): publish one
     `flags.process_record_changes`. A broker that is down is logged and left to the tick."""
     send_or_leave_to_sweep(process_record_changes)

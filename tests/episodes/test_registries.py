@@ -61,3 +61,33 @@ def test_an_onset_date_after_the_first_check_in_is_refused(physio_client, patien
     assert accepted.status_code == 200
     episode.refresh_from_db()
     assert episode.symptom_onset_date == first
+
+
+def test_the_record_change_kick_is_a_hook_the_flag_engine_listens_to(
+    patient, django_capture_on_commit_callbacks
+):
+    episode = EpisodeFactory(patient=patient, symptom_onset_date=TODAY - dt.timedelta(days=30))
+    from apps.episodes.record_changes import record_change_committed, record_change_write
+    from apps.flags.tasks import kick_record_changes
+
+    assert kick_record_changes in record_change_committed.listeners
+    calls = []
+
+    def failing(_):
+        calls.append("failing")
+        raise RuntimeError("broker down")
+
+    def counting(_):
+        calls.append("counting")
+
+    record_change_committed.register(failing)
+    record_change_committed.register(counting)
+    record_change_committed.register(counting)  # twice: still once
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            record_change_write(episode=episode, changed_dates=[TODAY])
+    finally:
+        record_change_committed.unregister(failing)
+        record_change_committed.unregister(counting)
+
+    assert calls == ["failing", "counting"]  # a failing kick never stops the others

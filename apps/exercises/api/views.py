@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.models import Role
 from apps.accounts.selectors import patient_of_user
-from apps.core.bounds import BoundedDateField
+from apps.core.bounds import DateRangeQuerySerializer
 from apps.core.exceptions import NotAllowed
 from apps.core.sync import ItemStatus
 from apps.core.timezones import local_today
@@ -118,24 +118,9 @@ class MyPlanView(APIView):
         return Response(ExercisePlanSerializer(plan).data)
 
 
-class RangeQuerySerializer(serializers.Serializer):
-    """`?from=&to=` (dates, both optional); `from` is a Python keyword, hence get_fields."""
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        return {
-            "from": BoundedDateField(required=False),
-            "to": BoundedDateField(required=False),
-        }
-
-    def validate(self, attrs: dict) -> dict:
-        if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
-            raise ValidationError({"from": ["Must not be after `to`."]})
-        return attrs
-
-
-class SessionListQuerySerializer(RangeQuerySerializer):
-    def get_fields(self) -> dict[str, serializers.Field]:
-        return {**super().get_fields(), "patient": serializers.UUIDField(required=False)}
+class SessionListQuerySerializer(DateRangeQuerySerializer):
+    def extra_fields(self) -> dict[str, serializers.Field]:
+        return {"patient": serializers.UUIDField(required=False)}
 
 
 def _range_parameters() -> list[OpenApiParameter]:
@@ -159,10 +144,10 @@ class ExerciseSessionListCreateView(generics.ListAPIView):
         sessions = selectors.sessions_visible_to(
             self.request.user, patient_id=params.get("patient")
         )
-        if params.get("from"):
-            sessions = sessions.filter(date__gte=params["from"])
-        if params.get("to"):
-            sessions = sessions.filter(date__lte=params["to"])
+        if params.get("date_from"):
+            sessions = sessions.filter(date__gte=params["date_from"])
+        if params.get("date_to"):
+            sessions = sessions.filter(date__lte=params["date_to"])
         return sessions
 
     @extend_schema(
@@ -279,11 +264,11 @@ class EpisodeAdherenceView(APIView):
     )
     def get(self, request: Request, episode_id) -> Response:
         episode = access_episode(request.user, episode_id)
-        query = RangeQuerySerializer(data=request.query_params)
+        query = DateRangeQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         today = local_today(episode.patient.timezone)
-        date_to = query.validated_data.get("to") or today
-        date_from = query.validated_data.get("from") or (
+        date_to = query.validated_data.get("date_to") or today
+        date_from = query.validated_data.get("date_from") or (
             date_to
             - dt.timedelta(days=date_to.weekday())
             - dt.timedelta(weeks=DEFAULT_ADHERENCE_WEEKS - 1)
