@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.reminders",
     "apps.dashboard",
+    "apps.progress",
     "apps.audit",
     "apps.intake",
     "apps.privacy",

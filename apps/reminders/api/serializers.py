@@ -42,6 +42,11 @@ class ReminderSettingsSerializer(serializers.Serializer):
     )
     quiet_hours_end = _time_field(required=False, allow_null=True)
     enabled = serializers.BooleanField()
+    checkins_after_resolution = serializers.BooleanField(
+        required=False,
+        help_text="After the episode is resolved, keep the daily check-in reminders (default "
+        "false: they stop, the monthly joint check goes on). Omitted: unchanged.",
+    )
     phone_number = serializers.CharField(
         required=False,
         allow_blank=True,
