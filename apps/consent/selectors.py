@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import Patient
 from apps.consent.models import ConsentAcceptance, ConsentDocument
 
-WITHDRAWN_MESSAGE = (
+WITHDRAWN_MESSAGE = gettext_lazy(
     "You have withdrawn your consent, so no new data is collected. You can give it again in "
     "the app (Consent) at any time."
 )

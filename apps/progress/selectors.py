@@ -24,7 +24,7 @@ from apps.dashboard.course import episode_weekly_pain
 from apps.dashboard.selectors import summary_for_patient
 from apps.episodes.models import Episode, EpisodeStatus
 from apps.flags.models import Flag
-from apps.flags.rules import RULES_BY_CODE, RuleResult, Severity, patient_message
+from apps.flags.rules import Severity, flag_patient_message
 from apps.flags.selectors import open_flags_for_episode
 from apps.notifications.timing import local_instant
 from apps.progress import outcomes
@@ -56,13 +56,10 @@ class Progress:
 
 
 def flag_advice(flag: Flag) -> str:
-    """The flag's advice in the active language (its rule's message; the stored text, written
-    in the language of the evaluation, for a rule that no longer exists)."""
-    rule = RULES_BY_CODE.get(flag.rule)
-    if rule is None:
-        return flag.patient_message
-    severity = Severity(flag.severity)
-    return patient_message(rule, RuleResult(holds=True, reason="", severity=severity))
+    """The flag's advice in the active language (`apps.flags.rules.flag_patient_message`)."""
+    return flag_patient_message(
+        rule_code=flag.rule, severity=flag.severity, stored=flag.patient_message
+    )
 
 
 def checkin_due_at(

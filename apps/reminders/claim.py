@@ -22,9 +22,13 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import Patient
 from apps.checkins.selectors import has_checkin_on, last_checkin_dates
+from apps.core.i18n import language_of
 from apps.episodes.models import Episode, EpisodeStatus
 from apps.notifications.models import Notification, NotificationPreference, NotificationStatus
 from apps.notifications.selectors import preferences_of
@@ -42,22 +46,25 @@ from apps.reminders.rules import next_occurrence
 from apps.reminders.selectors import patients_may_be_reminded, reminder_settings_of
 
 # Plain words, nothing about the patient's health: these show on a lock screen.
-MESSAGES: dict[str, tuple[str, str]] = {
+# Rendered in the recipient's language when the reminder is handed over (apps.core.i18n).
+MESSAGES: dict[str, tuple[str | Promise, str | Promise]] = {
     ReminderKind.CHECKIN: (
-        "Time for your daily check-in",
-        "It takes a minute and helps your physiotherapist follow your recovery.",
+        gettext_lazy("Time for your daily check-in"),
+        gettext_lazy("It takes a minute and helps your physiotherapist follow your recovery."),
     ),
     ReminderKind.CHECKIN_FOLLOWUP: (
-        "Today's check-in is still open",
-        "If you have a minute, record how your hip is today.",
+        gettext_lazy("Today's check-in is still open"),
+        gettext_lazy("If you have a minute, record how your hip is today."),
     ),
     ReminderKind.EXERCISE: (
-        "Time for your exercises",
-        "Your exercise plan for today is in the app.",
+        gettext_lazy("Time for your exercises"),
+        gettext_lazy("Your exercise plan for today is in the app."),
     ),
     ReminderKind.WE_MISS_YOU: (
-        "We miss you",
-        "We have not heard from you for a few days. A quick check-in helps your care team.",
+        gettext_lazy("We miss you"),
+        gettext_lazy(
+            "We have not heard from you for a few days. A quick check-in helps your care team."
+        ),
     ),
 }
 
@@ -389,7 +396,8 @@ def _we_miss_you_instead(replaced: list[_Decision]) -> list[_Decision]:
 
 def _notification_request(decision: _Decision, config: ReminderConfig) -> NotificationRequest:
     kind, day = decision.send_kind, decision.day
-    title, body = MESSAGES[kind]
+    with translation.override(language_of(decision.patient.user)):
+        title, body = (str(text) for text in MESSAGES[kind])
     return NotificationRequest(
         recipient=decision.patient.user,
         kind=f"reminder.{kind}",

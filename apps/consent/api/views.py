@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -80,5 +81,5 @@ class CurrentConsentDocumentView(APIView):
     def get(self, request: Request) -> Response:
         document = current_document()
         if document is None:
-            raise Conflict("No consent document is published yet.", code="no_consent_document")
+            raise Conflict(_("No consent document is published yet."), code="no_consent_document")
         return Response(ConsentDocumentSerializer(document).data)

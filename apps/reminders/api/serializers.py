@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -64,14 +65,22 @@ class ReminderSettingsSerializer(serializers.Serializer):
         end = attrs.get("quiet_hours_end")
         if (start is None) != (end is None):
             raise serializers.ValidationError(
-                {"quiet_hours_end": ["Give both the start and the end of quiet hours, or neither."]}
+                {
+                    "quiet_hours_end": [
+                        _("Give both the start and the end of quiet hours, or neither.")
+                    ]
+                }
             )
         if start is not None and start == end:
             raise serializers.ValidationError(
-                {"quiet_hours_end": ["Quiet hours must end at a different time than they start."]}
+                {
+                    "quiet_hours_end": [
+                        _("Quiet hours must end at a different time than they start.")
+                    ]
+                }
             )
         if attrs.get("enabled") and not attrs.get("channels"):
             raise serializers.ValidationError(
-                {"channels": ["Choose at least one channel, or switch reminders off."]}
+                {"channels": [_("Choose at least one channel, or switch reminders off.")]}
             )
         return attrs
