@@ -15,7 +15,7 @@ from apps.consent.api.serializers import (
     ConsentDocumentSerializer,
     MyConsentSerializer,
 )
-from apps.consent.selectors import ConsentState, consent_of, current_document
+from apps.consent.selectors import ConsentState, consent_of, current_document, document_text
 from apps.core.exceptions import Conflict
 
 
@@ -30,7 +30,7 @@ def _body(patient) -> dict:
     )
     return {
         "state": consent.state,
-        "current_document": document,
+        "current_document": document_text(document) if document is not None else None,
         "accepted_version": consent.document.version if consent.document else None,
         "accepted_at": consent.accepted_at,
         "withdrawn_at": consent.withdrawn_at,
@@ -82,4 +82,4 @@ class CurrentConsentDocumentView(APIView):
         document = current_document()
         if document is None:
             raise Conflict(_("No consent document is published yet."), code="no_consent_document")
-        return Response(ConsentDocumentSerializer(document).data)
+        return Response(ConsentDocumentSerializer(document_text(document)).data)
