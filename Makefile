@@ -7,13 +7,14 @@ STAMP := $(VENV)/.install-stamp
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo migrate test lint format lock bench check-deploy
+.PHONY: help install run demo migrate test lint format lock bench check-deploy messages
 
 help:
 	@echo "make run    - install, migrate, load the demo, start web + worker + beat"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make lint   - ruff check, ruff format --check, import-linter layer contracts"
 	@echo "make bench  - benchmarks against framework floors (needs PostgreSQL and Redis)"
+	@echo "make messages - update locale/*/django.po from the code and compile the .mo (needs gettext)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "TOH Recovery needs Python 3.12+ (Django 6); found " + sys.version.split()[0] + ". Run make PYTHON=python3.12 ...")'
@@ -51,6 +52,12 @@ lock: install
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^toh-recovery' | sort -f > requirements/constraints.txt.new
 	@printf '# Exact versions of every package, direct and transitive. Every install uses this file:\n# pip install -c requirements/constraints.txt ".[dev]". Regenerate with `make lock`.\n' | cat - requirements/constraints.txt.new > requirements/constraints.txt
 	@rm requirements/constraints.txt.new
+
+# The catalogues of patient-facing text (docs/i18n.md): the .po and the compiled .mo are both
+# committed, so running or deploying needs no gettext; changing a string needs this.
+messages: install
+	$(BIN)/python manage.py makemessages --all --ignore "tests/*" --ignore "scripts/*" --ignore "var/*" --ignore "test-artifacts/*" --add-location file --no-obsolete
+	$(BIN)/python manage.py compilemessages --ignore ".venv"
 
 bench: install
 	$(BIN)/python scripts/bench.py

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("apps.dashboard.api.urls")),
     path("", include("apps.audit.api.urls")),
     path("", include("apps.privacy.api.urls")),
+    path("", include("apps.progress.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
 ]

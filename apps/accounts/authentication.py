@@ -15,6 +15,8 @@ from knox.settings import CONSTANTS, knox_settings
 from rest_framework import exceptions
 from rest_framework.authentication import get_authorization_header
 
+from apps.core.i18n import activate_for_request
+
 #: Attribute of the HttpRequest holding the (user, token) the consent gate already authenticated
 #: from this request's own header (apps/consent/gate.py), so DRF does not look the token up again.
 AUTHENTICATED_HERE = "_device_token_authenticated"
@@ -26,6 +28,14 @@ class DeviceTokenAuthentication(TokenAuthentication):
     prefixes = (b"token", b"bearer")
 
     def authenticate(self, request):
+        result = self._authenticate(request)
+        if result is not None:
+            # The owner of the token is known only now: their language from here on
+            # (apps.core.i18n; the middleware restores the default after the response).
+            activate_for_request(getattr(request, "_request", request), result[0])
+        return result
+
+    def _authenticate(self, request):
         # DRF's Request hands unknown attributes over to the HttpRequest it wraps.
         authenticated = getattr(request, AUTHENTICATED_HERE, None)
         if authenticated is not None:
@@ -34,7 +44,7 @@ class DeviceTokenAuthentication(TokenAuthentication):
         if not auth or auth[0].lower() not in self.prefixes:
             return None
         if len(auth) != 2:
-            raise exceptions.AuthenticationFailed("Invalid token header.")
+            raise exceptions.AuthenticationFailed(_("Invalid token header."))
         return self.authenticate_credentials(auth[1])
 
     def authenticate_credentials(self, token: bytes):

@@ -51,6 +51,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     clinic = models.ForeignKey(
         "accounts.Clinic", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
+    #: BCP 47 tag of the language patient-facing text is in (blank: the request's
+    #: Accept-Language, else the deployment default; apps.core.i18n).
+    language = models.CharField(max_length=35, blank=True, default="")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May log in to the admin site.")
     date_joined = models.DateTimeField(default=now)
@@ -162,6 +165,11 @@ class Patient(models.Model):
     @property
     def clinic_id(self):
         return self.care_team.clinic_id
+
+    @property
+    def language(self) -> str:
+        """The patient's chosen language tag ("" when not chosen), held on their user."""
+        return self.user.language
 
 
 class EnrolmentCode(models.Model):

@@ -26,12 +26,14 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from knox.models import AuthToken
 
 from apps.accounts.models import User
 from apps.core.exceptions import ValidationFailed
 
-RESET_INVALID = (
+RESET_INVALID = gettext_lazy(
     "This password reset link is not valid or has expired. Ask for a new one from the app."
 )
 
@@ -48,7 +50,7 @@ def tokens_revoke(*, user: User, keep: AuthToken | None = None) -> int:
     tokens = AuthToken.objects.filter(user=user)
     if keep is not None:
         tokens = tokens.exclude(pk=keep.pk)
-    deleted, _ = tokens.delete()
+    deleted, _kinds = tokens.delete()
     return deleted
 
 
@@ -57,7 +59,7 @@ def password_change(
 ) -> None:
     """Change ``user``'s password; every other device token stops working."""
     if not user.check_password(old_password):
-        raise ValidationFailed("Your current password is wrong.", field="old_password")
+        raise ValidationFailed(_("Your current password is wrong."), field="old_password")
     _validate_new_password(new_password, user)
     with transaction.atomic():
         user.set_password(new_password)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import BasePermission
 
 from apps.accounts.models import Role
 
 
 class IsPatient(BasePermission):
-    message = "Only patients can do this."
+    message = gettext_lazy("Only patients can do this.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -16,7 +17,7 @@ class IsPatient(BasePermission):
 class IsClinician(BasePermission):
     """Physiotherapists, clinic admins and superusers."""
 
-    message = "Only clinic staff can do this."
+    message = gettext_lazy("Only clinic staff can do this.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -24,7 +25,7 @@ class IsClinician(BasePermission):
 
 
 class IsPhysiotherapist(BasePermission):
-    message = "Only physiotherapists can do this."
+    message = gettext_lazy("Only physiotherapists can do this.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user

@@ -13,6 +13,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
 from apps.accounts.hooks import (
@@ -52,14 +53,14 @@ def _pick_care_team(*, by: User, care_team_id: uuid.UUID | None) -> CareTeam:
     if care_team_id is not None:
         team = teams.filter(pk=care_team_id).first()
         if team is None:
-            raise ValidationFailed("Unknown care team.", field="care_team")
+            raise ValidationFailed(_("Unknown care team."), field="care_team")
         return team
     candidates = list(teams[:2])
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
-        raise NotAllowed("You are not in a care team, so you cannot enrol patients.")
-    raise ValidationFailed("You are in several care teams: say which.", field="care_team")
+        raise NotAllowed(_("You are not in a care team, so you cannot enrol patients."))
+    raise ValidationFailed(_("You are in several care teams: say which."), field="care_team")
 
 
 def enrolment_code_issue(*, patient: Patient, by: User | None) -> tuple[str, dt.datetime]:
@@ -92,7 +93,7 @@ def patient_enrol(
     not reveal accounts"): unless it is a patient already in ``by``'s own care, the answer is
     the same as a fresh enrolment's (see ``_enrolment_clash``)."""
     if not by.is_clinician:
-        raise NotAllowed("Only clinic staff can enrol patients.")
+        raise NotAllowed(_("Only clinic staff can enrol patients."))
     team = _pick_care_team(by=by, care_team_id=care_team_id)
     email = email.strip().lower()
     details = {
@@ -155,7 +156,7 @@ def _enrolment_clash(
 
     own = getattr(existing, "patient", None) if existing.is_patient else None
     if own is not None and is_in_care_of(by, own):
-        raise ValidationFailed("This patient is already enrolled in your care.", field="email")
+        raise ValidationFailed(_("This patient is already enrolled in your care."), field="email")
     now = timezone.now()
     shadow = Patient(
         id=uuid.uuid4(),
@@ -203,8 +204,10 @@ def enrolment_activate(
         )
         if record is None or record.used_at is not None or record.expires_at <= now:
             raise ValidationFailed(
-                "This enrolment code is not valid or has expired. Ask your physiotherapist "
-                "for a new one.",
+                _(
+                    "This enrolment code is not valid or has expired. Ask your "
+                    "physiotherapist for a new one."
+                ),
                 field="enrolment_code",
             )
         user = record.patient.user
@@ -229,7 +232,7 @@ def enrolment_activate(
 
 def patient_update_profile(*, patient: Patient, data: dict[str, Any]) -> Patient:
     """Update what a patient may change about themself. A new time zone moves their days."""
-    user_fields = {key: data[key] for key in ("first_name", "last_name") if key in data}
+    user_fields = {key: data[key] for key in ("first_name", "last_name", "language") if key in data}
     with transaction.atomic():
         for key, value in user_fields.items():
             setattr(patient.user, key, value)
@@ -257,10 +260,10 @@ def clinic_onboard(
     """Create (or reuse) a clinic and a care team, and a physiotherapist in it."""
     password = password or secrets.token_urlsafe(12)
     with transaction.atomic():
-        clinic, _ = Clinic.objects.get_or_create(
+        clinic, _created = Clinic.objects.get_or_create(
             name=clinic_name, defaults={"timezone": clinic_timezone}
         )
-        team, _ = CareTeam.objects.get_or_create(clinic=clinic, name=care_team_name)
+        team, _created = CareTeam.objects.get_or_create(clinic=clinic, name=care_team_name)
         physio = User.objects.filter(email__iexact=physio_email).first()
         if physio is None:
             physio = User.objects.create_user(
@@ -276,7 +279,7 @@ def clinic_onboard(
 
 
 def staff_update_profile(*, user: User, data: dict[str, Any]) -> User:
-    fields = [key for key in ("first_name", "last_name") if key in data]
+    fields = [key for key in ("first_name", "last_name", "language") if key in data]
     for key in fields:
         setattr(user, key, data[key])
     if fields:
@@ -291,4 +294,4 @@ def patient_erase_check_allowed(*, patient: Patient, by: User) -> None:
         by.role == Role.CLINIC_ADMIN and by.clinic_id == patient.care_team.clinic_id
     )
     if not allowed:
-        raise NotAllowed("Only an administrator of the patient's clinic can erase a record.")
+        raise NotAllowed(_("Only an administrator of the patient's clinic can erase a record."))

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class CheckinsConfig(AppConfig):
@@ -11,4 +12,4 @@ class CheckinsConfig(AppConfig):
         from apps.checkins.selectors import first_checkin_date_of_episode
         from apps.episodes.readers import register_earliest_record_reader
 
-        register_earliest_record_reader("a check-in", first_checkin_date_of_episode)
+        register_earliest_record_reader(gettext_lazy("a check-in"), first_checkin_date_of_episode)

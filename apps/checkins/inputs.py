@@ -7,6 +7,7 @@ window, the active episode) live in services.py.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.checkins.models import (
@@ -30,7 +31,9 @@ class UniqueChoicesField(serializers.ListField):
         values = super().to_internal_value(data)
         duplicates = sorted({value for value in values if values.count(value) > 1})
         if duplicates:
-            raise serializers.ValidationError(f"Listed more than once: {', '.join(duplicates)}.")
+            raise serializers.ValidationError(
+                _("Listed more than once: %(values)s.") % {"values": ", ".join(duplicates)}
+            )
         return values
 
 

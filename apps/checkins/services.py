@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from apps.accounts.models import Patient
@@ -58,8 +60,8 @@ class Advise(Protocol):
     ) -> dict[uuid.UUID, list[dict[str, Any]]]: ...
 
 
-NO_ACTIVE_EPISODE = "There is no active episode to attach this check-in to."
-NOT_STORED = "This check-in could not be stored; send it again."
+NO_ACTIVE_EPISODE = gettext_lazy("There is no active episode to attach this check-in to.")
+NOT_STORED = gettext_lazy("This check-in could not be stored; send it again.")
 
 
 def _date_errors(
@@ -68,14 +70,19 @@ def _date_errors(
     """The date rules of API.md, on the patient's local calendar (plain date arithmetic, so a
     daylight-saving change never moves a boundary)."""
     if date > today:
-        return {"date": [f"Cannot be after today ({today.isoformat()} in {tz_name})."]}
+        return {
+            "date": [
+                _("Cannot be after today (%(today)s in %(zone)s).")
+                % {"today": today.isoformat(), "zone": tz_name}
+            ]
+        }
     if (today - date).days > DAYS_BACK_ALLOWED:
-        return {"date": [f"Cannot be more than {DAYS_BACK_ALLOWED} days ago."]}
+        return {"date": [_("Cannot be more than %(days)d days ago.") % {"days": DAYS_BACK_ALLOWED}]}
     if date < episode.symptom_onset_date:
         return {
             "date": [
-                "Cannot be before the episode's symptom onset "
-                f"({episode.symptom_onset_date.isoformat()})."
+                _("Cannot be before the episode's symptom onset (%(onset)s).")
+                % {"onset": episode.symptom_onset_date.isoformat()}
             ]
         }
     return {}
@@ -153,7 +160,7 @@ def advice_for_values(
     """The advice a check-in body meets without storing anything (consent withdrawn: the
     gate refuses the write, the body still carries the advice); None if the values do not
     validate. Evaluated on the active episode's stored check-ins (none: on its own values)."""
-    values, _ = _validate(
+    values, _errors = _validate(
         data,
         patient=patient,
         episode=None,
@@ -360,10 +367,10 @@ def checkin_correct(
     still carries the advice of the corrected values (400 with ``advice``)."""
     errors: dict[str, list[str]] = {}
     if not isinstance(data, Mapping):
-        raise ValidationFailed("Send an object with the fields to correct.")
+        raise ValidationFailed(_("Send an object with the fields to correct."))
     for field in ("client_id", "date"):
         if field in data and str(data[field]) != str(getattr(checkin, field)):
-            errors[field] = ["Cannot be changed; send a new check-in for another date."]
+            errors[field] = [_("Cannot be changed; send a new check-in for another date.")]
     serializer = CheckInCorrectionSerializer(data=data, partial=True)
     if not serializer.is_valid():
         errors |= flatten_errors(serializer.errors)
@@ -375,7 +382,8 @@ def checkin_correct(
     today = local_today(checkin.patient.timezone)
     if correction_window_closed(date=checkin.date, today=today):
         raise ValidationFailed(
-            f"A check-in can be corrected for {CORRECTION_WINDOW_DAYS} days after its date.",
+            _("A check-in can be corrected for %(days)d days after its date.")
+            % {"days": CORRECTION_WINDOW_DAYS},
             field="date",
             code="correction_window_closed",
             extra={"advice": _advice(advise, [corrected_copy(checkin, values)])[checkin.id]},

@@ -5,12 +5,27 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.consent.models import ConsentAcceptance, ConsentDocument
+from apps.consent.models import ConsentAcceptance, ConsentDocument, ConsentTranslation
 from apps.core.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
+
+
+class ConsentTranslationInline(admin.StackedInline):
+    """The version in another language (reviewed before it is published, docs/i18n.md)."""
+
+    model = ConsentTranslation
+    extra = 0
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Like the document: once accepted, what patients read never changes.
+        return obj is None or not obj.acceptances.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is None or not obj.acceptances.exists()
 
 
 @admin.register(ConsentDocument)
 class ConsentDocumentAdmin(admin.ModelAdmin):
+    inlines = [ConsentTranslationInline]
     list_display = ["version", "title", "published_at"]
     ordering = ["-version"]
 

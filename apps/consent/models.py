@@ -28,6 +28,31 @@ class ConsentDocument(models.Model):
         return f"Consent v{self.version}: {self.title}"
 
 
+class ConsentTranslation(models.Model):
+    """One version of the consent document in another language (docs/i18n.md): the version
+    stays the thing accepted; a patient reads it in their language when a translation of
+    that version exists, else in the document's own language (the deployment default)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(
+        ConsentDocument, on_delete=models.CASCADE, related_name="translations"
+    )
+    language = models.CharField(max_length=35, help_text="BCP 47 tag, e.g. es.")
+    title = models.CharField(max_length=200)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["document", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "language"], name="consent_translation_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent v{self.document.version} ({self.language})"
+
+
 class ConsentAcceptance(models.Model):
     """A patient's consent to one document: given at ``accepted_at``, withdrawn at
     ``withdrawn_at``. A withdrawal with no earlier acceptance on record (a patient created

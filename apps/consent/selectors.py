@@ -3,15 +3,18 @@ data? (No, once they have withdrawn their consent.)"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import Patient
-from apps.consent.models import ConsentAcceptance, ConsentDocument
+from apps.consent.models import ConsentAcceptance, ConsentDocument, ConsentTranslation
 
-WITHDRAWN_MESSAGE = (
+WITHDRAWN_MESSAGE = gettext_lazy(
     "You have withdrawn your consent, so no new data is collected. You can give it again in "
     "the app (Consent) at any time."
 )
@@ -37,6 +40,40 @@ def current_document() -> ConsentDocument | None:
         ConsentDocument.objects.filter(published_at__lte=timezone.now())
         .order_by("-version")
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class ConsentText:
+    """A consent document version as a reader sees it, in their language when translated."""
+
+    version: int
+    title: str
+    text: str
+    published_at: dt.datetime
+    language: str
+
+
+def document_text(document: ConsentDocument, language: str | None = None) -> ConsentText:
+    """``document`` in ``language`` (default: the active one) when that version has a
+    translation (the exact tag, else its base language), else in the deployment default."""
+    language = (language or translation.get_language() or settings.LANGUAGE_CODE).lower()
+    candidates = [language, language.split("-")[0]]
+    found = {
+        row.language.lower(): row
+        for row in ConsentTranslation.objects.filter(document=document, language__in=candidates)
+    }
+    chosen = next((found[code] for code in candidates if code in found), None)
+    if chosen is None:
+        return ConsentText(
+            document.version,
+            document.title,
+            document.text,
+            document.published_at,
+            settings.LANGUAGE_CODE.lower(),
+        )
+    return ConsentText(
+        document.version, chosen.title, chosen.text, document.published_at, chosen.language
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.accounts.hooks import EnrolmentActivation
 from apps.accounts.models import Patient
@@ -16,11 +17,14 @@ from apps.core.exceptions import Conflict, ValidationFailed
 def _document_to_accept(version: int | None, *, field: str) -> ConsentDocument:
     document = current_document()
     if document is None:
-        raise Conflict("No consent document is published yet.", code="no_consent_document")
+        raise Conflict(_("No consent document is published yet."), code="no_consent_document")
     if version is not None and version != document.version:
         raise ValidationFailed(
-            f"Version {version} is not the current consent document; read and accept "
-            f"version {document.version}.",
+            _(
+                "Version %(version)s is not the current consent document; read and accept "
+                "version %(current)s."
+            )
+            % {"version": version, "current": document.version},
             field=field,
             code="consent_version_outdated",
         )
@@ -62,7 +66,7 @@ def consent_accept(
                     patient=patient, document=document, accepted_at=now, created_at=now
                 )
         except IntegrityError as error:  # a concurrent accept won: theirs stands
-            raise Conflict("Consent was just recorded by another request.") from error
+            raise Conflict(_("Consent was just recorded by another request.")) from error
         _decided(patient)
         return acceptance
 
@@ -76,7 +80,8 @@ def consent_at_enrolment(activation: EnrolmentActivation) -> None:
         return
     if activation.consent_version is None:
         raise ValidationFailed(
-            f"Read and accept the consent document (version {document.version}) to enrol.",
+            _("Read and accept the consent document (version %(version)s) to enrol.")
+            % {"version": document.version},
             field="consent_version",
             code="consent_required",
         )
@@ -104,7 +109,7 @@ def consent_withdraw(*, patient: Patient) -> ConsentAcceptance:
             return latest  # already withdrawn
         document = current_document()
         if document is None:
-            raise Conflict("No consent document is published yet.", code="no_consent_document")
+            raise Conflict(_("No consent document is published yet."), code="no_consent_document")
         # Nothing on record (an account from before consent existed): record the refusal.
         refusal = ConsentAcceptance.objects.create(
             patient=patient, document=document, withdrawn_at=now, created_at=now

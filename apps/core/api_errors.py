@@ -28,6 +28,8 @@ from django.core.exceptions import (
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import resolve
 from django.urls.exceptions import Resolver404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 
 from apps.core.exceptions import CODES_BY_STATUS, error_body
@@ -38,15 +40,15 @@ logger = logging.getLogger("apps.core.api_errors")
 API_PREFIX = "/api/"
 
 MESSAGES = {
-    400: "The request could not be understood.",
-    401: "Authentication credentials were not provided.",
-    403: "You do not have permission to perform this action.",
-    404: "Not found.",
-    405: "Method not allowed.",
-    413: "The request body is too large.",
-    415: "Unsupported media type.",
-    429: "Request was throttled.",
-    500: "A server error occurred.",
+    400: gettext_lazy("The request could not be understood."),
+    401: gettext_lazy("Authentication credentials were not provided."),
+    403: gettext_lazy("You do not have permission to perform this action."),
+    404: gettext_lazy("Not found."),
+    405: gettext_lazy("Method not allowed."),
+    413: gettext_lazy("The request body is too large."),
+    415: gettext_lazy("Unsupported media type."),
+    429: gettext_lazy("Request was throttled."),
+    500: gettext_lazy("A server error occurred."),
 }
 
 
@@ -56,11 +58,11 @@ def is_api(request: HttpRequest) -> bool:
 
 def _message(status: int) -> str:
     if status in MESSAGES:
-        return MESSAGES[status]
+        return str(MESSAGES[status])
     try:
         return f"{HTTPStatus(status).phrase}."
     except ValueError:
-        return "Error."
+        return _("Error.")
 
 
 def json_error(status: int, message: str | None = None, code: str | None = None) -> JsonResponse:

@@ -13,6 +13,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.core.fields import InstantField
@@ -139,9 +140,9 @@ class DateRangeQuerySerializer(serializers.Serializer):
         date_from, date_to = attrs.get("date_from"), attrs.get("date_to")
         if date_from and date_to:
             if date_from > date_to:
-                raise serializers.ValidationError({"from": ["Must not be after `to`."]})
+                raise serializers.ValidationError({"from": [_("Must not be after `to`.")]})
             if self.max_days and (date_to - date_from).days + 1 > self.max_days:
                 raise serializers.ValidationError(
-                    {"from": [f"At most {self.max_days} days per request."]}
+                    {"from": [_("At most %(days)d days per request.") % {"days": self.max_days}]}
                 )
         return attrs

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.paginator import InvalidPage
+from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 
@@ -15,7 +16,7 @@ def _positive_int(request, name: str) -> int | None:
     except (TypeError, ValueError):
         value = 0
     if value < 1 or not raw.strip().isdigit():
-        raise ValidationError({name: ["A whole number of at least 1."]})
+        raise ValidationError({name: [_("A whole number of at least 1.")]})
     return value
 
 

@@ -14,6 +14,8 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
 
@@ -28,7 +30,7 @@ _BRACKET = re.compile(r"[\[\]{}]")
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
+    default_detail = gettext_lazy("The request body is too large.")
     default_code = "too_large"
 
 
@@ -41,7 +43,7 @@ def max_bytes() -> int:
 
 
 def too_large_detail(limit: int) -> str:
-    return f"The request body is larger than {limit} bytes."
+    return _("The request body is larger than %(limit)d bytes.") % {"limit": limit}
 
 
 def nesting_depth_exceeds(text: str, limit: int) -> bool:
@@ -82,11 +84,14 @@ class BoundedJSONParser(JSONParser):
         try:
             text = raw.decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
-            raise exceptions.ParseError(f"The body is not valid {encoding} text.") from exc
+            raise exceptions.ParseError(
+                _("The body is not valid %(encoding)s text.") % {"encoding": encoding}
+            ) from exc
         depth = max_depth()
         if nesting_depth_exceeds(text, depth):
             raise exceptions.ParseError(
-                f"JSON nested deeper than {depth} levels is refused.", code="too_deep"
+                _("JSON nested deeper than %(depth)d levels is refused.") % {"depth": depth},
+                code="too_deep",
             )
         try:
             return json.loads(text, parse_constant=_reject_constant)

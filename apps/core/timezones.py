@@ -25,6 +25,7 @@ from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 # The IANA areas of real places ("Region/City"). Left out: the system's own zone
 # (`localtime`, which makes a patient's days follow the server's clock), `Factory`,
@@ -52,7 +53,8 @@ def validate_timezone_name(value: str) -> None:
     """The one check of a time zone name, wherever one is accepted (API, models, commands)."""
     if value not in available_timezone_names():
         raise ValidationError(
-            f"'{value}' is not an IANA region time zone name (e.g. Europe/London), or UTC."
+            _("'%(value)s' is not an IANA region time zone name (e.g. Europe/London), or UTC.")
+            % {"value": value}
         )
 
 

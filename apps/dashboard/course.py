@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, FloatField, Max, Q
+from django.db.models import Avg, Count, F, FloatField, Max, Q, QuerySet
 from django.db.models.functions import Cast
 
 from apps.accounts.models import Patient
@@ -87,17 +87,46 @@ def expected_course(*, clinic_id: Any) -> ExpectedCourse:
     return ExpectedCourse(resolved_episodes=state["count"], weeks=tuple(weeks))
 
 
-def _expected_weeks(resolved) -> list[dict[str, Any]]:
-    rows = (
-        CheckIn.objects.filter(episode__in=resolved.values("pk"))
-        .filter(Q(episode__resolved_on__isnull=True) | Q(date__lte=F("episode__resolved_on")))
-        .annotate(week=DaysBetween(F("episode__symptom_onset_date"), F("date")) / 7)
+def _weekly_pain(checkins: QuerySet[CheckIn]) -> QuerySet[CheckIn]:
+    """Weekly pain of each episode: mean ``pain_now`` per (episode, week since onset), with
+    the number of check-ins (``days``). The one definition of a patient's week of pain, used
+    by the expected course (across resolved episodes) and by a patient's own weeks."""
+    return (
+        checkins.annotate(week=DaysBetween(F("episode__symptom_onset_date"), F("date")) / 7)
         .filter(week__gte=0)
         .order_by()
         .values("episode_id", "week")
-        .annotate(mean=Avg(Cast("pain_now", FloatField())))
-        .values_list("week", "mean")
+        .annotate(mean=Avg(Cast("pain_now", FloatField())), days=Count("pk"))
     )
+
+
+@dataclass(frozen=True)
+class WeekPain:
+    """One week since onset of one episode: mean ``pain_now`` and the check-ins it averages."""
+
+    week: int
+    mean: float
+    days: int
+
+
+def episode_weekly_pain(*, episode_id: Any) -> list[WeekPain]:
+    """The episode's weeks since onset with their mean pain, as the expected course counts
+    each resolved episode's weeks (`_weekly_pain`). One query."""
+    rows = _weekly_pain(CheckIn.objects.filter(episode_id=episode_id)).values_list(
+        "week", "mean", "days"
+    )
+    return sorted(
+        (WeekPain(week=int(week), mean=float(mean), days=days) for week, mean, days in rows),
+        key=lambda row: row.week,
+    )
+
+
+def _expected_weeks(resolved) -> list[dict[str, Any]]:
+    rows = _weekly_pain(
+        CheckIn.objects.filter(episode__in=resolved.values("pk")).filter(
+            Q(episode__resolved_on__isnull=True) | Q(date__lte=F("episode__resolved_on"))
+        )
+    ).values_list("week", "mean")
     by_week: dict[int, list[float]] = defaultdict(list)
     for week, mean in rows:
         by_week[int(week)].append(float(mean))

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import Patient, User
 from apps.core.exceptions import Conflict, ValidationFailed
@@ -52,35 +53,35 @@ def _dates_error(*, patient: Patient, values: dict[str, Any]) -> None:
     onset = values["symptom_onset_date"]
     if onset > today:
         raise ValidationFailed(
-            "The symptom onset date cannot be after today.", field="symptom_onset_date"
+            _("The symptom onset date cannot be after today."), field="symptom_onset_date"
         )
     diagnosis_date = values.get("diagnosis_date")
     if diagnosis_date is not None:
         if diagnosis_date < onset:
             raise ValidationFailed(
-                "The diagnosis date cannot be before the symptom onset date.",
+                _("The diagnosis date cannot be before the symptom onset date."),
                 field="diagnosis_date",
             )
         if diagnosis_date > today:
             raise ValidationFailed(
-                "The diagnosis date cannot be after today.", field="diagnosis_date"
+                _("The diagnosis date cannot be after today."), field="diagnosis_date"
             )
     started_on = values.get("home_treatment_started_on")
     if started_on is not None and started_on < onset:
         raise ValidationFailed(
-            "Home treatment cannot start before the symptom onset date.",
+            _("Home treatment cannot start before the symptom onset date."),
             field="home_treatment_started_on",
         )
     resolved_on = values.get("resolved_on")
     if resolved_on is not None:
         if resolved_on < onset:
             raise ValidationFailed(
-                "The resolution date cannot be before the symptom onset date.",
+                _("The resolution date cannot be before the symptom onset date."),
                 field="resolved_on",
             )
         if resolved_on > today:
             raise ValidationFailed(
-                "The resolution date cannot be after today.", field="resolved_on"
+                _("The resolution date cannot be after today."), field="resolved_on"
             )
 
 
@@ -92,7 +93,7 @@ def _active_conflict(patient: Patient, *, excluding: Episode | None = None) -> C
     if existing is None:
         return None
     return Conflict(
-        "This patient already has an active episode; resolve it first.",
+        _("This patient already has an active episode; resolve it first."),
         code="active_episode_exists",
         extra={"id": str(existing)},
     )
@@ -144,13 +145,13 @@ def episode_update(*, episode: Episode, data: dict[str, Any]) -> Episode:
         resolved_on = data.get("resolved_on", episode.resolved_on)
         if resolved_on is None:
             raise ValidationFailed(
-                "A resolution date is required to resolve an episode.", field="resolved_on"
+                _("A resolution date is required to resolve an episode."), field="resolved_on"
             )
         values["resolved_on"] = resolved_on
     else:
         if data.get("resolved_on") is not None:
             raise ValidationFailed(
-                "Only a resolved episode has a resolution date.", field="resolved_on"
+                _("Only a resolved episode has a resolution date."), field="resolved_on"
             )
         values["resolved_on"] = None
     _dates_error(patient=patient, values=values)
@@ -159,8 +160,8 @@ def episode_update(*, episode: Episode, data: dict[str, Any]) -> Episode:
     earliest = earliest_record_of(episode)
     if earliest is not None and values["symptom_onset_date"] > earliest.date:
         raise ValidationFailed(
-            f"The episode has {earliest.noun} on {earliest.date.isoformat()}, "
-            "before this onset date.",
+            _("The episode has %(noun)s on %(date)s, before this onset date.")
+            % {"noun": earliest.noun, "date": earliest.date.isoformat()},
             field="symptom_onset_date",
         )
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Q
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import Patient, User
 from apps.core.batch import BatchPlan, in_order, insert_new_rows, read_stored, resolve_repeats
@@ -67,7 +68,7 @@ def plan_create(
     patient = episode.patient
     if not episode.is_active:
         raise ValidationFailed(
-            "This episode is resolved; reopen it before prescribing a plan.",
+            _("This episode is resolved; reopen it before prescribing a plan."),
             code="episode_resolved",
         )
     today = local_today(patient.timezone)
@@ -82,12 +83,12 @@ def plan_create(
             f"A plan can start at most {DAYS_BACK_ALLOWED} days before today.", field="starts_on"
         )
     if ends_on is not None and ends_on < starts_on:
-        raise ValidationFailed("Cannot be before starts_on.", field="ends_on")
+        raise ValidationFailed(_("Cannot be before starts_on."), field="ends_on")
     if not items:
-        raise ValidationFailed("A plan needs at least one exercise.", field="items")
+        raise ValidationFailed(_("A plan needs at least one exercise."), field="items")
     for item in items:
         if item.get("reps") is None and item.get("hold_seconds") is None:
-            raise ValidationFailed("Every item needs reps or hold_seconds.", field="items")
+            raise ValidationFailed(_("Every item needs reps or hold_seconds."), field="items")
 
     with transaction.atomic():
         # Serialise plan changes per episode: two concurrent prescriptions must not both
@@ -272,7 +273,12 @@ def _window_open_or_refuse(session: ExerciseSession, action: str) -> None:
     today = local_today(session.patient.timezone)
     if correction_window_closed(date=session.date, today=today):
         raise ValidationFailed(
-            f"A session can be {action} for {CORRECTION_WINDOW_DAYS} days after its date.",
+            (
+                _("A session can be corrected for %(days)d days after its date.")
+                if action == "corrected"
+                else _("A session can be deleted for %(days)d days after its date.")
+            )
+            % {"days": CORRECTION_WINDOW_DAYS},
             field="date",
             code="correction_window_closed",
         )
@@ -302,7 +308,7 @@ def exercise_session_correct(*, session: ExerciseSession, data: Any) -> Exercise
     from rest_framework.exceptions import ValidationError
 
     if not isinstance(data, dict):
-        raise ValidationFailed("Send an object with the fields to correct.")
+        raise ValidationFailed(_("Send an object with the fields to correct."))
     errors: dict[str, list[str]] = {}
     for name in SESSION_FIXED_FIELDS:
         current = getattr(session, f"{name}_id" if name == "plan_item" else name)

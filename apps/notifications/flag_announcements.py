@@ -15,12 +15,14 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from apps.accounts.models import CareTeamMembership, Role
 from apps.accounts.selectors import clinic_admins_of_patient, clinicians_of_patient
+from apps.core.i18n import language_of
 from apps.flags.models import LIVE_STATUSES, Flag, FlagStatus
-from apps.flags.rules import RULES_BY_CODE, Severity
+from apps.flags.rules import RULES_BY_CODE, Severity, flag_patient_message
 from apps.flags.rules.base import IMMEDIATE_SEVERITIES
 from apps.notifications.models import Notification
 from apps.notifications.services import notify
@@ -102,12 +104,19 @@ def flag_announce(*, flag: Flag) -> None:
     patient = flag.patient
     data = {"flag_id": str(flag.id), "rule": flag.rule, "severity": flag.severity}
     announcement = _announcement(flag)
+    # The patient's texts in the patient's language, rendered now (apps.core.i18n).
+    with translation.override(language_of(patient.user)):
+        advice = flag_patient_message(
+            rule_code=flag.rule, severity=flag.severity, stored=flag.patient_message
+        )
+        act_title = gettext("Please act on your check-in")
+        reminder_title = gettext("How are you today?")
     if announcement == _IMMEDIATE:
         notify(
             recipient=patient,
             kind="flag_advice",
-            title="Please act on your check-in",
-            body=flag.patient_message,
+            title=act_title,
+            body=advice,
             dedup_key=f"flag:{flag.id}:patient",
             priority="urgent",
             data=data,
@@ -127,8 +136,8 @@ def flag_announce(*, flag: Flag) -> None:
         notify(
             recipient=patient,
             kind="checkin_reminder",
-            title="How are you today?",
-            body=flag.patient_message,
+            title=reminder_title,
+            body=advice,
             dedup_key=f"flag:{flag.id}:patient",
             data=data,
         )

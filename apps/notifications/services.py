@@ -19,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import Patient, User
 from apps.core.exceptions import ValidationFailed
@@ -361,7 +362,7 @@ def preference_update(
     number re-enables SMS; choosing e-mail again re-enables it after a refusal."""
     with transaction.atomic():
         current = preference_for(user)
-        preference, _ = NotificationPreference.objects.select_for_update().get_or_create(
+        preference, _created = NotificationPreference.objects.select_for_update().get_or_create(
             user=user,
             defaults={
                 "channels": current.channels,
@@ -375,7 +376,7 @@ def preference_update(
             preference.quiet_hours_end = quiet_hours_end
         if (preference.quiet_hours_start is None) != (preference.quiet_hours_end is None):
             raise ValidationFailed(
-                "Give both the start and the end of quiet hours, or neither.",
+                _("Give both the start and the end of quiet hours, or neither."),
                 field="quiet_hours_end",
             )
         if (
@@ -383,7 +384,7 @@ def preference_update(
             and preference.quiet_hours_start == preference.quiet_hours_end
         ):
             raise ValidationFailed(
-                "Quiet hours must end at a different time than they start.",
+                _("Quiet hours must end at a different time than they start."),
                 field="quiet_hours_end",
             )
         if phone_number is not UNSET and (phone_number or "") != preference.phone_number:
@@ -393,7 +394,7 @@ def preference_update(
             channels = list(dict.fromkeys(channels))
             if Channel.SMS in channels and not preference.phone_number:
                 raise ValidationFailed(
-                    "Add a phone number to receive SMS reminders.", field="phone_number"
+                    _("Add a phone number to receive SMS reminders."), field="phone_number"
                 )
             if Channel.EMAIL in channels and Channel.EMAIL not in preference.channels:
                 preference.email_disabled_at = None

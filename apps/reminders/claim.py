@@ -21,11 +21,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import Patient
 from apps.checkins.selectors import has_checkin_on, last_checkin_dates
+from apps.core.i18n import language_of
 from apps.core.timezones import local_date_of, quiet_hours_end_after
+from apps.episodes.models import Episode, EpisodeStatus
 from apps.notifications.models import Notification, NotificationPreference, NotificationStatus
 from apps.notifications.selectors import preferences_of
 from apps.notifications.services import NotificationRequest, notify_many
@@ -41,27 +46,50 @@ from apps.reminders.rules import next_occurrence
 from apps.reminders.selectors import patients_may_be_reminded, reminder_settings_of
 
 # Plain words, nothing about the patient's health: these show on a lock screen.
-MESSAGES: dict[str, tuple[str, str]] = {
+# Rendered in the recipient's language when the reminder is handed over (apps.core.i18n).
+MESSAGES: dict[str, tuple[str | Promise, str | Promise]] = {
     ReminderKind.CHECKIN: (
-        "Time for your daily check-in",
-        "It takes a minute and helps your physiotherapist follow your recovery.",
+        gettext_lazy("Time for your daily check-in"),
+        gettext_lazy("It takes a minute and helps your physiotherapist follow your recovery."),
     ),
     ReminderKind.CHECKIN_FOLLOWUP: (
-        "Today's check-in is still open",
-        "If you have a minute, record how your hip is today.",
+        gettext_lazy("Today's check-in is still open"),
+        gettext_lazy("If you have a minute, record how your hip is today."),
     ),
     ReminderKind.EXERCISE: (
-        "Time for your exercises",
-        "Your exercise plan for today is in the app.",
+        gettext_lazy("Time for your exercises"),
+        gettext_lazy("Your exercise plan for today is in the app."),
     ),
     ReminderKind.WE_MISS_YOU: (
-        "We miss you",
-        "We have not heard from you for a few days. A quick check-in helps your care team.",
+        gettext_lazy("We miss you"),
+        gettext_lazy(
+            "We have not heard from you for a few days. A quick check-in helps your care team."
+        ),
     ),
 }
 
 WALL_CLOCK_KINDS = (ReminderKind.CHECKIN, ReminderKind.EXERCISE)
 _CHECKIN_KINDS = (ReminderKind.CHECKIN, ReminderKind.CHECKIN_FOLLOWUP)
+#: The reminders that ask for a daily check-in: they stop once the episode is resolved, unless
+#: the patient asked for them (``ReminderSettings.checkins_after_resolution``).
+_DAILY_CHECKIN_KINDS = (*_CHECKIN_KINDS, ReminderKind.WE_MISS_YOU)
+
+
+def patients_after_resolution(patient_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of ``patient_ids`` whose episodes are all resolved (at least one, none active):
+    their course is over and daily check-ins are no longer asked for. One query."""
+    rows = (
+        Episode.objects.filter(patient_id__in=list(patient_ids))
+        .order_by()
+        .values("patient_id")
+        .annotate(
+            active=Count("pk", filter=~Q(status=EpisodeStatus.RESOLVED)),
+            resolved=Count("pk", filter=Q(status=EpisodeStatus.RESOLVED)),
+        )
+        .filter(active=0, resolved__gt=0)
+        .values_list("patient_id", flat=True)
+    )
+    return set(rows)
 
 
 def wall_time_of(settings: ReminderSettings, kind: str) -> dt.time | None:
@@ -87,6 +115,8 @@ class _BatchFacts:
     preferences: dict[uuid.UUID, NotificationPreference]
     last_checkin: dict[uuid.UUID, dt.date]
     last_we_miss_you: dict[uuid.UUID, dt.date]
+    #: Patients whose episodes are all resolved and who did not ask for check-in reminders.
+    resolved: set[uuid.UUID] = field(default_factory=set)
 
     def checked_in_on(self, patient_id: uuid.UUID, day: dt.date) -> bool:
         last = self.last_checkin.get(patient_id)
@@ -179,7 +209,15 @@ def _read_facts(rows: list[ReminderSchedule]) -> _BatchFacts:
             .annotate(last=Max("local_date"))
             .values_list("patient_id", "last")
         )
+    resolved = set()
+    if checkin_patients:
+        resolved = {
+            pk
+            for pk in patients_after_resolution(checkin_patients)
+            if not settings[pk].checkins_after_resolution
+        }
     return _BatchFacts(
+        resolved=resolved,
         settings=settings,
         allowed=allowed,
         preferences=preferences_of(p.user for p in patients),
@@ -228,6 +266,8 @@ def _decide(
 
     if not allowed:
         decision.reason = "reminders_off"
+    elif row.kind in _DAILY_CHECKIN_KINDS and patient.pk in facts.resolved:
+        decision.reason = "episode_resolved"
     elif stale:
         decision.reason = "stale"
     elif quiet_end is not None:
@@ -356,7 +396,8 @@ def _we_miss_you_instead(replaced: list[_Decision]) -> list[_Decision]:
 
 def _notification_request(decision: _Decision, config: ReminderConfig) -> NotificationRequest:
     kind, day = decision.send_kind, decision.day
-    title, body = MESSAGES[kind]
+    with translation.override(language_of(decision.patient.user)):
+        title, body = (str(text) for text in MESSAGES[kind])
     return NotificationRequest(
         recipient=decision.patient.user,
         kind=f"reminder.{kind}",

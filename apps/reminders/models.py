@@ -28,6 +28,9 @@ class ReminderSettings(models.Model):
     checkin_time = models.TimeField()
     exercise_time = models.TimeField(null=True, blank=True)
     enabled = models.BooleanField(default=True)
+    #: After the episode is resolved, daily check-in reminders stop unless this is on (the
+    #: patient asked for them to continue); the monthly joint check goes on either way.
+    checkins_after_resolution = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -73,7 +76,8 @@ class ReminderDelivery(models.Model):
     local_date = models.DateField()
     due_at = models.DateTimeField()
     outcome = models.CharField(max_length=10, choices=ReminderOutcome.choices)
-    # stale, checked_in, quiet_hours, daily_budget, reminders_off, replaced_by_we_miss_you
+    # stale, checked_in, quiet_hours, daily_budget, reminders_off, replaced_by_we_miss_you,
+    # episode_resolved (daily check-ins are no longer asked for)
     reason = models.CharField(max_length=40, blank=True)
     notification = models.ForeignKey(
         "notifications.Notification",

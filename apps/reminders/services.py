@@ -36,9 +36,11 @@ def reminder_settings_update(
     quiet_hours_start: dt.time | None = None,
     quiet_hours_end: dt.time | None = None,
     phone_number: str = UNSET,
+    checkins_after_resolution: bool | None = None,
 ) -> ReminderSettings:
     """Replace a patient's reminder settings (PUT me/reminders/) and recompute when the
-    next reminders are due. ``phone_number`` omitted keeps the stored one."""
+    next reminders are due. ``phone_number`` and ``checkins_after_resolution`` omitted keep
+    the stored values."""
     with transaction.atomic():
         preference_update(
             user=patient.user,
@@ -47,14 +49,14 @@ def reminder_settings_update(
             quiet_hours_end=quiet_hours_end,
             phone_number=phone_number,
         )
-        settings, _ = ReminderSettings.objects.update_or_create(
-            patient=patient,
-            defaults={
-                "checkin_time": checkin_time,
-                "exercise_time": exercise_time,
-                "enabled": enabled,
-            },
-        )
+        defaults: dict[str, object] = {
+            "checkin_time": checkin_time,
+            "exercise_time": exercise_time,
+            "enabled": enabled,
+        }
+        if checkins_after_resolution is not None:
+            defaults["checkins_after_resolution"] = checkins_after_resolution
+        settings, _ = ReminderSettings.objects.update_or_create(patient=patient, defaults=defaults)
         reminder_schedules_recompute(patient=patient)
     return settings
 

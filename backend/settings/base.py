@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.reminders",
     "apps.dashboard",
+    "apps.progress",
     "apps.audit",
     "apps.intake",
     "apps.privacy",
@@ -69,6 +70,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Cache-Control: no-store on all that can carry patient data (apps/core/cache_control.py).
     "apps.core.cache_control.NoStoreMiddleware",
+    # The language of the answer: the patient's, else Accept-Language, else the default
+    # (apps/core/i18n.py); outside the error middleware, so its answers are translated too.
+    "apps.core.i18n.LanguageMiddleware",
     # Every error answer under /api/ in the JSON error shape, 500s too (apps/core/api_errors.py).
     "apps.core.api_errors.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -380,6 +384,16 @@ SPECTACULAR_SETTINGS = {
 
 # --- Internationalisation and time ------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# Languages with a catalogue (locale/<code>/LC_MESSAGES/django.po; English is the source).
+LANGUAGES = [("en-gb", "English"), ("es", "Español")]
+# The languages this deployment offers patients: a language is switched on only after a
+# clinician has reviewed its clinical wording (docs/i18n.md).
+TOH_PATIENT_LANGUAGES = [
+    code.strip().lower()
+    for code in os.environ.get("TOH_PATIENT_LANGUAGES", "en-gb,es").split(",")
+    if code.strip()
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -281,3 +281,25 @@ def test_withdrawn_consent_stops_reminders(patient, patient_client):
     assert patient_may_be_reminded(patient) is True
     patient_client.post("/api/v1/me/consent/", {"action": "withdraw"})
     assert patient_may_be_reminded(patient) is False
+
+
+def test_the_current_document_reads_in_the_callers_language():
+    from apps.consent.models import ConsentTranslation
+
+    document = published_consent(1)
+    ConsentTranslation.objects.create(
+        document=document, language="es", title="Consentimiento", text="Texto en español."
+    )
+    spanish = APIClient().get("/api/v1/consent/current/", HTTP_ACCEPT_LANGUAGE="es-ES").json()
+    english = APIClient().get("/api/v1/consent/current/").json()
+    assert (spanish["version"], spanish["title"], spanish["language"]) == (
+        1,
+        "Consentimiento",
+        "es",
+    )
+    assert spanish["text"] == "Texto en español."
+    assert (english["version"], english["title"], english["language"]) == (
+        1,
+        document.title,
+        "en-gb",
+    )

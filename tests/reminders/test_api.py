@@ -43,6 +43,7 @@ def test_a_patient_without_settings_sees_the_defaults(client):
         "quiet_hours_start": "23:00",
         "quiet_hours_end": "07:00",
         "enabled": True,
+        "checkins_after_resolution": False,
         "phone_number": "",
         "timezone": "Europe/London",
         "next_checkin_reminder_at": None,

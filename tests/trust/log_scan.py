@@ -99,14 +99,20 @@ def advice_templates() -> set[str]:
         import django
 
         django.setup()
+    from django.conf import settings
+    from django.utils import translation
+
     from apps.flags.rules import ALL_RULES
 
     templates = set()
-    for rule in ALL_RULES:
-        for attribute in ("patient_message", "emergency_message"):
-            template = getattr(rule, attribute, None)
-            if template:
-                templates.add(template)
+    # The templates are lazy translations: every language's wording is looked for.
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for rule in ALL_RULES:
+                for attribute in ("patient_message", "emergency_message"):
+                    template = getattr(rule, attribute, None)
+                    if template:
+                        templates.add(str(template))
     return templates
 
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.accounts.models import Patient, Role, Sex, User
 from apps.accounts.readers import patient_summary_reader
 from apps.core.bounds import BoundedDateField
+from apps.core.i18n import offered_languages, offered_variant
 from apps.core.timezones import validate_timezone_name
 
 
@@ -71,7 +73,7 @@ class PatientCreateSerializer(serializers.Serializer):
         import datetime as dt
 
         if value > dt.date.today() or value.year < 1900:  # noqa: DTZ011 - a coarse sanity bound
-            raise serializers.ValidationError("Enter a real date of birth.")
+            raise serializers.ValidationError(_("Enter a real date of birth."))
         return value
 
 
@@ -149,10 +151,29 @@ class MeSerializer(serializers.Serializer):
     sex = serializers.CharField(read_only=True, allow_null=True)
     # Staff have no time zone here: null in responses; a patient cannot set it to null.
     timezone = TimezoneField(required=False, allow_null=True)
+    language = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=35,
+        help_text="BCP 47 tag of the language of patient-facing text (advice, reminders, "
+        "progress, errors), one the deployment offers (e.g. `en-gb`, `es`); blank: the "
+        "request's Accept-Language, else the deployment default.",
+    )
+
+    def validate_language(self, value: str) -> str:
+        if not value:
+            return ""
+        chosen = offered_variant(value)
+        if chosen is None:
+            raise serializers.ValidationError(
+                _("Choose one of the languages offered: %(languages)s.")
+                % {"languages": ", ".join(offered_languages())}
+            )
+        return chosen
 
     def validate_timezone(self, value):
         if value is None:
-            raise serializers.ValidationError("Enter an IANA time zone name.")
+            raise serializers.ValidationError(_("Enter an IANA time zone name."))
         return value
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.signals import user_logged_in
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from rest_framework import generics, status
@@ -252,7 +253,7 @@ class EnrolmentCodeView(APIView):
     def post(self, request: Request, patient_id) -> Response:
         patient = access_patient(request.user, patient_id)
         if patient.user.is_active:
-            raise ValidationFailed("This patient has already enrolled.")
+            raise ValidationFailed(_("This patient has already enrolled."))
         code, expires_at = services.enrolment_code_issue(patient=patient, by=request.user)
         body = PatientRecordSerializer(patient).data
         body |= {"enrolment_code": code, "enrolment_code_expires_at": expires_at}
@@ -271,6 +272,7 @@ def _me_body(user: User) -> dict:
         "date_of_birth": patient.date_of_birth if patient else None,
         "sex": patient.sex if patient else None,
         "timezone": patient.timezone if patient else None,
+        "language": user.language,
     }
 
 
@@ -293,7 +295,7 @@ class MeView(APIView):
             services.patient_update_profile(patient=user.patient, data=data)
         else:
             if "timezone" in data:
-                raise ValidationFailed("Only patients have a time zone here.", field="timezone")
+                raise ValidationFailed(_("Only patients have a time zone here."), field="timezone")
             services.staff_update_profile(user=user, data=data)
         user.refresh_from_db()
         return Response(MeSerializer(_me_body(user)).data)

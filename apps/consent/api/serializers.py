@@ -2,14 +2,17 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.consent.models import ConsentDocument
 
+class ConsentDocumentSerializer(serializers.Serializer):
+    """A consent document version in the reader's language when translated (`language`)."""
 
-class ConsentDocumentSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ConsentDocument
-        fields = ["version", "title", "text", "published_at"]
-        read_only_fields = fields
+    version = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    text = serializers.CharField(read_only=True)
+    published_at = serializers.DateTimeField(read_only=True)
+    language = serializers.CharField(
+        read_only=True, help_text="The language of `title` and `text` (BCP 47)."
+    )
 
 
 class MyConsentSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -14,7 +15,7 @@ from apps.consent.api.serializers import (
     ConsentDocumentSerializer,
     MyConsentSerializer,
 )
-from apps.consent.selectors import ConsentState, consent_of, current_document
+from apps.consent.selectors import ConsentState, consent_of, current_document, document_text
 from apps.core.exceptions import Conflict
 
 
@@ -29,7 +30,7 @@ def _body(patient) -> dict:
     )
     return {
         "state": consent.state,
-        "current_document": document,
+        "current_document": document_text(document) if document is not None else None,
         "accepted_version": consent.document.version if consent.document else None,
         "accepted_at": consent.accepted_at,
         "withdrawn_at": consent.withdrawn_at,
@@ -80,5 +81,5 @@ class CurrentConsentDocumentView(APIView):
     def get(self, request: Request) -> Response:
         document = current_document()
         if document is None:
-            raise Conflict("No consent document is published yet.", code="no_consent_document")
-        return Response(ConsentDocumentSerializer(document).data)
+            raise Conflict(_("No consent document is published yet."), code="no_consent_document")
+        return Response(ConsentDocumentSerializer(document_text(document)).data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -83,7 +84,7 @@ class EpisodePlanListCreateView(generics.ListAPIView):
         episode = access_episode(request.user, episode_id)
         user = request.user
         if not (user.is_superuser or user.role == Role.PHYSIOTHERAPIST):
-            raise NotAllowed("Only the patient's physiotherapists can prescribe a plan.")
+            raise NotAllowed(_("Only the patient's physiotherapists can prescribe a plan."))
         serializer = PlanInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -248,7 +249,7 @@ class ExerciseSessionDetailView(generics.GenericAPIView):
 
 def _patient_or_403(request: Request):
     if request.user.role != Role.PATIENT:
-        raise NotAllowed("Only patients log exercise sessions.")
+        raise NotAllowed(_("Only patients log exercise sessions."))
     return patient_of_user(request.user)
 
 
@@ -274,9 +275,11 @@ class EpisodeAdherenceView(APIView):
             - dt.timedelta(weeks=DEFAULT_ADHERENCE_WEEKS - 1)
         )
         if date_from > date_to:
-            raise ValidationError({"from": ["Must not be after `to`."]})
+            raise ValidationError({"from": [_("Must not be after `to`.")]})
         if (date_to - date_from).days + 1 > MAX_ADHERENCE_DAYS:
-            raise ValidationError({"from": [f"At most {MAX_ADHERENCE_DAYS} days at a time."]})
+            raise ValidationError(
+                {"from": [_("At most %(days)d days at a time.") % {"days": MAX_ADHERENCE_DAYS}]}
+            )
         adherence = selectors.adherence_for_range(
             episode=episode, date_from=date_from, date_to=date_to
         )

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.flags.models import Flag, FlagSeverity, FlagStatus
+from apps.flags.rules import flag_patient_message
 
 
 def _audience_field(value: str) -> serializers.SerializerMethodField:
@@ -79,6 +80,9 @@ class PatientFlagSerializer(serializers.ModelSerializer):
 
     patient = serializers.UUIDField(source="patient_id", read_only=True)
     episode = serializers.UUIDField(source="episode_id", read_only=True)
+    patient_message = serializers.SerializerMethodField(
+        help_text="What to do, in plain words, in the patient's language."
+    )
 
     class Meta:
         model = Flag
@@ -95,6 +99,11 @@ class PatientFlagSerializer(serializers.ModelSerializer):
             "patient_message",
         ]
         read_only_fields = fields
+
+    def get_patient_message(self, flag: Flag) -> str:
+        return flag_patient_message(
+            rule_code=flag.rule, severity=flag.severity, stored=flag.patient_message
+        )
 
 
 class FlagListQuerySerializer(serializers.Serializer):

@@ -81,7 +81,20 @@ def patient_message(rule: Rule, result: RuleResult) -> str:
     template = rule.patient_message
     if result.severity == Severity.EMERGENCY and hasattr(rule, "emergency_message"):
         template = rule.emergency_message
-    return template.format(emergency_number=settings.EMERGENCY_NUMBER, helpline=settings.HELPLINE)
+    # The templates are lazy translations: rendered here, in the active language.
+    return str(template).format(
+        emergency_number=settings.EMERGENCY_NUMBER, helpline=settings.HELPLINE
+    )
+
+
+def flag_patient_message(*, rule_code: str, severity: str, stored: str) -> str:
+    """A stored flag's advice in the active language: its rule's message, rendered now (the
+    stored text was written in the language active when the flag was evaluated); the stored
+    text for a rule that no longer exists."""
+    rule = RULES_BY_CODE.get(rule_code)
+    if rule is None:
+        return stored
+    return patient_message(rule, RuleResult(holds=True, reason="", severity=Severity(severity)))
 
 
 def severity_of(rule: Rule, result: RuleResult) -> Severity:
@@ -98,6 +111,7 @@ __all__ = [
     "Severity",
     "Thresholds",
     "evaluate_rules",
+    "flag_patient_message",
     "patient_message",
     "severity_of",
     "thresholds_in_force",

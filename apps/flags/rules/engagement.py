@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
+from django.utils.translation import gettext_lazy
+
 from apps.flags.rules.base import Rule, RuleResult, Severity, Thresholds, fmt
 from apps.flags.snapshot import EpisodeSnapshot, dates_ending
 
@@ -15,7 +17,7 @@ class LowAdherence(Rule):
 
     code = "low_adherence"
     severity = Severity.INFO
-    patient_message = (
+    patient_message = gettext_lazy(
         "You have done fewer of your exercises than planned this week. Little and often helps; "
         "tell your care team if something makes them hard."
     )
@@ -65,7 +67,7 @@ class MissedCheckins(Rule):
 
     code = "missed_checkins"
     severity = Severity.INFO
-    patient_message = (
+    patient_message = gettext_lazy(
         "We have not heard from you for a few days. A quick check-in helps your care team "
         "follow your recovery."
     )

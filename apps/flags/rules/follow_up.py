@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy
+
 from apps.flags.activity import ACTIVITY_SOURCES
 from apps.flags.rules.base import Rule, RuleResult, Severity, Thresholds
 from apps.flags.snapshot import EpisodeSnapshot, dates_ending
@@ -33,7 +35,7 @@ class LostToFollowUp(Rule):
     code = "lost_to_follow_up"
     severity = Severity.ROUTINE
     digest_detail = True
-    patient_message = (
+    patient_message = gettext_lazy(
         "Your care team has not heard from you for over a week. Please do a check-in, or "
         "contact your care team if anything has changed or you need help."
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy
+
 from apps.flags.rules.base import (
     Rule,
     RuleResult,
@@ -49,7 +51,7 @@ class FallOrInjury(RedFlagRule):
     severity = Severity.EMERGENCY
     red_flag = "fall_or_injury"
     label = "Fall or injury"
-    patient_message = (
+    patient_message = gettext_lazy(
         "You reported a fall or injury. Call {emergency_number} or go to A&E now, and do not "
         "put weight on the leg until you have been checked."
     )
@@ -62,7 +64,7 @@ class LegDeformity(RedFlagRule):
     severity = Severity.EMERGENCY
     red_flag = "leg_short_or_turned_out"
     label = "Leg looking shortened or turned outwards"
-    patient_message = (
+    patient_message = gettext_lazy(
         "You reported that your leg looks shorter or turned outwards. Call {emergency_number} "
         "or go to A&E now, and do not put weight on the leg."
     )
@@ -75,7 +77,7 @@ class SkinColourChange(RedFlagRule):
     severity = Severity.URGENT
     red_flag = "skin_colour_change"
     label = "Skin colour change around the hip"
-    patient_message = (
+    patient_message = gettext_lazy(
         "You reported a change in skin colour around your hip. Please get medical advice "
         "today: call {helpline} or your care team. If you feel very unwell, call "
         "{emergency_number}."
@@ -89,7 +91,7 @@ class CannotBearWeight(Rule):
 
     code = "cannot_bear_weight"
     severity = Severity.EMERGENCY
-    patient_message = (
+    patient_message = gettext_lazy(
         "You reported that you cannot put weight on your leg. Call {emergency_number} or go "
         "to A&E now, and do not try to walk on it."
     )
@@ -128,7 +130,7 @@ class NerveSymptomsAfterInjury(Rule):
 
     code = "nerve_symptoms_after_injury"
     severity = Severity.EMERGENCY
-    patient_message = (
+    patient_message = gettext_lazy(
         "You reported numbness or tingling after a fall or injury. Call {emergency_number} or "
         "go to A&E now."
     )
@@ -171,12 +173,12 @@ class InfectionSigns(Rule):
 
     code = "infection_signs"
     severity = Severity.URGENT
-    patient_message = (
+    patient_message = gettext_lazy(
         "You reported feeling unwell or feverish, or a hot or swollen hip. Please get medical "
         "advice today: call {helpline} or your care team. If you feel very unwell, call "
         "{emergency_number}."
     )
-    emergency_message = (
+    emergency_message = gettext_lazy(
         "You reported a hot or swollen hip and feeling unwell or feverish. Call "
         "{emergency_number} or go to A&E now."
     )
@@ -214,7 +216,7 @@ class SuddenSeverePain(Rule):
 
     code = "sudden_severe_pain"
     severity = Severity.URGENT
-    patient_message = (
+    patient_message = gettext_lazy(
         "You reported sudden severe pain. Please get medical advice today: call {helpline} or "
         "your care team, and rest the leg. If you cannot put weight on it, call "
         "{emergency_number}."
@@ -300,7 +302,7 @@ class PossibleFracture(Rule):
 
     code = "possible_fracture"
     severity = Severity.URGENT
-    patient_message = (
+    patient_message = gettext_lazy(
         "Your answers over the last two days show pain when standing that is getting worse. "
         "Please get medical advice today: call {helpline} or your care team, and keep weight "
         "off the leg. If you cannot put weight on it, call {emergency_number}."

@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
+from django.utils.translation import gettext_lazy
+
 from apps.flags.rules.base import Rule, RuleResult, Severity, Thresholds, fmt, window
 from apps.flags.snapshot import CheckInData, EpisodeSnapshot
 
-ADVICE_SOON = (
+ADVICE_SOON = gettext_lazy(
     "Your recent answers meet the criteria for talking to your care team in the next 2-3 days. "
     "They have been told. If things get much worse, call {helpline}."
 )
-ADVICE_ROUTINE = (
+ADVICE_ROUTINE = gettext_lazy(
     "Your recent answers are worth discussing at your next review; your care team can see "
     "them. If things get much worse, call {helpline}."
 )
@@ -75,7 +77,7 @@ class OtherHipPain(CountRule):
     severity = Severity.SOON
     threshold_name = "other_hip_pain_days"
     label = "pain in the other hip"
-    patient_message = (
+    patient_message = gettext_lazy(
         "You have reported pain in your other hip. Please let your care team know in the next "
         "2-3 days; they have been told. If things get much worse, call {helpline}."
     )
@@ -260,7 +262,7 @@ class PainReturned(Rule):
 
     code = "pain_returned"
     severity = Severity.SOON
-    patient_message = (
+    patient_message = gettext_lazy(
         "Your pain seems to have come back. Please let your care team know in the next 2-3 "
         "days; they have been told. If things get much worse, call {helpline}."
     )

@@ -3,6 +3,7 @@ single check-in's bodies are apps.checkins.api.serializers'."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.checkins.api.serializers import AdviceSerializer, errors_field
@@ -30,8 +31,11 @@ class SyncRequestSerializer(serializers.Serializer):
         total = len(attrs.get("checkins", [])) + len(attrs.get("exercise_sessions", []))
         if total > MAX_SYNC_ITEMS:
             raise serializers.ValidationError(
-                f"At most {MAX_SYNC_ITEMS} items per request (got {total}); send the rest "
-                "in another request."
+                _(
+                    "At most %(max)d items per request (got %(total)d); send the rest in "
+                    "another request."
+                )
+                % {"max": MAX_SYNC_ITEMS, "total": total}
             )
         return attrs
 

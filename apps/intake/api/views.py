@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.exceptions import ValidationError
@@ -54,7 +55,7 @@ def single_item_response(result: ItemResult) -> Response:
         return response
     if result.status == ItemStatus.CONFLICT:
         raise Conflict(
-            "There is already a check-in for this date; correct it with PATCH instead.",
+            _("There is already a check-in for this date; correct it with PATCH instead."),
             field="date",
             extra={"id": str(result.id), "advice": result.advice or []},
         )
@@ -143,7 +144,7 @@ class CheckInListCreateView(ConsentRefusalAdviceMixin, checkins_views.CheckInLis
     )
     def post(self, request: Request) -> Response:
         if not IsPatient().has_permission(request, self):
-            raise NotAllowed("Only patients send check-ins.")
+            raise NotAllowed(_("Only patients send check-ins."))
         patient = patient_of_user(request.user)
         return single_item_response(services.checkin_submit(patient=patient, data=request.data))
 
@@ -184,7 +185,7 @@ class CheckInDetailView(ConsentRefusalAdviceMixin, checkins_views.CheckInDetailV
     def patch(self, request: Request, checkin_id) -> Response:
         checkin = self.get_object()
         if not IsPatient().has_permission(request, self):
-            raise NotAllowed("Only the patient corrects their check-ins.")
+            raise NotAllowed(_("Only the patient corrects their check-ins."))
         checkin, advice = services.checkin_correct(checkin=checkin, data=request.data)
         return Response(CheckInSerializer(checkin).data | {"advice": advice})
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -42,6 +43,11 @@ class ReminderSettingsSerializer(serializers.Serializer):
     )
     quiet_hours_end = _time_field(required=False, allow_null=True)
     enabled = serializers.BooleanField()
+    checkins_after_resolution = serializers.BooleanField(
+        required=False,
+        help_text="After the episode is resolved, keep the daily check-in reminders (default "
+        "false: they stop, the monthly joint check goes on). Omitted: unchanged.",
+    )
     phone_number = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -59,14 +65,22 @@ class ReminderSettingsSerializer(serializers.Serializer):
         end = attrs.get("quiet_hours_end")
         if (start is None) != (end is None):
             raise serializers.ValidationError(
-                {"quiet_hours_end": ["Give both the start and the end of quiet hours, or neither."]}
+                {
+                    "quiet_hours_end": [
+                        _("Give both the start and the end of quiet hours, or neither.")
+                    ]
+                }
             )
         if start is not None and start == end:
             raise serializers.ValidationError(
-                {"quiet_hours_end": ["Quiet hours must end at a different time than they start."]}
+                {
+                    "quiet_hours_end": [
+                        _("Quiet hours must end at a different time than they start.")
+                    ]
+                }
             )
         if attrs.get("enabled") and not attrs.get("channels"):
             raise serializers.ValidationError(
-                {"channels": ["Choose at least one channel, or switch reminders off."]}
+                {"channels": [_("Choose at least one channel, or switch reminders off.")]}
             )
         return attrs

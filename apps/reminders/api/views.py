@@ -23,6 +23,7 @@ def _body(patient: Patient) -> dict:
         "quiet_hours_start": preference.quiet_hours_start,
         "quiet_hours_end": preference.quiet_hours_end,
         "enabled": settings.enabled,
+        "checkins_after_resolution": settings.checkins_after_resolution,
         "phone_number": preference.phone_number,
         "timezone": patient.timezone,
         "next_checkin_reminder_at": selectors.next_due_of(patient),
@@ -57,5 +58,6 @@ class MyRemindersView(APIView):
             quiet_hours_start=data.get("quiet_hours_start"),
             quiet_hours_end=data.get("quiet_hours_end"),
             phone_number=data.get("phone_number", UNSET),
+            checkins_after_resolution=data.get("checkins_after_resolution"),
         )
         return Response(ReminderSettingsSerializer(_body(patient)).data)

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class ExpectedCourseSerializer(serializers.Serializer):
+    week = serializers.IntegerField(help_text="Whole weeks since symptom onset.")
+    median_pain = serializers.FloatField(
+        allow_null=True,
+        help_text="Median weekly mean `pain_now` (0-10) of the clinic's resolved episodes in "
+        "this week; null from published figures (they report times, not weekly pain).",
+    )
+    band = serializers.ListField(
+        child=serializers.FloatField(),
+        min_length=2,
+        max_length=2,
+        allow_null=True,
+        help_text="[p10, p90] of those weekly means; null from published figures.",
+    )
+    source = serializers.ChoiceField(
+        choices=["clinic", "published"],
+        help_text="`clinic`: the clinic's resolved episodes (enough of them, as the staff "
+        "band); `published`: the Mayo Clinic series (Kotwal 2019) and reviews.",
+    )
+    n = serializers.IntegerField(
+        help_text="Episodes behind the point: the clinic's resolved episodes with check-ins "
+        "in this week, or the published series' size."
+    )
+    peak_week = serializers.IntegerField(
+        help_text="The week by which pain has usually stopped building, from the same source."
+    )
+    stage = serializers.ChoiceField(
+        choices=["building", "easing", "resolved"],
+        help_text="Where the usual course is at this week.",
+    )
+
+
+class QuestionnaireDueSerializer(serializers.Serializer):
+    instrument = serializers.CharField()
+    due_on = serializers.DateField()
+    expires_on = serializers.DateField(allow_null=True)
+    reason = serializers.ChoiceField(
+        choices=["baseline", "scheduled", "resolution", "requested", "surveillance"]
+    )
+
+
+class LatestScoreSerializer(serializers.Serializer):
+    instrument = serializers.CharField()
+    score = serializers.CharField(help_text="The score's code within the instrument.")
+    value = serializers.FloatField(allow_null=True)
+    completed_at = serializers.DateTimeField()
+
+
+class NextSerializer(serializers.Serializer):
+    checkin_due_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the next daily check-in is due: today's check-in time in the "
+        "patient's zone until today is checked in (also when past), then tomorrow's; null "
+        "after resolution unless check-in reminders were asked to continue.",
+    )
+    questionnaires_due = QuestionnaireDueSerializer(many=True)
+
+
+class ProgressSerializer(serializers.Serializer):
+    """Where the patient is in their recovery (API.md, "Patient progress")."""
+
+    weeks_since_onset = serializers.IntegerField(allow_null=True)
+    phase = serializers.ChoiceField(choices=["building", "peak", "easing", "resolved", "unknown"])
+    phase_reason = serializers.CharField(help_text="Why, in plain words (patient's language).")
+    phase_code = serializers.CharField(
+        help_text="The rule branch behind the phase, e.g. `too_few_checkins`, `rising`."
+    )
+    pain_7d_mean = serializers.FloatField(
+        allow_null=True, help_text="Mean `pain_now` over the 7 local dates ending today."
+    )
+    pain_7d_change = serializers.FloatField(
+        allow_null=True, help_text="That mean minus the mean of the 7 dates before."
+    )
+    adherence_7d = serializers.FloatField(
+        allow_null=True, help_text="Exercise adherence over the last 7 local dates (0-1)."
+    )
+    latest_scores = LatestScoreSerializer(many=True)
+    expected_course = ExpectedCourseSerializer(allow_null=True)
+    message = serializers.CharField(
+        help_text="Plain words in the patient's language, never a diagnosis; the advice of an "
+        "open emergency or urgent flag comes first."
+    )
+    next = NextSerializer()

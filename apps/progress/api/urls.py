@@ -1,0 +1,7 @@
+from django.urls import path
+
+from apps.progress.api import views
+
+urlpatterns = [
+    path("me/progress/", views.MyProgressView.as_view(), name="me-progress"),
+]
