@@ -338,19 +338,19 @@ def checkins_submit_many(
                 }
             created_dates = []
             for index, row in new_rows.items():
-                stored = by_client_id.get(row.client_id)
+                found = by_client_id.get(row.client_id)
                 sent = list(row.advice or [])
-                if stored is not None and stored.id == row.id:
+                if found is not None and found.id == row.id:
                     results[index] = ItemResult(
-                        ItemStatus.CREATED, id=row.id, advice=sent, obj=stored
+                        ItemStatus.CREATED, id=row.id, advice=sent, obj=found
                     )
                     created_dates.append(row.date)
-                elif stored is not None:  # stored concurrently by another request
+                elif found is not None:  # stored concurrently by another request
                     results[index] = ItemResult(
                         ItemStatus.UNCHANGED,
-                        id=stored.id,
-                        advice=sent if stored.advice is None else list(stored.advice),
-                        obj=stored,
+                        id=found.id,
+                        advice=sent if found.advice is None else list(found.advice),
+                        obj=found,
                     )
                 elif row.date in taken:
                     holder = taken[row.date]

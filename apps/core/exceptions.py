@@ -42,7 +42,7 @@ CODES_BY_STATUS = {
 class DomainError(Exception):
     """A business rule said no. Raised by services; the handler turns it into a response."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     code = "invalid"
 
     def __init__(

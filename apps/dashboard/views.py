@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.accounts.permissions import signed_in_user
 from apps.accounts.selectors import access_patient
 from apps.core.exceptions import DomainError
 from apps.dashboard import charts
@@ -106,7 +107,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
     else:
         ordering, filters, search = DEFAULT_ORDERING, None, None
     summaries = patient_summaries(
-        user=request.user, ordering=ordering, filters=filters, search=search
+        user=signed_in_user(request), ordering=ordering, filters=filters, search=search
     )
     page = Paginator(summaries, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = PatientSummarySerializer(page.object_list, many=True).data
@@ -161,7 +162,7 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
     if tab not in QUEUE_TABS:
         tab = FlagStatus.OPEN
     flags = (
-        flags_visible_to(request.user)
+        flags_visible_to(signed_in_user(request))
         .filter(status=tab)
         .select_related("patient__user", "episode")
         .annotate(severity_rank=_severity_rank())
@@ -191,7 +192,7 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
 
 
 def _flag_action(request: HttpRequest, flag_id, *, action: str) -> HttpResponse:
-    flag = access_flag(request.user, flag_id)
+    flag = access_flag(signed_in_user(request), flag_id)
     form = FlagActionForm(request.POST)
     tab = request.POST.get("tab", FlagStatus.OPEN)
     error = None
@@ -209,7 +210,7 @@ def _flag_action(request: HttpRequest, flag_id, *, action: str) -> HttpResponse:
             error = domain_error.message
     done = "Acknowledged" if action == "acknowledge" else "Resolved"
     if request.htmx:
-        flag = access_flag(request.user, flag.pk)
+        flag = access_flag(signed_in_user(request), flag.pk)
         if error is None and flag.status != tab:
             return render(
                 request,
@@ -283,7 +284,7 @@ def _course_charts(course, expected) -> list[charts.Chart]:
 @require_GET
 @clinician_required
 def patient_detail(request: HttpRequest, patient_id) -> HttpResponse:
-    patient = access_patient(request.user, patient_id)
+    patient = access_patient(signed_in_user(request), patient_id)
     summary = PatientSummarySerializer(summary_for_patient(patient)).data
     course = patient_course(patient=patient, episode_id=request.GET.get("episode"))
     expected = expected_course(clinic_id=patient.care_team.clinic_id)

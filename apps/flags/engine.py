@@ -76,6 +76,8 @@ def episode_evaluate(
             snapshot = build_snapshot(
                 episode_id=episode_id, date_from=wanted[0], thresholds=thresholds, nightly=nightly
             )
+            if snapshot is None:  # the episode went in between
+                return EvaluationOutcome()
     wanted = [d for d in wanted if d <= today][-MAX_EVALUATED_DAYS:]
     return evaluate_snapshot(snapshot=snapshot, dates=wanted, thresholds=thresholds)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Field, Q, QuerySet
 from django.http import Http404
 
 from apps.accounts.models import Role, User
@@ -120,7 +120,10 @@ def _checkin_rows_by_index_scans(
     quote = connection.ops.quote_name
 
     def column(name: str) -> str:
-        return quote(CheckIn._meta.get_field(name).column)
+        field = CheckIn._meta.get_field(name)
+        if not isinstance(field, Field) or field.column is None:  # each name is a column
+            raise LookupError(name)
+        return quote(field.column)
 
     table = quote(CheckIn._meta.db_table)
     episode, date = column("episode"), column("date")
@@ -139,7 +142,8 @@ def _checkin_rows_by_index_scans(
     ids, firsts, lasts = (list(values) for values in zip(*windows, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(sql, [ids, firsts, lasts])
-        return cursor.fetchall()
+        rows: list[Sequence[Any]] = cursor.fetchall()
+        return rows
 
 
 def _checkin_rows_by_orm(windows: list[tuple[Any, dt.date, dt.date]]) -> Iterable[Sequence[Any]]:

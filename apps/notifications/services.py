@@ -24,10 +24,12 @@ from apps.accounts.models import Patient, User
 from apps.core.exceptions import ValidationFailed
 from apps.core.queueing import enqueue_on_commit
 from apps.notifications.conf import notification_settings
-from apps.notifications.delivery import (  # noqa: F401 - the delivery services live there
-    TransientDeliveryError,
-    notification_deliver,
-    notifications_deliver_batch,
+from apps.notifications.delivery import (  # the delivery services live there
+    TransientDeliveryError as TransientDeliveryError,
+)
+from apps.notifications.delivery import notification_deliver as notification_deliver
+from apps.notifications.delivery import (
+    notifications_deliver_batch as notifications_deliver_batch,
 )
 from apps.notifications.models import (
     Channel,

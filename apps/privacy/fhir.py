@@ -347,7 +347,7 @@ def _procedure_and_pain(patient: Patient, session: Any) -> list[dict[str, Any]]:
 
 
 def _flag(patient: Patient, flag: Any) -> dict[str, Any]:
-    period: dict[str, str] = {"start": _instant(flag.opened_at)}
+    period: dict[str, str | None] = {"start": _instant(flag.opened_at)}
     if flag.resolved_at:
         period["end"] = _instant(flag.resolved_at)
     return {
@@ -406,10 +406,11 @@ def bundle_entries(patient: Patient) -> Iterator[dict[str, Any]]:
     types by fhir.resources (``BundleEntry``; what comes out is what was checked)."""
     produced: set[str] = set()
     for resource in _resources(patient):
-        entry = {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
-        if entry["fullUrl"] in produced:
+        full_url = f"urn:uuid:{resource['id']}"
+        entry = {"fullUrl": full_url, "resource": resource}
+        if full_url in produced:
             raise InvalidBundle("Two entries share a fullUrl.")
-        produced.add(entry["fullUrl"])
+        produced.add(full_url)
         problems = resource_problems(resource, produced)
         if problems:
             raise InvalidBundle("; ".join(problems))

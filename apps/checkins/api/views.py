@@ -6,6 +6,7 @@ from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.permissions import signed_in_user
 from apps.accounts.selectors import access_patient
 from apps.checkins.api.serializers import (
     CheckInListQuerySerializer,
@@ -36,9 +37,11 @@ class CheckInListView(generics.ListAPIView):
         query = CheckInListQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        checkins = checkins_visible_to(self.request.user)
+        checkins = checkins_visible_to(signed_in_user(self.request))
         if "patient" in params:
-            checkins = checkins.filter(patient=access_patient(self.request.user, params["patient"]))
+            checkins = checkins.filter(
+                patient=access_patient(signed_in_user(self.request), params["patient"])
+            )
         if "date_from" in params:
             checkins = checkins.filter(date__gte=params["date_from"])
         if "date_to" in params:
@@ -57,7 +60,7 @@ class CheckInDetailView(generics.GenericAPIView):
     serializer_class = CheckInSerializer
 
     def get_object(self):
-        return access_checkin(self.request.user, self.kwargs["checkin_id"])
+        return access_checkin(signed_in_user(self.request), self.kwargs["checkin_id"])
 
     @extend_schema(tags=["checkins"])
     def get(self, request: Request, checkin_id) -> Response:

@@ -18,7 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.permissions import IsPatient
+from apps.accounts.permissions import IsPatient, signed_in_user
 from apps.accounts.selectors import patient_of_user
 from apps.checkins.api import views as checkins_views
 from apps.checkins.api.serializers import (
@@ -144,7 +144,7 @@ class CheckInListCreateView(ConsentRefusalAdviceMixin, checkins_views.CheckInLis
     def post(self, request: Request) -> Response:
         if not IsPatient().has_permission(request, self):
             raise NotAllowed("Only patients send check-ins.")
-        patient = patient_of_user(request.user)
+        patient = patient_of_user(signed_in_user(request))
         return single_item_response(services.checkin_submit(patient=patient, data=request.data))
 
 
@@ -222,7 +222,7 @@ class SyncView(ConsentRefusalAdviceMixin, generics.GenericAPIView):
     def post(self, request: Request) -> Response:
         envelope = SyncRequestSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)
-        patient = patient_of_user(request.user)
+        patient = patient_of_user(signed_in_user(request))
         checkins, sessions = services.sync_submit(
             patient=patient,
             checkin_items=envelope.validated_data.get("checkins", []),
