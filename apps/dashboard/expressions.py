@@ -24,7 +24,8 @@ class DaysBetween(Func):
         # Compiled as end first, so one "minus" joiner serves both back ends.
         super().__init__(end, start, **extra)
 
-    def as_sql(self, compiler, connection, **extra_context):
+    # Its own template and joiner: the base's function/template/arg_joiner are not taken.
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
         # PostgreSQL: date - date is an integer number of days.
         return super().as_sql(
             compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra_context

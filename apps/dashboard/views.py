@@ -9,8 +9,10 @@ in place after an action.
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Concatenate
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -23,6 +25,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from apps.accounts.permissions import signed_in_user
 from apps.accounts.selectors import access_patient
@@ -59,11 +62,13 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 QUEUE_TABS = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
 
 
-def clinician_required(view):
+def clinician_required[R: HttpRequest, **P](
+    view: Callable[Concatenate[R, P], HttpResponse],
+) -> Callable[Concatenate[R, P], HttpResponse]:
     """Staff only: anonymous visitors go to the login page, anyone else gets 403."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: R, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse(LOGIN_URL))
@@ -191,13 +196,21 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
     return reverse("dashboard:flags")
 
 
-def _flag_action(request: HttpRequest, flag_id, *, action: str) -> HttpResponse:
+class HtmxHttpRequest(HttpRequest):
+    """A request through django-htmx's middleware (``request.htmx``)."""
+
+    htmx: HtmxDetails
+
+
+def _flag_action(request: HtmxHttpRequest, flag_id: uuid.UUID, *, action: str) -> HttpResponse:
     flag = access_flag(signed_in_user(request), flag_id)
     form = FlagActionForm(request.POST)
     tab = request.POST.get("tab", FlagStatus.OPEN)
     error = None
     if not form.is_valid():
-        error = "; ".join(message for messages_ in form.errors.values() for message in messages_)
+        error = "; ".join(
+            str(message) for messages_ in form.errors.values() for message in messages_
+        )
     else:
         service = (
             flag_services.flag_acknowledge
@@ -205,7 +218,7 @@ def _flag_action(request: HttpRequest, flag_id, *, action: str) -> HttpResponse:
             else flag_services.flag_resolve
         )
         try:
-            flag = service(flag=flag, by=request.user, note=form.cleaned_data["note"])
+            flag = service(flag=flag, by=signed_in_user(request), note=form.cleaned_data["note"])
         except DomainError as domain_error:
             error = domain_error.message
     done = "Acknowledged" if action == "acknowledge" else "Resolved"
@@ -228,13 +241,13 @@ def _flag_action(request: HttpRequest, flag_id, *, action: str) -> HttpResponse:
 
 @require_POST
 @clinician_required
-def flag_acknowledge(request: HttpRequest, flag_id) -> HttpResponse:
+def flag_acknowledge(request: HtmxHttpRequest, flag_id: uuid.UUID) -> HttpResponse:
     return _flag_action(request, flag_id, action="acknowledge")
 
 
 @require_POST
 @clinician_required
-def flag_resolve(request: HttpRequest, flag_id) -> HttpResponse:
+def flag_resolve(request: HtmxHttpRequest, flag_id: uuid.UUID) -> HttpResponse:
     return _flag_action(request, flag_id, action="resolve")
 
 
@@ -283,7 +296,7 @@ def _course_charts(course, expected) -> list[charts.Chart]:
 
 @require_GET
 @clinician_required
-def patient_detail(request: HttpRequest, patient_id) -> HttpResponse:
+def patient_detail(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = access_patient(signed_in_user(request), patient_id)
     summary = PatientSummarySerializer(summary_for_patient(patient)).data
     course = patient_course(patient=patient, episode_id=request.GET.get("episode"))

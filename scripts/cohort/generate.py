@@ -194,6 +194,13 @@ def _skip_foreign_key_triggers() -> None:
             cursor.execute("RELEASE SAVEPOINT cohort_replica")
 
 
+def _attname_and_column(model: type[models.Model], name: str) -> tuple[str, str]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise LookupError(f"{model.__name__}.{name} is not a column")
+    return field.attname, field.column
+
+
 def _copy_or_bulk(
     model: type[models.Model],
     columns: Sequence[str],
@@ -208,14 +215,14 @@ def _copy_or_bulk(
         f.attname for f in model._meta.concrete_fields if isinstance(f, models.JSONField)
     }
     names = [*columns, *constants]
-    attnames = [model._meta.get_field(name).attname for name in names]
+    attnames = [_attname_and_column(model, name)[0] for name in names]
     tail = list(constants.values())
     count = 0
     if connection.vendor == "postgresql":
         _skip_foreign_key_triggers()
         table = model._meta.db_table
         column_sql = ", ".join(
-            connection.ops.quote_name(model._meta.get_field(name).column) for name in names
+            connection.ops.quote_name(_attname_and_column(model, name)[1]) for name in names
         )
         with connection.cursor() as cursor:
             raw = cursor.cursor
@@ -229,7 +236,7 @@ def _copy_or_bulk(
                     count += 1
         return count
     objects = [model(**dict(zip(attnames, [*row, *tail], strict=True))) for row in rows]
-    model.objects.bulk_create(objects, batch_size=500)
+    model._default_manager.bulk_create(objects, batch_size=500)
     return len(objects)
 
 
