@@ -140,7 +140,7 @@ def _severity_rank() -> Case:
     )
 
 
-def _evidence_items(evidence: Any) -> list[tuple[str, str]]:
+def _evidence_items(evidence: object) -> list[tuple[str, str]]:
     """The evidence as label/value pairs a person can read (values as compact JSON)."""
     if not isinstance(evidence, dict):
         return [("evidence", json.dumps(evidence, default=str))]

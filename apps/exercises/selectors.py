@@ -33,6 +33,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from apps.accounts.models import Patient, Role, User
 from apps.accounts.selectors import access_patient, patients_visible_to
 from apps.core.timezones import local_today
+from apps.episodes.models import Episode
 from apps.episodes.selectors import active_episode_for
 from apps.exercises.models import Exercise, ExercisePlan, ExerciseSession, PlanItem
 
@@ -53,7 +54,7 @@ def _with_items(plans: QuerySet[ExercisePlan]) -> QuerySet[ExercisePlan]:
     )
 
 
-def plans_of_episode(episode: Any) -> QuerySet[ExercisePlan]:
+def plans_of_episode(episode: Episode) -> QuerySet[ExercisePlan]:
     """Every plan of ``episode`` (the caller has checked access), newest start first, with
     items and exercises: superseded plans are history, never deleted."""
     return _with_items(
@@ -76,7 +77,7 @@ def item_in_force_on(plan_item: PlanItem, day: dt.date) -> bool:
     return plan.starts_on <= day and (last is None or day <= last)
 
 
-def plan_in_force_on(*, episode: Any, date: dt.date) -> ExercisePlan | None:
+def plan_in_force_on(*, episode: Episode, date: dt.date) -> ExercisePlan | None:
     """The plan of ``episode`` in force on ``date`` (items prefetched), or None."""
     if episode.resolved_on is not None and date > episode.resolved_on:
         return None
@@ -117,7 +118,7 @@ def _dates(date_from: dt.date, date_to: dt.date) -> list[dt.date]:
 
 
 def sessions_done_by_date(
-    *, episode: Any, date_from: dt.date, date_to: dt.date
+    *, episode: Episode, date_from: dt.date, date_to: dt.date
 ) -> dict[dt.date, list[ExerciseSession]]:
     """Every date from ``date_from`` to ``date_to`` → the sessions logged on it (with plan
     item and exercise), oldest record first; [] for a date without sessions. One query."""
@@ -166,7 +167,7 @@ def _item_spans(
 
 
 def prescribed_by_date(
-    *, episode: Any, date_from: dt.date, date_to: dt.date
+    *, episode: Episode, date_from: dt.date, date_to: dt.date
 ) -> dict[dt.date, list[PlanItem]]:
     """Every date of the range → the plan items in force on it (with exercise and plan);
     [] for a date without a plan in force. One query."""
@@ -324,7 +325,9 @@ def iso_weeks(date_from: dt.date, date_to: dt.date) -> list[tuple[dt.date, dt.da
     return weeks
 
 
-def adherence_for_range(*, episode: Any, date_from: dt.date, date_to: dt.date) -> RangeAdherence:
+def adherence_for_range(
+    *, episode: Episode, date_from: dt.date, date_to: dt.date
+) -> RangeAdherence:
     """Adherence of ``episode`` per ISO week of the range and overall. Two queries."""
     spans = _item_spans([episode.pk], date_from, date_to)
     done = _done_dates([episode.pk], date_from, date_to)

@@ -25,6 +25,7 @@ from apps.core.sync import (
     correction_window_closed,
 )
 from apps.core.timezones import local_today
+from apps.episodes.models import Episode
 from apps.episodes.services import episode_record_changed
 from apps.exercises.inputs import (
     ExerciseSessionCorrectionSerializer,
@@ -43,7 +44,7 @@ from apps.exercises.selectors import item_in_force_on
 
 def plan_create(
     *,
-    episode: Any,
+    episode: Episode,
     by: User | None,
     starts_on: dt.date,
     ends_on: dt.date | None = None,

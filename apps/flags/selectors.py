@@ -12,7 +12,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -26,6 +26,9 @@ from apps.flags.activity import last_activity_by_episode
 from apps.flags.models import LIVE_STATUSES, Flag
 from apps.flags.rules import Thresholds
 from apps.flags.snapshot import AdherenceWindow, CheckInData, EpisodeSnapshot, dates_ending
+
+if TYPE_CHECKING:
+    from apps.episodes.models import Episode
 
 
 def lookback_days(thresholds: Thresholds) -> int:
@@ -53,7 +56,7 @@ def _checkin_data(values: Sequence[Any]) -> CheckInData:
     return CheckInData(*values)
 
 
-def _frozen_set(value: Any) -> frozenset[str]:
+def _frozen_set(value: str | Iterable[str] | None) -> frozenset[str]:
     if isinstance(value, str):
         # A raw PostgreSQL read returns the jsonb text (Django decodes JSON fields itself).
         return _frozen_set_of_json(value)
@@ -163,7 +166,7 @@ def _checkin_rows_by_orm(windows: list[tuple[Any, dt.date, dt.date]]) -> Iterabl
 
 
 def _adherence_windows(
-    episode: Any, ends: list[dt.date], thresholds: Thresholds
+    episode: Episode, ends: list[dt.date], thresholds: Thresholds
 ) -> dict[dt.date, AdherenceWindow]:
     """The 7-day adherence window ending on each of ``ends`` for one episode. Two queries,
     whatever the number of dates (apps.exercises' per-date helpers)."""
@@ -239,7 +242,7 @@ def _bulk_adherence(
 
 
 def _snapshot(
-    episode: Any,
+    episode: Episode,
     evaluated_on: dt.date,
     today: dt.date,
     checkins: Mapping[dt.date, CheckInData],
@@ -268,7 +271,7 @@ def _snapshot(
 
 def build_snapshot(
     *,
-    episode_id: Any,
+    episode_id: uuid.UUID | str,
     date_from: dt.date | None,
     date_to: dt.date | None = None,
     thresholds: Thresholds,
@@ -381,7 +384,7 @@ def access_flag(user: User, flag_id: uuid.UUID | str) -> Flag:
         raise Http404("No such flag.") from error
 
 
-def open_flags_for_episode(episode: Any) -> QuerySet[Flag]:
+def open_flags_for_episode(episode: Episode) -> QuerySet[Flag]:
     """The episode's open and acknowledged flags, most severe first then newest."""
     from django.db.models import Case, IntegerField, Value, When
 
@@ -400,7 +403,7 @@ def open_flags_for_episode(episode: Any) -> QuerySet[Flag]:
 
 
 def flags_opened_by_date(
-    *, episode: Any, date_from: dt.date, date_to: dt.date
+    *, episode: Episode, date_from: dt.date, date_to: dt.date
 ) -> dict[dt.date, list[Flag]]:
     """Local date → the flags whose first qualifying date (``opened_for_date``) is that date,
     for the timeline. One query."""

@@ -371,7 +371,7 @@ def _deliver_claimed(claimed: list[Any], *, now: dt.datetime, final_attempt: boo
 
 
 def notification_deliver(
-    *, notification_id: Any, final_attempt: bool = False
+    *, notification_id: uuid.UUID | str, final_attempt: bool = False
 ) -> Notification | None:
     """Deliver one pending, due notification on each of its channels, once (a batch of one).
 

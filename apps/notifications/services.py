@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ logger = logging.getLogger(__name__)
 UNSET: Any = object()
 
 
-def _enqueue_delivery(notification_id: Any) -> None:
+def _enqueue_delivery(notification_id: uuid.UUID | str) -> None:
     from apps.notifications.tasks import deliver_notification
 
     enqueue_on_commit(deliver_notification, str(notification_id))

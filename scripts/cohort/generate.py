@@ -16,9 +16,10 @@ import os
 import re
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
@@ -35,6 +36,9 @@ from scripts.cohort.model import (
     PatientCourse,
 )
 
+if TYPE_CHECKING:
+    from apps.accounts.models import Clinic
+
 CHUNK_PATIENTS = 200
 # Every generated user's e-mail ends with this (a reserved example domain: never delivered).
 COHORT_EMAIL_SUFFIX = ".cohort.example.org"
@@ -47,7 +51,7 @@ PARALLEL_FROM_CHUNKS = 5
 
 @dataclass
 class CohortResult:
-    clinic_id: Any
+    clinic_id: uuid.UUID
     patients: int = 0
     checkins: int = 0
     sessions: int = 0
@@ -373,7 +377,7 @@ def _write_chunk(
 
 
 def _care_teams(
-    clinic: Any, *, name: str | None, count: int, password_hash: str
+    clinic: Clinic, *, name: str | None, count: int, password_hash: str
 ) -> tuple[list, dict]:
     """The care teams patients go to, each with a physiotherapist, and who prescribes in each."""
     from apps.accounts.models import CareTeam, CareTeamMembership, Role, User

@@ -18,6 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.models import Patient, User
 from apps.accounts.permissions import IsPatient, signed_in_user
 from apps.accounts.selectors import patient_of_user
 from apps.checkins.api import views as checkins_views
@@ -80,7 +81,7 @@ class ConsentRefusalAdviceMixin:
 
     @classmethod
     def consent_refusal_extra(
-        cls, request: HttpRequest, user: Any, view_kwargs: dict[str, Any]
+        cls, request: HttpRequest, user: User, view_kwargs: dict[str, Any]
     ) -> dict[str, Any]:
         if request.method not in cls.advised_methods:
             return {}
@@ -95,7 +96,9 @@ class ConsentRefusalAdviceMixin:
         return cls.advice_of_refused(patient=patient, data=data, user=user, **view_kwargs)
 
     @classmethod
-    def advice_of_refused(cls, *, patient: Any, data: Any, user: Any, **kwargs) -> dict[str, Any]:
+    def advice_of_refused(
+        cls, *, patient: Patient, data: Any, user: User, **kwargs: Any
+    ) -> dict[str, Any]:
         raise NotImplementedError
 
 
@@ -106,7 +109,9 @@ class CheckInListCreateView(ConsentRefusalAdviceMixin, checkins_views.CheckInLis
     serializer_class = CheckInSerializer
 
     @classmethod
-    def advice_of_refused(cls, *, patient: Any, data: Any, user: Any, **kwargs) -> dict[str, Any]:
+    def advice_of_refused(
+        cls, *, patient: Patient, data: Any, user: User, **kwargs: Any
+    ) -> dict[str, Any]:
         advice = services.advice_for_values(patient=patient, data=data)
         return {} if advice is None else {"advice": advice}
 
@@ -153,7 +158,9 @@ class CheckInDetailView(ConsentRefusalAdviceMixin, checkins_views.CheckInDetailV
     advised_methods = frozenset({"PATCH"})
 
     @classmethod
-    def advice_of_refused(cls, *, patient: Any, data: Any, user: Any, **kwargs) -> dict[str, Any]:
+    def advice_of_refused(
+        cls, *, patient: Patient, data: Any, user: User, **kwargs: Any
+    ) -> dict[str, Any]:
         try:
             checkin = access_checkin(user, kwargs["checkin_id"])
         except Http404:
@@ -196,7 +203,9 @@ class SyncView(ConsentRefusalAdviceMixin, generics.GenericAPIView):
     serializer_class = SyncRequestSerializer
 
     @classmethod
-    def advice_of_refused(cls, *, patient: Any, data: Any, user: Any, **kwargs) -> dict[str, Any]:
+    def advice_of_refused(
+        cls, *, patient: Patient, data: Any, user: User, **kwargs: Any
+    ) -> dict[str, Any]:
         envelope = SyncRequestSerializer(data=data)
         if not envelope.is_valid():
             return {}
