@@ -13,7 +13,7 @@ help:
 	@echo "make run    - install, migrate, load the demo, start web + worker + beat"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make lint   - ruff check, ruff format --check, import-linter layer contracts"
-	@echo "make typecheck - mypy (strict, django-stubs + DRF stubs) over apps/ backend/ scripts/"
+	@echo "make typecheck - mypy with django-stubs + DRF stubs over apps/ backend/ scripts/"
 	@echo "make bench  - benchmarks against framework floors (needs PostgreSQL and Redis)"
 
 $(BIN)/python:

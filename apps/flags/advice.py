@@ -82,7 +82,7 @@ def _snapshot_of(checkin: CheckIn, base: EpisodeSnapshot | None) -> EpisodeSnaps
     data = _data_of(checkin)
     if base is None:  # no episode: its own values alone
         return EpisodeSnapshot(
-            episode_id=None,  # type: ignore[arg-type]
+            episode_id=None,  # type: ignore[arg-type]  # advice alone, never evaluated or stored
             patient_id=checkin.patient_id,
             evaluated_on=checkin.date,
             today=checkin.date,
