@@ -7,12 +7,13 @@ STAMP := $(VENV)/.install-stamp
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo migrate test lint format lock bench check-deploy messages
+.PHONY: help install run demo migrate test lint typecheck format lock bench check-deploy messages
 
 help:
 	@echo "make run    - install, migrate, load the demo, start web + worker + beat"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make lint   - ruff check, ruff format --check, import-linter layer contracts"
+	@echo "make typecheck - mypy with django-stubs + DRF stubs over apps/ backend/ scripts/"
 	@echo "make bench  - benchmarks against framework floors (needs PostgreSQL and Redis)"
 	@echo "make messages - update locale/*/django.po from the code and compile the .mo (needs gettext)"
 
@@ -43,6 +44,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+
+typecheck: install
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

@@ -27,6 +27,7 @@ from apps.accounts.selectors import care_teams_for_clinician, patients_for_clini
 from apps.core.admin import (
     AdminScope,
     ClinicScopedAdminMixin,
+    RequestUser,
     ScopedRelatedFieldListFilter,
     scoped_choices,
     set_admin_scope,
@@ -43,7 +44,16 @@ def clinics_for_clinician(user: User) -> QuerySet[Clinic]:
     return Clinic.objects.filter(pk__in=care_teams_for_clinician(user).values("clinic_id"))
 
 
-set_admin_scope(AdminScope(patients=patients_for_clinician, clinics=clinics_for_clinician))
+def _patients_in_scope(user: RequestUser) -> QuerySet[Patient]:
+    # The admin's users are signed-in staff (a User); anyone else sees nothing.
+    return patients_for_clinician(user) if isinstance(user, User) else Patient.objects.none()
+
+
+def _clinics_in_scope(user: RequestUser) -> QuerySet[Clinic]:
+    return clinics_for_clinician(user) if isinstance(user, User) else Clinic.objects.none()
+
+
+set_admin_scope(AdminScope(patients=_patients_in_scope, clinics=_clinics_in_scope))
 
 CLINIC_ADMIN_GROUP = "Clinic admins"
 #: The model permissions of the "Clinic admins" group (app label, codename): read every
@@ -86,7 +96,9 @@ CLINIC_ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-def clinic_admin_permissions(permission_model=Permission) -> QuerySet:
+def clinic_admin_permissions(
+    permission_model: type[Permission] = Permission,
+) -> QuerySet[Permission]:
     wanted = Q(pk__in=[])
     for app_label, codename in CLINIC_ADMIN_PERMISSIONS:
         wanted |= Q(content_type__app_label=app_label, codename=codename)
@@ -219,7 +231,7 @@ admin.site.unregister(AuthToken)
 
 
 @admin.register(AuthToken)
-class AuthTokenAdmin(ClinicScopedAdminMixin, KnoxAuthTokenAdmin):
+class AuthTokenAdmin(ClinicScopedAdminMixin, KnoxAuthTokenAdmin):  # type: ignore[misc]  # knox ships no types
     patient_path = "user__patient"
     clinic_path = "user__clinic"
     list_select_related = ["user"]

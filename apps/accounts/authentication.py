@@ -22,7 +22,7 @@ from apps.core.i18n import activate_for_request
 AUTHENTICATED_HERE = "_device_token_authenticated"
 
 
-class DeviceTokenAuthentication(TokenAuthentication):
+class DeviceTokenAuthentication(TokenAuthentication):  # type: ignore[misc]  # knox ships no types
     """Accepts ``Authorization: Token <token>`` and ``Authorization: Bearer <token>``."""
 
     prefixes = (b"token", b"bearer")
@@ -54,17 +54,17 @@ class DeviceTokenAuthentication(TokenAuthentication):
         ``token_expired`` signal, is replaced by ``_cleanup_token`` below; nothing listens to
         that signal here.)"""
         message = _("Invalid token.")
-        token = token.decode("utf-8")
+        key = token.decode("utf-8")
         candidates = (
             get_token_model()
-            .objects.filter(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH])
+            .objects.filter(token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH])
             .select_related("user__patient__care_team")
         )
         for auth_token in candidates:
             if self._cleanup_token(auth_token):
                 continue
             try:
-                digest = hash_token(token)
+                digest = hash_token(key)
             except (TypeError, binascii.Error) as error:
                 raise exceptions.AuthenticationFailed(message) from error
             if compare_digest(digest, auth_token.digest):

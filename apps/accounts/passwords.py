@@ -50,7 +50,7 @@ def tokens_revoke(*, user: User, keep: AuthToken | None = None) -> int:
     tokens = AuthToken.objects.filter(user=user)
     if keep is not None:
         tokens = tokens.exclude(pk=keep.pk)
-    deleted, _kinds = tokens.delete()
+    deleted: int = tokens.delete()[0]
     return deleted
 
 

@@ -1,9 +1,22 @@
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
 
-from apps.accounts.models import Role
+from apps.accounts.models import Role, User
+
+
+def signed_in_user(request: HttpRequest | Request) -> User:
+    """The signed-in user of a request that a view's permission (IsAuthenticated, IsPatient,
+    login_required, ...) let through: typed as our User, never AnonymousUser. A view without
+    such a permission never calls it; if one did, the caller gets a 403, never a 500."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
 
 
 class IsPatient(BasePermission):

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -96,7 +96,7 @@ def patient_enrol(
         raise NotAllowed(_("Only clinic staff can enrol patients."))
     team = _pick_care_team(by=by, care_team_id=care_team_id)
     email = email.strip().lower()
-    details = {
+    details: _EnrolmentDetails = {
         "email": email,
         "first_name": first_name,
         "last_name": last_name,
@@ -132,6 +132,15 @@ def patient_enrol(
             raise
         return _enrolment_clash(by=by, existing=existing, team=team, **details)
     return patient, code, expires_at
+
+
+class _EnrolmentDetails(TypedDict):
+    email: str
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date
+    sex: str
+    timezone_name: str
 
 
 def _enrolment_clash(
@@ -185,7 +194,8 @@ def _enrolment_clash(
 
 def token_issue(*, user: User) -> tuple[AuthToken, str]:
     """A new device token; only its digest is stored."""
-    return AuthToken.objects.create(user=user)
+    issued: tuple[AuthToken, str] = AuthToken.objects.create(user=user)
+    return issued
 
 
 def enrolment_activate(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.html import escape
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
@@ -78,12 +79,14 @@ def too_many_page(message: str, retry_after: int) -> HttpResponse:
     return response
 
 
-def throttle_login_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def throttle_login_form(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """Count each POST of an HTML login form (dashboard, admin) against the sign-in budget of
     the client's address; beyond it, a 429 page before the form even checks the password."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if request.method == "POST":
             throttle = LoginRateThrottle()
             if not throttle.allow_request(request, None):

@@ -69,7 +69,7 @@ def _admin_patient_ids(request: HttpRequest, response: HttpResponse) -> tuple[bo
     """(is a patient-data admin page, patient ids it showed or changed)."""
     match = getattr(request, "resolver_match", None)
     model_admin = getattr(getattr(match, "func", None), "model_admin", None)
-    if model_admin is None:
+    if match is None or model_admin is None:
         return False, []
     model = model_admin.model
     lookup = patient_lookup_for(model)
@@ -128,7 +128,7 @@ class AccessLogMiddleware:
     def _write(self, request: HttpRequest, response: HttpResponse | None, *, status: int) -> None:
         user = getattr(request, "user", None)
         recording = recorder.current()
-        if recording is None or not _is_staff(user):
+        if recording is None or user is None or not _is_staff(user):
             return
         patient_ids: list = list(recording.patient_ids)
         is_admin_data_page = False
@@ -161,7 +161,7 @@ class AccessLogMiddleware:
             "actor_role": "superuser" if user.is_superuser else (user.role or "staff"),
             "actor_is_superuser": user.is_superuser,
             "action": action,
-            "method": request.method[:10],
+            "method": (request.method or "")[:10],
             "view_name": view_name,
             "route": route,
             "source_ip": client_ip(request),

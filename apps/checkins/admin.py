@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib import admin
 
 from apps.checkins.models import CheckIn
@@ -27,7 +29,7 @@ class CheckInInline(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInl
     extra = 0
     ordering = ["-date"]
     show_change_link = True
-    fields = [
+    fields: ClassVar[tuple[str, ...]] = (
         "date",
         "pain_now",
         "pain_worst_24h",
@@ -44,7 +46,7 @@ class CheckInInline(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInl
         "steps",
         "recorded_at",
         "received_at",
-    ]
+    )
     readonly_fields = fields
 
 

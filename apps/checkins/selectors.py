@@ -33,7 +33,10 @@ def last_checkin_dates(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dt.d
 
 
 def first_checkin_date_of_episode(episode: Episode) -> dt.date | None:
-    return CheckIn.objects.filter(episode=episode).aggregate(first=Min("date"))["first"]
+    first: dt.date | None = CheckIn.objects.filter(episode=episode).aggregate(first=Min("date"))[
+        "first"
+    ]
+    return first
 
 
 def checkins_visible_to(user: User) -> QuerySet[CheckIn]:

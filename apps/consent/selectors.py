@@ -4,6 +4,7 @@ data? (No, once they have withdrawn their consent.)"""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -99,13 +100,13 @@ def has_active_consent(patient: Patient) -> bool:
     return ConsentAcceptance.objects.filter(patient=patient, withdrawn_at__isnull=True).exists()
 
 
-def consent_withdrawn(patient: Patient | object) -> bool:
+def consent_withdrawn(patient: Patient | uuid.UUID | str) -> bool:
     """True when the patient's latest consent decision is a withdrawal.
 
     This is the gate for data collection and reminders. A patient with no decision on record
     (created before consent documents existed, or by staff in the admin) is not stopped:
     enrolment through the API always records an acceptance once a document is published."""
-    patient_id = getattr(patient, "pk", patient)
+    patient_id = patient.pk if isinstance(patient, Patient) else patient
     latest_withdrawn_at = (
         ConsentAcceptance.objects.filter(patient_id=patient_id)
         .order_by("-created_at", "-id")

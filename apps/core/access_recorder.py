@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import contextvars
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable
 
 
@@ -82,7 +82,7 @@ def set_action(action: str, **detail) -> None:
     recording.detail.update(detail)
 
 
-class RecordingPatientQuerySet(QuerySet):
+class RecordingPatientQuerySet[M: Model](QuerySet[M]):
     """A Patient queryset that records every patient row it hands out.
 
     Counting, ``exists()`` and use as a subquery fetch no rows and record nothing; fetching
@@ -93,10 +93,10 @@ class RecordingPatientQuerySet(QuerySet):
     def _fetch_all(self) -> None:
         first_fetch = self._result_cache is None
         super()._fetch_all()
-        if first_fetch and self._iterable_class is ModelIterable:
+        if first_fetch and self._iterable_class is ModelIterable and self._result_cache:
             record_patient_access(row.pk for row in self._result_cache)
 
-    def iterator(self, chunk_size: int | None = None):
+    def iterator(self, chunk_size: int | None = None) -> Iterator[M]:
         for row in super().iterator(chunk_size=chunk_size):
             if self._iterable_class is ModelIterable:
                 record_patient_access([row.pk])

@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _ListFilterT
+    from django.db.models.fields.related import RelatedField
 
-class ReadOnlyAdminMixin:
+    # What the mixins below are mixed into (an admin or an inline of any model: the base's
+    # own model parameter), for the type checker alone: at run time they are plain classes,
+    # so each admin keeps its own base.
+    _ModelAdminBase = admin.ModelAdmin[Any]
+    _AnyAdminBase = admin.options.BaseModelAdmin[Any]
+else:
+    _ModelAdminBase = _AnyAdminBase = object
+
+#: The user of an admin request (``request.user``).
+RequestUser = AbstractBaseUser | AnonymousUser
+
+
+class ReadOnlyAdminMixin(_AnyAdminBase):
     """Clinical history and logs are shown, never written, in the admin: no add, change or
     delete, for model admins and inlines alike (the view permission still shows them)."""
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # An admin's own list decides what its page shows; without one, every field.
-        declared = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
-        return declared or [field.name for field in self.model._meta.fields]  # type: ignore[attr-defined]
+        declared = list(super().get_readonly_fields(request, obj))
+        return declared or [field.name for field in self.model._meta.fields]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -41,8 +58,8 @@ class AdminScope:
     patients; apps.core sits below it and cannot import it): ``patients(user)`` is the
     QuerySet of patients ``user`` may see, ``clinics(user)`` the QuerySet of their clinics."""
 
-    patients: Callable[[Any], QuerySet]
-    clinics: Callable[[Any], QuerySet]
+    patients: Callable[[RequestUser], QuerySet[Model]]
+    clinics: Callable[[RequestUser], QuerySet[Model]]
 
 
 _scope: AdminScope | None = None
@@ -54,11 +71,11 @@ def set_admin_scope(scope: AdminScope) -> None:
     _scope = scope
 
 
-def _not_registered(user: Any) -> QuerySet:  # pragma: no cover - before registration
+def _not_registered(user: RequestUser) -> QuerySet[Model]:  # pragma: no cover - before registration
     raise ImproperlyConfigured("apps.accounts.admin has not registered the admin scope.")
 
 
-class ClinicScopedAdminMixin:
+class ClinicScopedAdminMixin(_ModelAdminBase):
     """Limits an admin page to the signed-in staff user's clinic; a superuser sees all.
 
     Declare where a row's patient and/or clinic is, as ORM paths from the model:
@@ -92,29 +109,34 @@ class ClinicScopedAdminMixin:
             allowed |= Q(**{f"{self.clinic_path}__in": scope.clinics(user).values("pk")})
         return allowed
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)  # type: ignore[misc]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
         allowed = self.scope_filter(request)
         return queryset if allowed is None else queryset.filter(allowed)
 
-    def get_field_queryset(self, db: str | None, db_field: Any, request: HttpRequest):
+    def get_field_queryset(
+        self, db: str | None, db_field: RelatedField[Any, Any], request: HttpRequest
+    ) -> QuerySet[Any] | None:
         # Form choices (foreign keys and many-to-many) pointing to a scoped model.
-        queryset = super().get_field_queryset(db, db_field, request)  # type: ignore[misc]
-        return scoped_choices(self.admin_site, db_field.remote_field.model, request, queryset)  # type: ignore[attr-defined]
+        queryset = super().get_field_queryset(db, db_field, request)
+        return scoped_choices(self.admin_site, db_field.remote_field.model, request, queryset)
 
-    def get_list_filter(self, request: HttpRequest) -> Sequence[Any]:
+    def get_list_filter(self, request: HttpRequest) -> list[_ListFilterT]:
         # A plain related field in list_filter lists only the choices in scope.
-        filters = []
-        for spec in super().get_list_filter(request):  # type: ignore[misc]
-            if isinstance(spec, str) and _is_relation(self.model, spec):  # type: ignore[attr-defined]
+        filters: list[_ListFilterT] = []
+        for spec in super().get_list_filter(request):
+            if isinstance(spec, str) and _is_relation(self.model, spec):
                 spec = (spec, ScopedRelatedFieldListFilter)
             filters.append(spec)
         return filters
 
 
 def scoped_choices(
-    admin_site: admin.AdminSite, model: type[Model], request: HttpRequest, queryset: Any = None
-) -> Any:
+    admin_site: admin.AdminSite,
+    model: type[Model],
+    request: HttpRequest,
+    queryset: QuerySet[Any] | None = None,
+) -> QuerySet[Any] | None:
     """``queryset`` (or all of ``model``) limited to what ``model``'s admin shows the user,
     when that admin is scoped by clinic; unchanged otherwise."""
     related_admin = admin_site._registry.get(model)

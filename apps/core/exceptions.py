@@ -42,7 +42,7 @@ CODES_BY_STATUS = {
 class DomainError(Exception):
     """A business rule said no. Raised by services; the handler turns it into a response."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     code = "invalid"
 
     def __init__(
@@ -77,7 +77,7 @@ class NotAllowed(DomainError):
     code = "permission_denied"
 
 
-def flatten_errors(detail: Any) -> dict[str, list[str]]:
+def flatten_errors(detail: object) -> dict[str, list[str]]:
     """Serializer errors as the flat shape ``{field: ["message", ...]}``.
 
     Keys are the top-level fields (as the client sent them); an error inside a field - a list
@@ -87,7 +87,7 @@ def flatten_errors(detail: Any) -> dict[str, list[str]]:
     the top level (a list, not an object) go under ``non_field_errors``."""
     flat: dict[str, list[str]] = {}
 
-    def walk(value: Any, field: str, path: str) -> None:
+    def walk(value: object, field: str, path: str) -> None:
         if isinstance(value, Mapping):
             for key, item in value.items():
                 walk(item, field, f"{path}.{key}" if path else str(key))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import NoReturn
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -59,7 +59,7 @@ def nesting_depth_exceeds(text: str, limit: int) -> bool:
     return False
 
 
-def _reject_constant(value: str) -> Any:
+def _reject_constant(value: str) -> NoReturn:
     raise ValueError(f"{value} is not valid JSON.")
 
 

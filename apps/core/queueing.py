@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import Any
 
+from celery import Task
 from django.db import OperationalError as DjangoOperationalError
 from django.db import transaction
 from kombu.exceptions import OperationalError
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 
 
-def send_or_leave_to_sweep(task: Any, *args: Any) -> bool:
+def send_or_leave_to_sweep(task: Task[..., object], *args: object) -> bool:
     """Publish ``task`` with ``args`` now. True if the broker took it; False (logged) if the
     broker is unreachable, in which case the task's sweep picks the work up later."""
     try:
@@ -36,7 +36,7 @@ def send_or_leave_to_sweep(task: Any, *args: Any) -> bool:
     return True
 
 
-def enqueue_on_commit(task: Any, *args: Any) -> None:
+def enqueue_on_commit(task: Task[..., object], *args: object) -> None:
     """Publish ``task`` once the current transaction commits (never for a rolled-back write);
     see ``send_or_leave_to_sweep`` for what happens when the broker is down."""
     transaction.on_commit(partial(send_or_leave_to_sweep, task, *args))

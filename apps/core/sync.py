@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Model
+
 #: A record may be corrected (or an exercise session deleted) while its date is at most this
 #: many days before the patient's local today (API.md).
 CORRECTION_WINDOW_DAYS = 7
@@ -22,7 +24,7 @@ def correction_window_closed(*, date: dt.date, today: dt.date) -> bool:
     return (today - date).days > CORRECTION_WINDOW_DAYS
 
 
-def client_id_of(raw: Any) -> uuid.UUID | None:
+def client_id_of(raw: object) -> uuid.UUID | None:
     """An item's client_id if it is a well-formed UUID (its serializer reports it otherwise)."""
     if not isinstance(raw, Mapping):
         return None
@@ -45,7 +47,7 @@ class ItemResult:
     id: uuid.UUID | None = None
     errors: dict[str, list[str]] | None = None
     advice: list[dict[str, Any]] | None = None
-    obj: Any = field(default=None, compare=False, repr=False)
+    obj: Model | None = field(default=None, compare=False, repr=False)
 
     def as_response_item(self) -> dict[str, Any]:
         item: dict[str, Any] = {"status": str(self.status), "id": self.id}

@@ -146,10 +146,11 @@ def nice_ceiling(value: float) -> float:
         return 1
     exponent = math.floor(math.log10(value))
     for factor in (1, 2, 2.5, 5, 10):
-        candidate = factor * 10**exponent
+        candidate: float = factor * 10**exponent
         if candidate >= value:
             return candidate
-    return 10 ** (exponent + 1)  # pragma: no cover - the loop ends at 10
+    ceiling: float = 10 ** (exponent + 1)  # pragma: no cover - the loop ends at 10
+    return ceiling  # pragma: no cover
 
 
 def _y_ticks(top_value: float, count: int = 5, unit: str = "") -> tuple[Tick, ...]:

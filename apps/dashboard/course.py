@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,7 +68,7 @@ def _percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
-def expected_course(*, clinic_id: Any) -> ExpectedCourse:
+def expected_course(*, clinic_id: uuid.UUID) -> ExpectedCourse:
     """The expected course of pain for the clinic's patients, from its resolved episodes.
 
     One query to count them (and see whether any changed), one more to aggregate per episode
@@ -164,7 +165,7 @@ class Course:
         return None
 
 
-def patient_course(*, patient: Patient, episode_id: Any = None) -> Course:
+def patient_course(*, patient: Patient, episode_id: uuid.UUID | str | None = None) -> Course:
     """The course of ``patient``'s chosen episode (default: the current one) from onset to
     the patient's local today, or its resolution. The caller has checked access."""
     today = local_today(patient.timezone)

@@ -14,9 +14,11 @@ services.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import (
     Case,
@@ -32,6 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import BaseExpression
 from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 
@@ -118,7 +121,7 @@ def _mean_pain(*, since: str, until: str) -> Subquery:
     return Subquery(rows.order_by().values(value=mean), output_field=FloatField())
 
 
-def _adherence_parts() -> tuple[Subquery, Subquery]:
+def _adherence_parts() -> tuple[Subquery[FloatField], Subquery[FloatField]]:
     """Sessions counted and prescribed in the current episode over the patient's last 7 local
     dates: apps.exercises.adherence's SQL form of the one definition."""
     return adherence_parts_expression(
@@ -168,9 +171,9 @@ def _latest_checkin(field: str, *ordering: str) -> Subquery:
 def _base_column_factories() -> dict[str, Callable[[], Any]]:
     """The stored facts each summary column is derived from (one subquery each), built only
     when asked for: building the adherence subqueries costs more than running them."""
-    adherence: list[tuple[Subquery, Subquery]] = []
+    adherence: list[tuple[Subquery[FloatField], Subquery[FloatField]]] = []
 
-    def adherence_part(index: int) -> Subquery:
+    def adherence_part(index: int) -> Subquery[FloatField]:
         if not adherence:
             adherence.append(_adherence_parts())
         return adherence[0][index]
@@ -185,7 +188,7 @@ def _base_column_factories() -> dict[str, Callable[[], Any]]:
         "adherence_counted": lambda: adherence_part(0),
         "adherence_prescribed": lambda: adherence_part(1),
         **{
-            f"open_flags_{severity}": (lambda s=severity: _open_flag_count(s))
+            f"open_flags_{severity}": functools.partial(_open_flag_count, severity)
             for severity in SEVERITIES
         },
     }
@@ -290,13 +293,38 @@ _ROW_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _summarise(rows: list[Patient], dates: dict[str, dt.date]) -> list[Patient]:
+class _SummaryColumns(TypedDict):
+    """The summary columns of a patient row: ``_ROW_COLUMNS`` read with it, the rest set by
+    ``_summarise`` (and ``open_flags_<severity>``)."""
+
+    last_checkin_date: dt.date | None
+    pain_now_latest: int | None
+    pain_7d_mean: float | None
+    pain_previous_7d_mean: float | None
+    episode_id: uuid.UUID | None
+    episode_status: str | None
+    weeks_since_onset: int | None
+    days_since_last_checkin: int | None
+    pain_7d_change: float | None
+    adherence_7d: float | None
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    #: A patient row of the cohort with its summary columns.
+    PatientSummaryRow = WithAnnotations[Patient, _SummaryColumns]
+
+
+def _summarise(patients: list[Patient], dates: dict[str, dt.date]) -> list[PatientSummaryRow]:
     """``rows`` (patients read with `_ROW_COLUMNS`) completed with the other summary columns,
     from four bulk reads whatever their number: the current episodes, the adherence of their
     7-day windows (two reads) and the open flags. Adherence is computed exactly as
     `_adherence_parts` computes it in SQL, so a sort by it agrees with the values shown."""
-    if not rows:
+    if not patients:
         return []
+    # Read with _ROW_COLUMNS annotated (a name the ORM cannot type); the rest are set below.
+    rows = cast("list[PatientSummaryRow]", patients)
     ids = [row.pk for row in rows]
     # These rows are patient data handed to the caller (the cohort is read by id, not through
     # the recording access selectors): the access log must list them.
@@ -322,7 +350,7 @@ def _summarise(rows: list[Patient], dates: dict[str, dt.date]) -> list[Patient]:
             None if onset is None or today is None else max((today - onset).days, 0) // 7
         )
         last = row.last_checkin_date
-        row.days_since_last_checkin = None if last is None else (today - last).days
+        row.days_since_last_checkin = None if last is None or today is None else (today - last).days
         row.pain_7d_change = (
             None
             if row.pain_7d_mean is None or row.pain_previous_7d_mean is None
@@ -357,8 +385,11 @@ class PatientSummaries(Sequence):
         self._count = count
         self._ranking = ranking
 
-    def count(self) -> int:
+    # A queryset's count() (no argument), which paginators call; not Sequence.count(value).
+    def count(self) -> int:  # type: ignore[override]
         if self._count is None:
+            if self._ranking is None:  # built with neither a count nor a ranking
+                raise ValueError("PatientSummaries needs a count or a ranking.")
             # Only the filtered columns, no rows: the count needs no join to the users.
             self._count = self._ranking().count()
         return self._count
@@ -389,7 +420,9 @@ def _order_by(ordering: str) -> list:
     tie_break = ["user__last_name", "user__first_name", "id"]
     if name == "needs_action":
         # Flags that need a clinician soonest first, then the longest silence.
-        keys = [F(f"open_flags_{severity}").desc() for severity in NEEDS_ACTION]
+        keys: list[BaseExpression] = [
+            F(f"open_flags_{severity}").desc() for severity in NEEDS_ACTION
+        ]
         keys.append(F("days_since_last_checkin").desc(nulls_last=True))
         if descending:
             keys = [key.reverse_ordering() or key for key in keys]
@@ -398,8 +431,8 @@ def _order_by(ordering: str) -> list:
         fields = ["user__last_name", "user__first_name"]
         return [F(field).desc() if descending else F(field).asc() for field in fields] + ["id"]
     if name == "open_flags":
-        keys = [F(f"open_flags_{severity}") for severity in SEVERITIES]
-        return [key.asc() if descending else key.desc() for key in keys] + tie_break
+        counts = [F(f"open_flags_{severity}") for severity in SEVERITIES]
+        return [key.asc() if descending else key.desc() for key in counts] + tie_break
     key = F(name)
     # Patients without a value (no check-ins, no plan) go last whichever the direction.
     return [key.desc(nulls_last=True) if descending else key.asc(nulls_last=True), *tie_break]
@@ -441,7 +474,7 @@ def _filter(patients: QuerySet[Patient], filters: SummaryFilters) -> QuerySet[Pa
         urgent = Q(open_flags_emergency__gt=0) | Q(open_flags_urgent__gt=0)
         patients = patients.filter(urgent if filters.has_urgent_flags else ~urgent)
     if filters.adherence_below is not None:
-        patients = patients.filter(adherence_7d__lt=filters.adherence_below)
+        patients = patients.filter(Q(adherence_7d__lt=filters.adherence_below))
     if filters.silent_days_min is not None:
         # Never having checked in is the longest silence of all.
         patients = patients.filter(

@@ -9,8 +9,10 @@ in place after an action.
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Concatenate
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -22,7 +24,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
 
+from apps.accounts.permissions import signed_in_user
 from apps.accounts.selectors import access_patient
 from apps.core.exceptions import DomainError
 from apps.dashboard import charts
@@ -57,11 +61,13 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 QUEUE_TABS = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
 
 
-def clinician_required(view):
+def clinician_required[R: HttpRequest, **P](
+    view: Callable[Concatenate[R, P], HttpResponse],
+) -> Callable[Concatenate[R, P], HttpResponse]:
     """Staff only: anonymous visitors go to the login page, anyone else gets 403."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: R, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse(LOGIN_URL))
@@ -105,7 +111,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
     else:
         ordering, filters, search = DEFAULT_ORDERING, None, None
     summaries = patient_summaries(
-        user=request.user, ordering=ordering, filters=filters, search=search
+        user=signed_in_user(request), ordering=ordering, filters=filters, search=search
     )
     page = Paginator(summaries, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = PatientSummarySerializer(page.object_list, many=True).data
@@ -126,7 +132,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _evidence_items(evidence: Any) -> list[tuple[str, str]]:
+def _evidence_items(evidence: object) -> list[tuple[str, str]]:
     """The evidence as label/value pairs a person can read (values as compact JSON)."""
     if not isinstance(evidence, dict):
         return [("evidence", json.dumps(evidence, default=str))]
@@ -153,7 +159,7 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
     if tab not in QUEUE_TABS:
         tab = FlagStatus.OPEN
     flags = (
-        flags_visible_to(request.user)
+        flags_visible_to(signed_in_user(request))
         .filter(status=tab)
         .select_related("patient__user", "episode")
         .annotate(severity_rank=severity_rank_expression())
@@ -182,13 +188,21 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
     return reverse("dashboard:flags")
 
 
-def _flag_action(request: HttpRequest, flag_id, *, action: str) -> HttpResponse:
-    flag = access_flag(request.user, flag_id)
+class HtmxHttpRequest(HttpRequest):
+    """A request through django-htmx's middleware (``request.htmx``)."""
+
+    htmx: HtmxDetails
+
+
+def _flag_action(request: HtmxHttpRequest, flag_id: uuid.UUID, *, action: str) -> HttpResponse:
+    flag = access_flag(signed_in_user(request), flag_id)
     form = FlagActionForm(request.POST)
     tab = request.POST.get("tab", FlagStatus.OPEN)
     error = None
     if not form.is_valid():
-        error = "; ".join(message for messages_ in form.errors.values() for message in messages_)
+        error = "; ".join(
+            str(message) for messages_ in form.errors.values() for message in messages_
+        )
     else:
         service = (
             flag_services.flag_acknowledge
@@ -196,12 +210,12 @@ def _flag_action(request: HttpRequest, flag_id, *, action: str) -> HttpResponse:
             else flag_services.flag_resolve
         )
         try:
-            flag = service(flag=flag, by=request.user, note=form.cleaned_data["note"])
+            flag = service(flag=flag, by=signed_in_user(request), note=form.cleaned_data["note"])
         except DomainError as domain_error:
             error = domain_error.message
     done = "Acknowledged" if action == "acknowledge" else "Resolved"
     if request.htmx:
-        flag = access_flag(request.user, flag.pk)
+        flag = access_flag(signed_in_user(request), flag.pk)
         if error is None and flag.status != tab:
             return render(
                 request,
@@ -219,13 +233,13 @@ def _flag_action(request: HttpRequest, flag_id, *, action: str) -> HttpResponse:
 
 @require_POST
 @clinician_required
-def flag_acknowledge(request: HttpRequest, flag_id) -> HttpResponse:
+def flag_acknowledge(request: HtmxHttpRequest, flag_id: uuid.UUID) -> HttpResponse:
     return _flag_action(request, flag_id, action="acknowledge")
 
 
 @require_POST
 @clinician_required
-def flag_resolve(request: HttpRequest, flag_id) -> HttpResponse:
+def flag_resolve(request: HtmxHttpRequest, flag_id: uuid.UUID) -> HttpResponse:
     return _flag_action(request, flag_id, action="resolve")
 
 
@@ -274,8 +288,8 @@ def _course_charts(course, expected) -> list[charts.Chart]:
 
 @require_GET
 @clinician_required
-def patient_detail(request: HttpRequest, patient_id) -> HttpResponse:
-    patient = access_patient(request.user, patient_id)
+def patient_detail(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
+    patient = access_patient(signed_in_user(request), patient_id)
     summary = PatientSummarySerializer(summary_for_patient(patient)).data
     course = patient_course(patient=patient, episode_id=request.GET.get("episode"))
     expected = expected_course(clinic_id=patient.care_team.clinic_id)

@@ -5,6 +5,8 @@ the flag re-evaluation (`episode_record_changed`) always happen."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
 
@@ -57,4 +59,4 @@ class EpisodeAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
         "updated_at",
     ]
     # Filled by register_episode_inline (apps.episodes imports no record app above it).
-    inlines: list[type[InlineModelAdmin]] = []
+    inlines: ClassVar[list[type[InlineModelAdmin]]] = []

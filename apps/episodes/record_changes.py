@@ -71,7 +71,7 @@ class RecordChangeConfig:
 
     def backoff(self, attempts: int) -> dt.timedelta:
         """How long a row waits after its ``attempts``-th attempt failed."""
-        factor = 2 ** min(max(attempts - 1, 0), 30)
+        factor: int = 2 ** min(max(attempts - 1, 0), 30)
         return min(self.retry_base * factor, self.retry_max)
 
 

@@ -4,6 +4,8 @@ re-evaluation always happen)."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib import admin
 
 from apps.core.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
@@ -30,7 +32,14 @@ class PlanItemInline(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularIn
     patient_path = "plan__episode__patient"
     model = PlanItem
     extra = 0
-    fields = ["position", "exercise", "sets", "reps", "hold_seconds", "days_per_week"]
+    fields: ClassVar[tuple[str, ...]] = (
+        "position",
+        "exercise",
+        "sets",
+        "reps",
+        "hold_seconds",
+        "days_per_week",
+    )
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -93,7 +102,13 @@ class ExercisePlanInline(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.Tabul
     fk_name = "episode"
     extra = 0
     show_change_link = True
-    fields = ["starts_on", "ends_on", "effective_ends_on", "prescribed_by", "created_at"]
+    fields: ClassVar[tuple[str, ...]] = (
+        "starts_on",
+        "ends_on",
+        "effective_ends_on",
+        "prescribed_by",
+        "created_at",
+    )
     readonly_fields = fields
 
     def get_queryset(self, request):

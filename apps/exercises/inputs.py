@@ -90,7 +90,8 @@ class PlanInputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Last day in force; open-ended if absent. Within a few years of today.",
     )
-    items = PlanItemInputSerializer(many=True, allow_empty=False, max_length=ITEMS_PER_PLAN_MAX)
+    # many=True hands max_length on to the ListSerializer; the stubs do not list it.
+    items = PlanItemInputSerializer(many=True, allow_empty=False, max_length=ITEMS_PER_PLAN_MAX)  # type: ignore[call-arg]
 
     def validate_items(self, items: list[dict]) -> list[dict]:
         """Resolve every exercise in one query; unknown or retired ones are field errors on
@@ -110,7 +111,8 @@ class PlanInputSerializer(serializers.Serializer):
                 errors[index] = {"exercise": ["This exercise is already in the plan."]}
             seen.add(item["exercise"])
         if errors:
-            raise serializers.ValidationError(errors)
+            # Keyed by index as DRF keys a list's errors; the stubs allow str keys only.
+            raise serializers.ValidationError(errors)  # type: ignore[arg-type]
         return [{**item, "exercise": library[item["exercise"]]} for item in items]
 
     def validate(self, attrs: dict) -> dict:

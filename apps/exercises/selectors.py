@@ -19,6 +19,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from apps.accounts.models import Patient, Role, User
 from apps.accounts.selectors import access_patient, patients_visible_to
 from apps.core.timezones import local_today
+from apps.episodes.models import Episode
 from apps.episodes.selectors import active_episode_for
 
 # The adherence types are re-exported: callers read them from here.
@@ -45,7 +46,7 @@ def _with_items(plans: QuerySet[ExercisePlan]) -> QuerySet[ExercisePlan]:
     )
 
 
-def plans_of_episode(episode: Any) -> QuerySet[ExercisePlan]:
+def plans_of_episode(episode: Episode) -> QuerySet[ExercisePlan]:
     """Every plan of ``episode`` (the caller has checked access), newest start first, with
     items and exercises: superseded plans are history, never deleted."""
     return _with_items(
@@ -68,7 +69,7 @@ def item_in_force_on(plan_item: PlanItem, day: dt.date) -> bool:
     return plan.starts_on <= day and (last is None or day <= last)
 
 
-def plan_in_force_on(*, episode: Any, date: dt.date) -> ExercisePlan | None:
+def plan_in_force_on(*, episode: Episode, date: dt.date) -> ExercisePlan | None:
     """The plan of ``episode`` in force on ``date`` (items prefetched), or None."""
     if episode.resolved_on is not None and date > episode.resolved_on:
         return None
@@ -109,7 +110,7 @@ def _dates(date_from: dt.date, date_to: dt.date) -> list[dt.date]:
 
 
 def sessions_done_by_date(
-    *, episode: Any, date_from: dt.date, date_to: dt.date
+    *, episode: Episode, date_from: dt.date, date_to: dt.date
 ) -> dict[dt.date, list[ExerciseSession]]:
     """Every date from ``date_from`` to ``date_to`` → the sessions logged on it (with plan
     item and exercise), oldest record first; [] for a date without sessions. One query."""
@@ -149,7 +150,7 @@ def _item_spans(episode_ids: Iterable[Any], date_from: dt.date, date_to: dt.date
 
 
 def prescribed_by_date(
-    *, episode: Any, date_from: dt.date, date_to: dt.date
+    *, episode: Episode, date_from: dt.date, date_to: dt.date
 ) -> dict[dt.date, list[PlanItem]]:
     """Every date of the range → the plan items in force on it (with exercise and plan);
     [] for a date without a plan in force. One query."""
@@ -195,7 +196,9 @@ def iso_weeks(date_from: dt.date, date_to: dt.date) -> list[tuple[dt.date, dt.da
     return weeks
 
 
-def adherence_for_range(*, episode: Any, date_from: dt.date, date_to: dt.date) -> RangeAdherence:
+def adherence_for_range(
+    *, episode: Episode, date_from: dt.date, date_to: dt.date
+) -> RangeAdherence:
     """Adherence of ``episode`` per ISO week of the range and overall. Two queries."""
     spans = _item_spans([episode.pk], date_from, date_to)
     done = _done_dates([episode.pk], date_from, date_to)

@@ -26,6 +26,7 @@ from apps.core.sync import (
     correction_window_closed,
 )
 from apps.core.timezones import local_today
+from apps.episodes.models import Episode
 from apps.episodes.services import episode_record_changed
 from apps.exercises.inputs import (
     ExerciseSessionCorrectionSerializer,
@@ -46,7 +47,7 @@ NOT_STORED = "This session could not be stored; send it again."
 
 def plan_create(
     *,
-    episode: Any,
+    episode: Episode,
     by: User | None,
     starts_on: dt.date,
     ends_on: dt.date | None = None,

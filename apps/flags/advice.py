@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import fields, replace
 from typing import Any
 
+from apps.checkins.models import CheckIn
 from apps.flags.rules import (
     IMMEDIATE_RULES,
     RULES_BY_CODE,
@@ -67,20 +68,20 @@ def checkin_advice(
 _CHECKIN_FIELDS = [f.name for f in fields(CheckInData)]
 
 
-def _data_of(checkin: Any) -> CheckInData:
+def _data_of(checkin: CheckIn) -> CheckInData:
     values = {name: getattr(checkin, name) for name in _CHECKIN_FIELDS}
     values["painful_sides"] = frozenset(values["painful_sides"] or ())
     values["red_flags"] = frozenset(values["red_flags"] or ())
     return CheckInData(**values)
 
 
-def _snapshot_of(checkin: Any, base: EpisodeSnapshot | None) -> EpisodeSnapshot:
+def _snapshot_of(checkin: CheckIn, base: EpisodeSnapshot | None) -> EpisodeSnapshot:
     """The snapshot the check-in is judged on: its episode's (``base``) on its date, with it in
     place of what the date holds; its own values alone when it has no episode."""
     data = _data_of(checkin)
     if base is None:  # no episode: its own values alone
         return EpisodeSnapshot(
-            episode_id=None,  # type: ignore[arg-type]
+            episode_id=None,  # type: ignore[arg-type]  # advice alone, never evaluated or stored
             patient_id=checkin.patient_id,
             evaluated_on=checkin.date,
             today=checkin.date,

@@ -11,6 +11,7 @@ so two evaluations at once leave one flag.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.core.timezones import local_today
+from apps.episodes.models import Episode
 from apps.flags.models import LIVE_STATUSES, Evaluation, Flag, FlagStatus, Resolution
 from apps.flags.rules import (
     ALL_RULES,
@@ -49,7 +51,7 @@ def dates_to_evaluate(
 
 def episode_evaluate(
     *,
-    episode_id: Any,
+    episode_id: uuid.UUID | str,
     dates: Iterable[dt.date] | None = None,
     nightly: bool = False,
     thresholds: Thresholds | None = None,
@@ -76,6 +78,8 @@ def episode_evaluate(
             snapshot = build_snapshot(
                 episode_id=episode_id, date_from=wanted[0], thresholds=thresholds, nightly=nightly
             )
+            if snapshot is None:  # the episode went in between
+                return EvaluationOutcome()
     wanted = [d for d in wanted if d <= today][-MAX_EVALUATED_DAYS:]
     return evaluate_snapshot(snapshot=snapshot, dates=wanted, thresholds=thresholds)
 
@@ -204,5 +208,5 @@ def _store_evaluations(
     )
 
 
-def local_today_of_episode(episode: Any) -> dt.date:
+def local_today_of_episode(episode: Episode) -> dt.date:
     return local_today(episode.patient.timezone)

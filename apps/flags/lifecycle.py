@@ -5,16 +5,15 @@ opens a new flag after a resolved one only once the rule stopped holding for a d
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.core.exceptions import Conflict
 from apps.flags.models import Flag, FlagStatus, Resolution
 
 
-def flag_acknowledge(*, flag: Flag, by: Any, note: str = "") -> Flag:
+def flag_acknowledge(*, flag: Flag, by: User | None, note: str = "") -> Flag:
     """The care team has seen the flag and is acting on it. 409 when it is resolved."""
     with transaction.atomic():
         flag = Flag.objects.select_for_update().get(pk=flag.pk)
@@ -32,7 +31,7 @@ def flag_acknowledge(*, flag: Flag, by: Any, note: str = "") -> Flag:
     return flag
 
 
-def flag_resolve(*, flag: Flag, by: Any, note: str = "") -> Flag:
+def flag_resolve(*, flag: Flag, by: User | None, note: str = "") -> Flag:
     """The care team has dealt with the flag. A rule that holds again later opens a new flag
     only after a day on which it did not hold. 409 when it is already resolved."""
     with transaction.atomic():

@@ -10,11 +10,11 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Field, Q, QuerySet
 from django.http import Http404
 
 from apps.accounts.models import Role, User
@@ -30,6 +30,9 @@ from apps.flags.models import LIVE_STATUSES, Flag, severity_rank_expression
 from apps.flags.rules import Thresholds
 from apps.flags.rules.base import SEVERITY_ORDER
 from apps.flags.snapshot import AdherenceWindow, CheckInData, EpisodeSnapshot
+
+if TYPE_CHECKING:
+    from apps.episodes.models import Episode
 
 
 def lookback_days(thresholds: Thresholds) -> int:
@@ -57,7 +60,7 @@ def _checkin_data(values: Sequence[Any]) -> CheckInData:
     return CheckInData(*values)
 
 
-def _frozen_set(value: Any) -> frozenset[str]:
+def _frozen_set(value: str | Iterable[str] | None) -> frozenset[str]:
     if isinstance(value, str):
         # A raw PostgreSQL read returns the jsonb text (Django decodes JSON fields itself).
         return _frozen_set_of_json(value)
@@ -124,7 +127,10 @@ def _checkin_rows_by_index_scans(
     quote = connection.ops.quote_name
 
     def column(name: str) -> str:
-        return quote(CheckIn._meta.get_field(name).column)
+        field = CheckIn._meta.get_field(name)
+        if not isinstance(field, Field) or field.column is None:  # each name is a column
+            raise LookupError(name)
+        return quote(field.column)
 
     table = quote(CheckIn._meta.db_table)
     episode, date = column("episode"), column("date")
@@ -143,7 +149,8 @@ def _checkin_rows_by_index_scans(
     ids, firsts, lasts = (list(values) for values in zip(*windows, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(sql, [ids, firsts, lasts])
-        return cursor.fetchall()
+        rows: list[Sequence[Any]] = cursor.fetchall()
+        return rows
 
 
 def _checkin_rows_by_orm(windows: list[tuple[Any, dt.date, dt.date]]) -> Iterable[Sequence[Any]]:
@@ -175,7 +182,7 @@ def _window_of(window: WindowAdherence) -> AdherenceWindow:
 
 
 def _adherence_windows(
-    episode: Any, ends: list[dt.date], thresholds: Thresholds
+    episode: Episode, ends: list[dt.date], thresholds: Thresholds
 ) -> dict[dt.date, AdherenceWindow]:
     """The 7-day adherence window ending on each of ``ends`` for one episode. Two queries,
     whatever the number of dates: apps.exercises.selectors.adherence_windows_ending."""
@@ -203,7 +210,7 @@ def _bulk_adherence(
 
 
 def _snapshot(
-    episode: Any,
+    episode: Episode,
     evaluated_on: dt.date,
     today: dt.date,
     checkins: Mapping[dt.date, CheckInData],
@@ -231,7 +238,7 @@ def _snapshot(
 
 def build_snapshot(
     *,
-    episode_id: Any,
+    episode_id: uuid.UUID | str,
     date_from: dt.date | None,
     date_to: dt.date | None = None,
     thresholds: Thresholds,
@@ -344,7 +351,7 @@ def access_flag(user: User, flag_id: uuid.UUID | str) -> Flag:
         raise Http404("No such flag.") from error
 
 
-def open_flags_for_episode(episode: Any) -> QuerySet[Flag]:
+def open_flags_for_episode(episode: Episode) -> QuerySet[Flag]:
     """The episode's open and acknowledged flags, most severe first then newest."""
     return (
         Flag.objects.filter(episode=episode, status__in=LIVE_STATUSES)
@@ -354,7 +361,7 @@ def open_flags_for_episode(episode: Any) -> QuerySet[Flag]:
 
 
 def flags_opened_by_date(
-    *, episode: Any, date_from: dt.date, date_to: dt.date
+    *, episode: Episode, date_from: dt.date, date_to: dt.date
 ) -> dict[dt.date, list[Flag]]:
     """Local date → the flags whose first qualifying date (``opened_for_date``) is that date,
     for the timeline. One query."""

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from collections.abc import Sequence
+from typing import Protocol
 
 from apps.flags.models import FlagStatus
 
@@ -121,7 +122,25 @@ def action_for(state: FlagState, holds: bool | None) -> Action:
     return TRANSITIONS[(state, Holds.of(holds))]
 
 
-def flag_state(*, live: Any, resolved: Any, day: dt.date) -> FlagState:
+class LiveFlag(Protocol):
+    """What the state reads of a rule's open or acknowledged flag (a Flag, or a value like it)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def held_dates(self) -> Sequence[str]: ...
+
+
+class ResolvedFlag(Protocol):
+    """What the state reads of a rule's latest resolved flag."""
+
+    @property
+    def last_held_on(self) -> dt.date: ...
+    @property
+    def cleared_on(self) -> dt.date | None: ...
+
+
+def flag_state(*, live: LiveFlag | None, resolved: ResolvedFlag | None, day: dt.date) -> FlagState:
     """The state of one rule's flag on ``day``: ``live`` is its open or acknowledged flag (or
     None), ``resolved`` its latest resolved one (or None); each has ``status``,
     ``held_dates`` (ISO dates), ``last_held_on`` and ``cleared_on``."""
@@ -138,7 +157,7 @@ def flag_state(*, live: Any, resolved: Any, day: dt.date) -> FlagState:
     return FlagState.RESOLVED_REARMED
 
 
-def _live_state(live: Any, day: dt.date) -> FlagState:
+def _live_state(live: LiveFlag, day: dt.date) -> FlagState:
     if day.isoformat() not in live.held_dates:
         return FlagState.LIVE_NOT_HELD_ON_DAY
     if set(live.held_dates) == {day.isoformat()}:

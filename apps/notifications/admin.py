@@ -4,6 +4,8 @@ delivery task, which keep the dedup key, the daily budget and the log consistent
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -32,7 +34,14 @@ class DeliveryAttemptInline(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.Ta
     clinic_path = "notification__recipient__clinic"
     model = DeliveryAttempt
     extra = 0
-    fields = ["channel", "device", "outcome", "error", "duration_ms", "attempted_at"]
+    fields: ClassVar[tuple[str, ...]] = (
+        "channel",
+        "device",
+        "outcome",
+        "error",
+        "duration_ms",
+        "attempted_at",
+    )
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest):

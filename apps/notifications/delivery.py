@@ -150,7 +150,11 @@ def _disable_target(
         )
         logger.info("device %s disabled after a permanent push error", device.pk)
         return
-    field_name = {Channel.SMS: "sms_disabled_at", Channel.EMAIL: "email_disabled_at"}.get(channel)
+    disabled_fields: dict[str, str] = {
+        Channel.SMS: "sms_disabled_at",
+        Channel.EMAIL: "email_disabled_at",
+    }
+    field_name = disabled_fields.get(channel)
     if field_name is None:
         return
     setattr(preference, field_name, now)
@@ -189,7 +193,7 @@ def _send_one(
         attempt = DeliveryAttempt(
             notification=notification, channel=name, device=device, attempted_at=timezone.now()
         )
-        if problem is not None:
+        if problem is not None or klass is None:
             attempt.outcome, attempt.error = DeliveryOutcome.SKIPPED, "not configured"
             attempt.save()
             continue
@@ -367,7 +371,7 @@ def _deliver_claimed(claimed: list[Any], *, now: dt.datetime, final_attempt: boo
 
 
 def notification_deliver(
-    *, notification_id: Any, final_attempt: bool = False
+    *, notification_id: uuid.UUID | str, final_attempt: bool = False
 ) -> Notification | None:
     """Deliver one pending, due notification on each of its channels, once (a batch of one).
 

@@ -248,7 +248,7 @@ def flags_send_daily_digests(*, on: dt.date | None = None) -> int:
     since = timezone.now() - dt.timedelta(days=1)
     for user_id, flags in by_physio.items():
         unique = list({item[0]: item for item in flags}.values())
-        counts = defaultdict(int)
+        counts: dict[str, int] = defaultdict(int)
         by_rule: dict[str, int] = defaultdict(int)
         for _, rule, severity, _, _ in unique:
             counts[severity] += 1

@@ -31,7 +31,7 @@ def recipient_timezone(user: User) -> str:
     """The zone a person's days and quiet hours are in: a patient's own, staff's clinic's."""
     if is_patient(user):
         return user.patient.timezone
-    if user.clinic_id:
+    if user.clinic_id and user.clinic is not None:
         return user.clinic.timezone
     return "UTC"
 

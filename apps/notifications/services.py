@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,10 +27,12 @@ from apps.core.exceptions import ValidationFailed
 from apps.core.queueing import enqueue_on_commit
 from apps.core.timezones import local_date_of, quiet_hours_end_after
 from apps.notifications.conf import notification_settings
-from apps.notifications.delivery import (  # noqa: F401 - the delivery services live there
-    TransientDeliveryError,
-    notification_deliver,
-    notifications_deliver_batch,
+from apps.notifications.delivery import (  # the delivery services live there
+    TransientDeliveryError as TransientDeliveryError,
+)
+from apps.notifications.delivery import notification_deliver as notification_deliver
+from apps.notifications.delivery import (
+    notifications_deliver_batch as notifications_deliver_batch,
 )
 from apps.notifications.models import (
     Channel,
@@ -51,7 +54,7 @@ logger = logging.getLogger(__name__)
 UNSET: Any = object()
 
 
-def _enqueue_delivery(notification_id: Any) -> None:
+def _enqueue_delivery(notification_id: uuid.UUID | str) -> None:
     from apps.notifications.tasks import deliver_notification
 
     enqueue_on_commit(deliver_notification, str(notification_id))

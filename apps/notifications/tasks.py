@@ -11,7 +11,8 @@ from apps.notifications.conf import notification_settings
 
 def _backoff(retries: int) -> float:
     conf = notification_settings()
-    return min(conf.retry_backoff_seconds * (2**retries), conf.retry_backoff_max_seconds)
+    factor: int = 2**retries
+    return min(conf.retry_backoff_seconds * factor, conf.retry_backoff_max_seconds)
 
 
 # The delivery attempts are counted in the task's own ``delivery_retries`` argument, not in

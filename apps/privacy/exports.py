@@ -44,7 +44,7 @@ class _Echo:
         return value
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if value is None:

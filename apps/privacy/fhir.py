@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle, BundleEntry
@@ -33,6 +33,12 @@ from apps.privacy.fhir_checks import (
     check_bundle,
     resource_problems,
 )
+
+if TYPE_CHECKING:
+    from apps.checkins.models import CheckIn
+    from apps.episodes.models import Episode
+    from apps.exercises.models import ExercisePlan, ExerciseSession
+    from apps.flags.models import Flag
 
 __all__ = [
     "InvalidBundle",
@@ -122,12 +128,12 @@ PAIN_DURING_EXERCISE = (
 _UNIT_NAMES = {"/d": "steps/day", "min": "min"}
 
 
-def _stable_id(*parts: Any) -> str:
+def _stable_id(*parts: object) -> str:
     """A stable resource id for a derived resource (e.g. one value of one check-in)."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(str(part) for part in parts)))
 
 
-def _ref(resource_id: Any) -> dict[str, str]:
+def _ref(resource_id: uuid.UUID | str) -> dict[str, str]:
     return {"reference": f"urn:uuid:{resource_id}"}
 
 
@@ -176,7 +182,7 @@ def _patient_resource(patient: Patient) -> dict[str, Any]:
     return resource
 
 
-def _condition(patient: Patient, episode: Any) -> dict[str, Any]:
+def _condition(patient: Patient, episode: Episode) -> dict[str, Any]:
     clinical = "resolved" if episode.status == "resolved" else "active"
     verification = "confirmed" if episode.diagnosis_date else "provisional"
     side = {"left": "Left hip", "right": "Right hip", "both": "Both hips"}.get(
@@ -221,13 +227,13 @@ def _condition(patient: Patient, episode: Any) -> dict[str, Any]:
 def _observation(
     *,
     resource_id: str,
-    patient_id: Any,
+    patient_id: uuid.UUID,
     code: tuple[str, str, str, str, str | None],
     value: Any,
     effective: dt.date,
     issued: dt.datetime | None,
-    focus: Any = None,
-    part_of: Any = None,
+    focus: uuid.UUID | None = None,
+    part_of: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     system, code_value, display, kind, unit = code
     resource: dict[str, Any] = {
@@ -249,7 +255,7 @@ def _observation(
     return resource
 
 
-def _checkin_observations(patient: Patient, checkin: Any) -> list[dict[str, Any]]:
+def _checkin_observations(patient: Patient, checkin: CheckIn) -> list[dict[str, Any]]:
     resources = []
     for field_name, code in OBSERVATION_CODES.items():
         value = getattr(checkin, field_name, None)
@@ -269,7 +275,7 @@ def _checkin_observations(patient: Patient, checkin: Any) -> list[dict[str, Any]
     return resources
 
 
-def _care_plan(patient: Patient, plan: Any) -> dict[str, Any]:
+def _care_plan(patient: Patient, plan: ExercisePlan) -> dict[str, Any]:
     today = local_today(patient.timezone)
     ends = plan.effective_ends_on
     if plan.superseded_by_id:
@@ -314,7 +320,7 @@ def _care_plan(patient: Patient, plan: Any) -> dict[str, Any]:
     }
 
 
-def _procedure_and_pain(patient: Patient, session: Any) -> list[dict[str, Any]]:
+def _procedure_and_pain(patient: Patient, session: ExerciseSession) -> list[dict[str, Any]]:
     item = session.plan_item
     procedure = {
         "resourceType": "Procedure",
@@ -347,8 +353,8 @@ def _procedure_and_pain(patient: Patient, session: Any) -> list[dict[str, Any]]:
     return resources
 
 
-def _flag(patient: Patient, flag: Any) -> dict[str, Any]:
-    period: dict[str, str] = {"start": _instant(flag.opened_at)}
+def _flag(patient: Patient, flag: Flag) -> dict[str, Any]:
+    period: dict[str, str | None] = {"start": _instant(flag.opened_at)}
     if flag.resolved_at:
         period["end"] = _instant(flag.resolved_at)
     return {
@@ -407,10 +413,11 @@ def bundle_entries(patient: Patient) -> Iterator[dict[str, Any]]:
     types by fhir.resources (``BundleEntry``; what comes out is what was checked)."""
     produced: set[str] = set()
     for resource in _resources(patient):
-        entry = {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
-        if entry["fullUrl"] in produced:
+        full_url = f"urn:uuid:{resource['id']}"
+        entry = {"fullUrl": full_url, "resource": resource}
+        if full_url in produced:
             raise InvalidBundle("Two entries share a fullUrl.")
-        produced.add(entry["fullUrl"])
+        produced.add(full_url)
         problems = resource_problems(resource, produced)
         if problems:
             raise InvalidBundle("; ".join(problems))
@@ -432,7 +439,7 @@ def patient_bundle(patient: Patient) -> dict[str, Any]:
     return {**_bundle_head(), "entry": list(bundle_entries(patient))}
 
 
-def _json(value: Any) -> str:
+def _json(value: object) -> str:
     # As DRF's JSONRenderer writes it (compact, UTF-8, strict, U+2028/9 escaped).
     text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")

@@ -85,7 +85,7 @@ def check_bundle(bundle: dict[str, Any]) -> None:
         raise InvalidBundle("; ".join(problems))
 
 
-def _refs(value: Any) -> list[str]:
+def _refs(value: object) -> list[str]:
     if isinstance(value, dict):
         found = [value["reference"]] if "reference" in value else []
         for item in value.values():

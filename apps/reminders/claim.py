@@ -144,6 +144,13 @@ class _Decision:
     delivery: ReminderDelivery | None = field(default=None, repr=False)
 
     @property
+    def claimed(self) -> ReminderDelivery:
+        """The delivery row of a decision that has one (set by ``_insert_deliveries``)."""
+        if self.delivery is None:
+            raise LookupError("This decision has no delivery row.")
+        return self.delivery
+
+    @property
     def patient(self) -> Patient:
         return self.row.patient
 
@@ -231,6 +238,8 @@ def _decide(
 ) -> _Decision:
     """The rules at the due instant (docs/notifications.md, "Rules at the due instant")."""
     patient = row.patient
+    if row.next_due_at is None or row.local_date is None:  # claimed rows are due on a date
+        raise ValueError("A claimed reminder row has no due instant.")
     decision = _Decision(row=row, due=row.next_due_at, day=row.local_date, send_kind=row.kind)
     due, day = decision.due, decision.day
     allowed = patient.pk in facts.allowed
@@ -287,6 +296,8 @@ def _misses_the_patient(patient: Patient, day: dt.date, facts: _BatchFacts, *, d
     patient), and no "we miss you" yet since the last check-in: once per absence."""
     last = facts.last_checkin.get(patient.pk)
     if last is None:
+        if patient.activated_at is None:  # never signed in: nothing to miss yet
+            return False
         activated = local_date_of(patient.activated_at, patient.timezone)
         if activated > day - dt.timedelta(days=days):
             return False
@@ -361,13 +372,13 @@ def _insert_deliveries(decisions: list[_Decision]) -> list[_Decision]:
 def _inserted(decisions: list[_Decision]) -> list[_Decision]:
     if not decisions:
         return []
-    ReminderDelivery.objects.bulk_create([d.delivery for d in decisions], ignore_conflicts=True)
+    ReminderDelivery.objects.bulk_create([d.claimed for d in decisions], ignore_conflicts=True)
     ours = set(
-        ReminderDelivery.objects.filter(pk__in=[d.delivery.pk for d in decisions]).values_list(
+        ReminderDelivery.objects.filter(pk__in=[d.claimed.pk for d in decisions]).values_list(
             "pk", flat=True
         )
     )
-    return [d for d in decisions if d.delivery.pk in ours]
+    return [d for d in decisions if d.claimed.pk in ours]
 
 
 def _we_miss_you_instead(replaced: list[_Decision]) -> list[_Decision]:
@@ -419,7 +430,7 @@ def _notify(decisions: list[_Decision], *, config: ReminderConfig, result: Claim
     followups = []
     for decision, request in zip(decisions, requests, strict=True):
         notification: Notification = stored[request.dedup_key]
-        delivery = decision.delivery
+        delivery = decision.claimed
         delivery.notification = notification
         if notification.status == NotificationStatus.SKIPPED:
             delivery.reason = notification.status_reason or "skipped"
@@ -437,7 +448,7 @@ def _notify(decisions: list[_Decision], *, config: ReminderConfig, result: Claim
                 )
             )
     ReminderDelivery.objects.bulk_update(
-        [d.delivery for d in decisions], ["outcome", "reason", "notification"]
+        [d.claimed for d in decisions], ["outcome", "reason", "notification"]
     )
     if followups:
         ReminderSchedule.objects.bulk_create(

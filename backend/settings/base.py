@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -428,7 +429,7 @@ SECURE_CSP = {
 # --- Mail ---------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "TOH Recovery <no-reply@localhost>")
 # Development: files under var/mail/, a log line with user ids only (apps/core/mail.py).
-MAILERS = {
+MAILERS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": os.environ.get("EMAIL_BACKEND_CLASS") or "apps.core.mail.DevelopmentMailBackend",
     }
@@ -494,7 +495,7 @@ HEALTH_BACKLOG_CRITICAL_SECONDS: dict[str, int] = {
 # Every handler carries the health-data filter (apps/core/logging.py): no query strings, e-mail
 # addresses, bodies, SQL or task arguments in any log line. A handler added here needs it too.
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"no_health_data": {"()": "apps.core.logging.RedactHealthData"}},

@@ -70,7 +70,8 @@ def physio_token(team_name: str) -> str:
     from apps.accounts.models import CareTeamMembership
 
     membership = CareTeamMembership.objects.select_related("user").get(care_team__name=team_name)
-    return AuthToken.objects.create(membership.user)[1]
+    key: str = AuthToken.objects.create(membership.user)[1]
+    return key
 
 
 def sync_items(count: int) -> list[dict]:

@@ -90,8 +90,12 @@ def wrk(url: str, script: str, *, seconds: int, connections: int, threads: int) 
         ).stdout
     finally:
         os.unlink(handle.name)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    rps_seen = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    requests_seen = re.search(r"(\d+) requests in", out)
+    if rps_seen is None or requests_seen is None:
+        raise RuntimeError(f"wrk printed no figures:\n{out}")
+    rps = float(rps_seen.group(1))
+    requests = int(requests_seen.group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return WrkResult(rps=rps, non_2xx=int(bad.group(1)) if bad else 0, requests=requests)
 

@@ -23,7 +23,8 @@ def _floor_round(count: int, deadline: float) -> float:
     fan_out_noops.delay(count)
     while cache.get(COUNTER_KEY) < count and time.monotonic() - started < deadline:
         time.sleep(0.05)
-    return cache.get(COUNTER_KEY) / (time.monotonic() - started)
+    counted: int = cache.get(COUNTER_KEY)
+    return counted / (time.monotonic() - started)
 
 
 def _product_round(patients, day: dt.date, sent_reminders, deadline: float) -> tuple[int, float]:

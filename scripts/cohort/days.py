@@ -80,7 +80,7 @@ def simulate_record(
             fracture_phase=fracture_phase,
         )
         values = _symptoms(rng, level, state, curve.peak, habits)
-        if fracture_phase:
+        if fracture_phase and fracture_day is not None:
             _fracture_days(rng, values, day, fracture_day)
         _event_red_flags(values, date, events)
         values.sides = _painful_sides(rng, values, patient.hips, day, level)

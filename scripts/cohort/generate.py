@@ -16,9 +16,10 @@ import os
 import re
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
@@ -35,6 +36,9 @@ from scripts.cohort.model import (
     PatientCourse,
 )
 
+if TYPE_CHECKING:
+    from apps.accounts.models import Clinic
+
 CHUNK_PATIENTS = 200
 # Every generated user's e-mail ends with this (a reserved example domain: never delivered).
 COHORT_EMAIL_SUFFIX = ".cohort.example.org"
@@ -47,7 +51,7 @@ PARALLEL_FROM_CHUNKS = 5
 
 @dataclass
 class CohortResult:
-    clinic_id: Any
+    clinic_id: uuid.UUID
     patients: int = 0
     checkins: int = 0
     sessions: int = 0
@@ -194,6 +198,13 @@ def _skip_foreign_key_triggers() -> None:
             cursor.execute("RELEASE SAVEPOINT cohort_replica")
 
 
+def _attname_and_column(model: type[models.Model], name: str) -> tuple[str, str]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise LookupError(f"{model.__name__}.{name} is not a column")
+    return field.attname, field.column
+
+
 def _copy_or_bulk(
     model: type[models.Model],
     columns: Sequence[str],
@@ -208,14 +219,14 @@ def _copy_or_bulk(
         f.attname for f in model._meta.concrete_fields if isinstance(f, models.JSONField)
     }
     names = [*columns, *constants]
-    attnames = [model._meta.get_field(name).attname for name in names]
+    attnames = [_attname_and_column(model, name)[0] for name in names]
     tail = list(constants.values())
     count = 0
     if connection.vendor == "postgresql":
         _skip_foreign_key_triggers()
         table = model._meta.db_table
         column_sql = ", ".join(
-            connection.ops.quote_name(model._meta.get_field(name).column) for name in names
+            connection.ops.quote_name(_attname_and_column(model, name)[1]) for name in names
         )
         with connection.cursor() as cursor:
             raw = cursor.cursor
@@ -229,7 +240,7 @@ def _copy_or_bulk(
                     count += 1
         return count
     objects = [model(**dict(zip(attnames, [*row, *tail], strict=True))) for row in rows]
-    model.objects.bulk_create(objects, batch_size=500)
+    model._default_manager.bulk_create(objects, batch_size=500)
     return len(objects)
 
 
@@ -366,7 +377,7 @@ def _write_chunk(
 
 
 def _care_teams(
-    clinic: Any, *, name: str | None, count: int, password_hash: str
+    clinic: Clinic, *, name: str | None, count: int, password_hash: str
 ) -> tuple[list, dict]:
     """The care teams patients go to, each with a physiotherapist, and who prescribes in each."""
     from apps.accounts.models import CareTeam, CareTeamMembership, Role, User

@@ -239,7 +239,8 @@ def pain_level(
     if day < resolution_day:
         span = max(resolution_day - peak_day - plateau, 1)
         remaining = 1 - (day - peak_day - plateau) / span
-        return 0.4 + (peak - 0.4) * remaining**decline_shape
+        declined: float = remaining**decline_shape
+        return 0.4 + (peak - 0.4) * declined
     return 0.4
 
 

@@ -29,7 +29,7 @@ from apps.accounts.api.serializers import (
     UserSerializer,
 )
 from apps.accounts.models import Patient, Role, User
-from apps.accounts.permissions import IsClinician
+from apps.accounts.permissions import IsClinician, signed_in_user
 from apps.accounts.readers import patient_with_summary, patients_with_summary
 from apps.accounts.selectors import access_patient
 from apps.accounts.throttles import LoginRateThrottle
@@ -112,7 +112,7 @@ class LogoutAllView(APIView):
 
     @extend_schema(request=None, responses={204: None}, tags=["auth"])
     def post(self, request: Request) -> Response:
-        passwords.tokens_revoke(user=request.user)
+        passwords.tokens_revoke(user=signed_in_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -131,7 +131,7 @@ class PasswordChangeView(APIView):
         serializer.is_valid(raise_exception=True)
         keep = request.auth if isinstance(request.auth, AuthToken) else None
         passwords.password_change(
-            user=request.user,
+            user=signed_in_user(request),
             old_password=serializer.validated_data["old_password"],
             new_password=serializer.validated_data["new_password"],
             keep_token=keep,
@@ -201,7 +201,7 @@ class PatientListCreateView(generics.ListCreateAPIView):
         # The dashboard's selector, registered in apps.accounts.readers (the caller's patients,
         # `patients_for_clinician`): a page costs a fixed number of bulk reads whatever the
         # cohort, and the summaries are the dashboard's own numbers.
-        return patients_with_summary(user=self.request.user)
+        return patients_with_summary(user=signed_in_user(self.request))
 
     @extend_schema(
         request=PatientCreateSerializer,
@@ -213,7 +213,7 @@ class PatientListCreateView(generics.ListCreateAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         patient, code, expires_at = services.patient_enrol(
-            by=request.user,
+            by=signed_in_user(request),
             email=data["email"],
             first_name=data["first_name"],
             last_name=data["last_name"],
@@ -236,7 +236,7 @@ class PatientDetailView(generics.RetrieveAPIView):
     serializer_class = PatientSerializer
 
     def get_object(self) -> Patient:
-        patient = access_patient(self.request.user, self.kwargs["patient_id"])
+        patient = access_patient(signed_in_user(self.request), self.kwargs["patient_id"])
         return patient_with_summary(patient)
 
     @extend_schema(tags=["patients"])
@@ -251,10 +251,12 @@ class EnrolmentCodeView(APIView):
 
     @extend_schema(request=None, responses={201: PatientCreatedSerializer}, tags=["patients"])
     def post(self, request: Request, patient_id) -> Response:
-        patient = access_patient(request.user, patient_id)
+        patient = access_patient(signed_in_user(request), patient_id)
         if patient.user.is_active:
             raise ValidationFailed(_("This patient has already enrolled."))
-        code, expires_at = services.enrolment_code_issue(patient=patient, by=request.user)
+        code, expires_at = services.enrolment_code_issue(
+            patient=patient, by=signed_in_user(request)
+        )
         body = PatientRecordSerializer(patient).data
         body |= {"enrolment_code": code, "enrolment_code_expires_at": expires_at}
         return Response(body, status=status.HTTP_201_CREATED)
@@ -283,14 +285,14 @@ class MeView(APIView):
 
     @extend_schema(responses={200: MeSerializer}, tags=["me"])
     def get(self, request: Request) -> Response:
-        return Response(MeSerializer(_me_body(request.user)).data)
+        return Response(MeSerializer(_me_body(signed_in_user(request))).data)
 
     @extend_schema(request=MeSerializer, responses={200: MeSerializer}, tags=["me"])
     def patch(self, request: Request) -> Response:
         serializer = MeSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        user = request.user
+        user = signed_in_user(request)
         if user.role == Role.PATIENT:
             services.patient_update_profile(patient=user.patient, data=data)
         else:

@@ -89,7 +89,8 @@ def errors_field() -> serializers.DictField:
 class CheckInRefusedSerializer(serializers.Serializer):
     """A refused check-in (nothing stored) that still carries the advice of its values."""
 
-    errors = errors_field()
+    # DRF's metaclass moves declared fields off the class: Serializer.errors stays.
+    errors = errors_field()  # type: ignore[assignment]
     code = serializers.CharField()
     advice = AdviceSerializer(
         many=True,

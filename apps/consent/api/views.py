@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import IsPatient
+from apps.accounts.permissions import IsPatient, signed_in_user
 from apps.accounts.selectors import patient_of_user
 from apps.consent import services
 from apps.consent.api.serializers import (
@@ -45,7 +45,7 @@ class MyConsentView(APIView):
 
     @extend_schema(responses={200: MyConsentSerializer}, tags=["me"])
     def get(self, request: Request) -> Response:
-        return Response(MyConsentSerializer(_body(patient_of_user(request.user))).data)
+        return Response(MyConsentSerializer(_body(patient_of_user(signed_in_user(request)))).data)
 
     @extend_schema(
         request=ConsentActionSerializer, responses={200: MyConsentSerializer}, tags=["me"]
@@ -53,7 +53,7 @@ class MyConsentView(APIView):
     def post(self, request: Request) -> Response:
         serializer = ConsentActionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        patient = patient_of_user(request.user)
+        patient = patient_of_user(signed_in_user(request))
         if serializer.validated_data["action"] == "accept":
             services.consent_accept(
                 patient=patient, version=serializer.validated_data.get("version")

@@ -83,9 +83,13 @@ class PatientSummarySerializer(serializers.Serializer):
     """One row of the dashboard. Dates are the patient's local dates; "7 days" are the 7 local
     dates ending on the patient's local today."""
 
-    id = serializers.UUIDField(read_only=True)
-    first_name = serializers.CharField(source="user.first_name", read_only=True)
-    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    id: serializers.UUIDField | None = serializers.UUIDField(read_only=True)
+    first_name: serializers.CharField | None = serializers.CharField(
+        source="user.first_name", read_only=True
+    )
+    last_name: serializers.CharField | None = serializers.CharField(
+        source="user.last_name", read_only=True
+    )
     episode = serializers.UUIDField(
         source="episode_id",
         allow_null=True,
@@ -150,7 +154,7 @@ class PatientSummarySerializer(serializers.Serializer):
             "open_flags": self.get_open_flags(patient),
             "days_since_last_checkin": _integer(patient.days_since_last_checkin),
         }
-        return {name: row[name] for name in self.fields}
+        return {name: row[name] for name in self.fields.keys()}  # noqa: SIM118 - the stubs iterate Fields
 
 
 class SummarySerializer(PatientSummarySerializer):

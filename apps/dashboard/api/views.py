@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.permissions import IsClinician
+from apps.accounts.permissions import IsClinician, signed_in_user
 from apps.accounts.selectors import access_patient
 from apps.dashboard.api.serializers import (
     PatientSummarySerializer,
@@ -37,7 +37,7 @@ class PatientSummaryListView(generics.ListAPIView):
         query = SummaryQuerySerializer(data=self.request.query_params.dict())
         query.is_valid(raise_exception=True)
         return patient_summaries(
-            user=self.request.user,
+            user=signed_in_user(self.request),
             ordering=query.validated_data.get("ordering"),
             filters=query.filters(),
             search=query.validated_data.get("search"),
@@ -76,7 +76,7 @@ class TimelineView(generics.GenericAPIView):
         tags=["dashboard"],
     )
     def get(self, request: Request, patient_id) -> Response:
-        patient = access_patient(request.user, patient_id)
+        patient = access_patient(signed_in_user(request), patient_id)
         query = TimelineQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         _default_from, default_to = default_range(patient)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from apps.devtools.benchfloor.models import BenchRow
@@ -33,7 +34,7 @@ class FloorCreateView(generics.CreateAPIView):
 
     serializer_class = BenchRowSerializer
 
-    def perform_create(self, serializer: BenchRowSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[BenchRow]) -> None:
         serializer.save(owner=self.request.user)
 
 

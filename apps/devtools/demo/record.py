@@ -27,7 +27,7 @@ _PROFILES: list[tuple[str, int, bool, float, frozenset[int]]] = [
 ]
 
 
-def _demo_uuid(*parts: Any) -> uuid.UUID:
+def _demo_uuid(*parts: object) -> uuid.UUID:
     return uuid.uuid5(DEMO_NAMESPACE, ":".join(str(part) for part in parts))
 
 

@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import Patient
+from apps.accounts.permissions import signed_in_user
 from apps.accounts.selectors import access_patient, patient_of_user
 from apps.episodes import services
 from apps.episodes.api.serializers import (
@@ -24,7 +25,7 @@ _conflict = OpenApiResponse(
 
 
 def _context(request: Request) -> dict:
-    return {"request": request, "for_patient": not request.user.is_clinician}
+    return {"request": request, "for_patient": not signed_in_user(request).is_clinician}
 
 
 class _EpisodeListCreate(generics.ListAPIView):
@@ -42,7 +43,7 @@ class _EpisodeListCreate(generics.ListAPIView):
         serializer = EpisodeCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         episode, created = services.episode_create(
-            patient=patient, by=request.user, data=serializer.validated_data
+            patient=patient, by=signed_in_user(request), data=serializer.validated_data
         )
         return Response(
             EpisodeDetailSerializer(episode, context=_context(request)).data,
@@ -54,7 +55,7 @@ class PatientEpisodesView(_EpisodeListCreate):
     """A patient's episodes (care team or the patient); the care team opens one (POST)."""
 
     def get_patient(self) -> Patient:
-        return access_patient(self.request.user, self.kwargs["patient_id"])
+        return access_patient(signed_in_user(self.request), self.kwargs["patient_id"])
 
     @extend_schema(tags=["episodes"])
     def get(self, request, *args, **kwargs):
@@ -70,7 +71,7 @@ class PatientEpisodesView(_EpisodeListCreate):
         tags=["episodes"],
     )
     def post(self, request: Request, patient_id) -> Response:
-        if not request.user.is_clinician:
+        if not signed_in_user(request).is_clinician:
             raise PermissionDenied(
                 "Only the care team opens episodes here; patients use me/episodes/."
             )
@@ -81,7 +82,7 @@ class MyEpisodesView(_EpisodeListCreate):
     """The signed-in patient's episodes; POST opens one."""
 
     def get_patient(self) -> Patient:
-        return patient_of_user(self.request.user)
+        return patient_of_user(signed_in_user(self.request))
 
     @extend_schema(tags=["episodes"])
     def get(self, request, *args, **kwargs):
@@ -106,7 +107,7 @@ class EpisodeDetailView(generics.GenericAPIView):
     serializer_class = EpisodeDetailSerializer
 
     def get_object(self):
-        return access_episode(self.request.user, self.kwargs["episode_id"])
+        return access_episode(signed_in_user(self.request), self.kwargs["episode_id"])
 
     @extend_schema(responses={200: EpisodeDetailSerializer}, tags=["episodes"])
     def get(self, request: Request, episode_id) -> Response:

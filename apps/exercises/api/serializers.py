@@ -108,7 +108,7 @@ class AdherenceTotalsSerializer(serializers.Serializer):
     )
 
     @staticmethod
-    def data_of(source: ItemAdherence | WindowAdherence | RangeAdherence) -> dict:
+    def totals_of(source: ItemAdherence | WindowAdherence | RangeAdherence) -> dict:
         return {
             "sessions_prescribed": _decimal(source.sessions_prescribed, 2),
             "sessions_done": source.sessions_done,
@@ -132,7 +132,7 @@ class ItemAdherenceSerializer(AdherenceTotalsSerializer):
             "exercise_name": item.exercise.name,
             "days_per_week": item.days_per_week,
             "days_in_force": source.days_in_force,
-            **AdherenceTotalsSerializer.data_of(source),
+            **AdherenceTotalsSerializer.totals_of(source),
         }
 
 
@@ -151,7 +151,7 @@ class WeekAdherenceSerializer(AdherenceTotalsSerializer):
             "date_to": source.date_to,
             "days_with_plan_in_force": source.days_with_plan_in_force,
             "items": [ItemAdherenceSerializer.data_of(row) for row in source.items],
-            **AdherenceTotalsSerializer.data_of(source),
+            **AdherenceTotalsSerializer.totals_of(source),
         }
 
 
@@ -169,5 +169,5 @@ class AdherenceSerializer(serializers.Serializer):
             "date_from": source.date_from,
             "date_to": source.date_to,
             "weeks": [WeekAdherenceSerializer.data_of(week) for week in source.weeks],
-            "overall": AdherenceTotalsSerializer.data_of(source),
+            "overall": AdherenceTotalsSerializer.totals_of(source),
         }

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import Role
+from apps.accounts.permissions import signed_in_user
 from apps.accounts.selectors import patient_of_user
 from apps.core.bounds import DateRangeQuerySerializer
 from apps.core.exceptions import NotAllowed
@@ -60,7 +61,7 @@ class EpisodePlanListCreateView(generics.ListAPIView):
     queryset = ExercisePlan.objects.none()  # for the schema; get_queryset checks access
 
     def get_queryset(self):
-        episode = access_episode(self.request.user, self.kwargs["episode_id"])
+        episode = access_episode(signed_in_user(self.request), self.kwargs["episode_id"])
         return selectors.plans_of_episode(episode)
 
     @extend_schema(tags=["exercises"])
@@ -81,8 +82,8 @@ class EpisodePlanListCreateView(generics.ListAPIView):
         tags=["exercises"],
     )
     def post(self, request: Request, episode_id) -> Response:
-        episode = access_episode(request.user, episode_id)
-        user = request.user
+        episode = access_episode(signed_in_user(request), episode_id)
+        user = signed_in_user(request)
         if not (user.is_superuser or user.role == Role.PHYSIOTHERAPIST):
             raise NotAllowed(_("Only the patient's physiotherapists can prescribe a plan."))
         serializer = PlanInputSerializer(data=request.data)
@@ -110,7 +111,7 @@ class MyPlanView(APIView):
         tags=["me"],
     )
     def get(self, request: Request) -> Response:
-        patient = patient_of_user(request.user)
+        patient = patient_of_user(signed_in_user(request))
         plan = selectors.current_plan_for(patient)
         if plan is None:
             raise NotFound(
@@ -143,7 +144,7 @@ class ExerciseSessionListCreateView(generics.ListAPIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         sessions = selectors.sessions_visible_to(
-            self.request.user, patient_id=params.get("patient")
+            signed_in_user(self.request), patient_id=params.get("patient")
         )
         if params.get("date_from"):
             sessions = sessions.filter(date__gte=params["date_from"])
@@ -248,9 +249,9 @@ class ExerciseSessionDetailView(generics.GenericAPIView):
 
 
 def _patient_or_403(request: Request):
-    if request.user.role != Role.PATIENT:
+    if signed_in_user(request).role != Role.PATIENT:
         raise NotAllowed(_("Only patients log exercise sessions."))
-    return patient_of_user(request.user)
+    return patient_of_user(signed_in_user(request))
 
 
 class EpisodeAdherenceView(APIView):
@@ -264,7 +265,7 @@ class EpisodeAdherenceView(APIView):
         tags=["exercises"],
     )
     def get(self, request: Request, episode_id) -> Response:
-        episode = access_episode(request.user, episode_id)
+        episode = access_episode(signed_in_user(request), episode_id)
         query = DateRangeQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         today = local_today(episode.patient.timezone)

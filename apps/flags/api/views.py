@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import Role
-from apps.accounts.permissions import IsClinician
+from apps.accounts.permissions import IsClinician, signed_in_user
 from apps.accounts.selectors import access_patient
 from apps.flags import services
 from apps.flags.api.serializers import (
@@ -53,9 +53,11 @@ class FlagListView(generics.ListAPIView):
         query = FlagListQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        flags = flags_visible_to(self.request.user)
+        flags = flags_visible_to(signed_in_user(self.request))
         if "patient" in params:
-            flags = flags.filter(patient=access_patient(self.request.user, params["patient"]))
+            flags = flags.filter(
+                patient=access_patient(signed_in_user(self.request), params["patient"])
+            )
         if "status" in params:
             flags = flags.filter(status=params["status"])
         if "severity" in params:

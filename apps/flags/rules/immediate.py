@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils.translation import gettext_lazy
 
@@ -313,7 +314,7 @@ class PossibleFracture(Rule):
         used = thresholds.pick(
             "possible_fracture_rise", "baseline_days", "baseline_min_checkins"
         ) | {"walking_aid_order": list(WALKING_AID_ORDER)}
-        days_evidence = []
+        days_evidence: list[dict[str, Any]] = []
         all_hold = True
         for checked in (day - dt.timedelta(days=1), day):
             checkin = snapshot.checkin_on(checked)

@@ -178,11 +178,16 @@ class NotResolving(CountRule):
 
     def evaluate(self, snapshot: EpisodeSnapshot, thresholds: Thresholds) -> RuleResult:
         result = super().evaluate(snapshot, thresholds)
-        if result.holds is not None and "days_since_onset" not in result.evidence:
-            elapsed = (snapshot.evaluated_on - snapshot.symptom_onset_date).days
+        onset = snapshot.symptom_onset_date
+        if (
+            result.holds is not None
+            and onset is not None
+            and "days_since_onset" not in result.evidence
+        ):
+            elapsed = (snapshot.evaluated_on - onset).days
             evidence = result.evidence | {
                 "days_since_onset": elapsed,
-                "symptom_onset_date": snapshot.symptom_onset_date.isoformat(),
+                "symptom_onset_date": onset.isoformat(),
             }
             return RuleResult(
                 result.holds, f"{elapsed} days since onset; {result.reason}", evidence

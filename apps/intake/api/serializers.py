@@ -56,7 +56,8 @@ class SyncItemSerializer(serializers.Serializer):
         help_text="created/unchanged: the stored object; conflict: the one holding the date; "
         "invalid: null.",
     )
-    errors = serializers.DictField(
+    # DRF's metaclass moves declared fields off the class: Serializer.errors stays.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Field errors (invalid items only), as a single POST would return them.",
@@ -80,7 +81,8 @@ class SyncRefusedItemSerializer(serializers.Serializer):
     advice = AdviceSerializer(
         many=True, required=False, help_text="The advice its values meet, if they validated."
     )
-    errors = serializers.DictField(
+    # DRF's metaclass moves declared fields off the class: Serializer.errors stays.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Why its values did not validate.",
@@ -90,7 +92,8 @@ class SyncRefusedItemSerializer(serializers.Serializer):
 class SyncRefusedSerializer(serializers.Serializer):
     """`sync/` refused whole (consent withdrawn): nothing stored, each check-in's advice."""
 
-    errors = errors_field()
+    # DRF's metaclass moves declared fields off the class: Serializer.errors stays.
+    errors = errors_field()  # type: ignore[assignment]
     code = serializers.CharField()
     checkins = SyncRefusedItemSerializer(
         many=True,

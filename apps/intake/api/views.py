@@ -19,7 +19,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.permissions import IsPatient
+from apps.accounts.models import Patient, User
+from apps.accounts.permissions import IsPatient, signed_in_user
 from apps.accounts.selectors import patient_of_user
 from apps.checkins.api import views as checkins_views
 from apps.checkins.api.serializers import (
@@ -81,7 +82,7 @@ class ConsentRefusalAdviceMixin:
 
     @classmethod
     def consent_refusal_extra(
-        cls, request: HttpRequest, user: Any, view_kwargs: dict[str, Any]
+        cls, request: HttpRequest, user: User, view_kwargs: dict[str, Any]
     ) -> dict[str, Any]:
         if request.method not in cls.advised_methods:
             return {}
@@ -96,7 +97,9 @@ class ConsentRefusalAdviceMixin:
         return cls.advice_of_refused(patient=patient, data=data, user=user, **view_kwargs)
 
     @classmethod
-    def advice_of_refused(cls, *, patient: Any, data: Any, user: Any, **kwargs) -> dict[str, Any]:
+    def advice_of_refused(
+        cls, *, patient: Patient, data: Any, user: User, **kwargs: Any
+    ) -> dict[str, Any]:
         raise NotImplementedError
 
 
@@ -107,7 +110,9 @@ class CheckInListCreateView(ConsentRefusalAdviceMixin, checkins_views.CheckInLis
     serializer_class = CheckInSerializer
 
     @classmethod
-    def advice_of_refused(cls, *, patient: Any, data: Any, user: Any, **kwargs) -> dict[str, Any]:
+    def advice_of_refused(
+        cls, *, patient: Patient, data: Any, user: User, **kwargs: Any
+    ) -> dict[str, Any]:
         advice = services.advice_for_values(patient=patient, data=data)
         return {} if advice is None else {"advice": advice}
 
@@ -145,7 +150,7 @@ class CheckInListCreateView(ConsentRefusalAdviceMixin, checkins_views.CheckInLis
     def post(self, request: Request) -> Response:
         if not IsPatient().has_permission(request, self):
             raise NotAllowed(_("Only patients send check-ins."))
-        patient = patient_of_user(request.user)
+        patient = patient_of_user(signed_in_user(request))
         return single_item_response(services.checkin_submit(patient=patient, data=request.data))
 
 
@@ -154,7 +159,9 @@ class CheckInDetailView(ConsentRefusalAdviceMixin, checkins_views.CheckInDetailV
     advised_methods = frozenset({"PATCH"})
 
     @classmethod
-    def advice_of_refused(cls, *, patient: Any, data: Any, user: Any, **kwargs) -> dict[str, Any]:
+    def advice_of_refused(
+        cls, *, patient: Patient, data: Any, user: User, **kwargs: Any
+    ) -> dict[str, Any]:
         try:
             checkin = access_checkin(user, kwargs["checkin_id"])
         except Http404:
@@ -197,7 +204,9 @@ class SyncView(ConsentRefusalAdviceMixin, generics.GenericAPIView):
     serializer_class = SyncRequestSerializer
 
     @classmethod
-    def advice_of_refused(cls, *, patient: Any, data: Any, user: Any, **kwargs) -> dict[str, Any]:
+    def advice_of_refused(
+        cls, *, patient: Patient, data: Any, user: User, **kwargs: Any
+    ) -> dict[str, Any]:
         envelope = SyncRequestSerializer(data=data)
         if not envelope.is_valid():
             return {}
@@ -223,7 +232,7 @@ class SyncView(ConsentRefusalAdviceMixin, generics.GenericAPIView):
     def post(self, request: Request) -> Response:
         envelope = SyncRequestSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)
-        patient = patient_of_user(request.user)
+        patient = patient_of_user(signed_in_user(request))
         checkins, sessions = services.sync_submit(
             patient=patient,
             checkin_items=envelope.validated_data.get("checkins", []),

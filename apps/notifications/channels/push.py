@@ -81,5 +81,5 @@ class FcmPushChannel(Channel):
         response = batch.responses[0]
         if response.success:
             return
-        error = response.exception
-        raise DeliveryError(self.describe_error(error), permanent=isinstance(error, _PERMANENT))
+        failure = response.exception
+        raise DeliveryError(self.describe_error(failure), permanent=isinstance(failure, _PERMANENT))

@@ -6,16 +6,18 @@ keep the web workers busy. Over the rate: 429 in the error shape with ``Retry-Af
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import IsClinician, IsPatient
+from apps.accounts.permissions import IsClinician, IsPatient, signed_in_user
 from apps.accounts.selectors import access_patient, patient_of_user
 from apps.audit.models import AccessAction
 from apps.core import access_recorder as recorder
@@ -30,7 +32,7 @@ FHIR_CONTENT_TYPE = "application/json"
 class ExportThrottled:
     """Mixin: the ``exports`` throttle (per user) besides the default write throttle."""
 
-    throttle_classes = [WriteRateThrottle, ScopedRateThrottle]
+    throttle_classes: Sequence[type[BaseThrottle]] = [WriteRateThrottle, ScopedRateThrottle]
     throttle_scope = "exports"
 
 
@@ -56,7 +58,7 @@ class MyExportView(ExportThrottled, APIView):
 
     @extend_schema(responses={200: FHIR_RESPONSE}, tags=["me"])
     def get(self, request: Request) -> StreamingHttpResponse:
-        return fhir_response(patient_of_user(request.user))
+        return fhir_response(patient_of_user(signed_in_user(request)))
 
 
 class PatientExportView(ExportThrottled, APIView):
@@ -67,7 +69,7 @@ class PatientExportView(ExportThrottled, APIView):
 
     @extend_schema(responses={200: FHIR_RESPONSE}, tags=["patients"])
     def get(self, request: Request, patient_id) -> StreamingHttpResponse:
-        patient = access_patient(request.user, patient_id)
+        patient = access_patient(signed_in_user(request), patient_id)
         recorder.set_action(AccessAction.EXPORT)
         return fhir_response(patient)
 
@@ -122,7 +124,7 @@ class CohortExportView(ExportThrottled, APIView):
         query.is_valid(raise_exception=True)
         recorder.set_action(AccessAction.EXPORT)
         lines = cohort_rows(
-            user=request.user,
+            user=signed_in_user(request),
             date_from=query.validated_data.get("date_from"),
             date_to=query.validated_data.get("date_to"),
         )

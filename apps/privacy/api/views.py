@@ -5,7 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import IsClinician
+from apps.accounts.permissions import IsClinician, signed_in_user
 from apps.accounts.selectors import access_patient
 from apps.accounts.services import patient_erase_check_allowed
 from apps.audit.models import AccessAction
@@ -28,14 +28,14 @@ class PatientEraseView(APIView):
         tags=["patients"],
     )
     def post(self, request: Request, patient_id) -> Response:
-        patient = access_patient(request.user, patient_id)
-        patient_erase_check_allowed(patient=patient, by=request.user)
+        patient = access_patient(signed_in_user(request), patient_id)
+        patient_erase_check_allowed(patient=patient, by=signed_in_user(request))
         serializer = EraseRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         recorder.set_action(AccessAction.ERASE)
         counts = patient_erase(
             patient=patient,
-            by=request.user,
+            by=signed_in_user(request),
             confirmation=serializer.validated_data["confirmation"],
         )
         return Response({"erased": True, "patient": patient_id, "rows_deleted": counts})

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import Patient
+from apps.accounts.permissions import signed_in_user
 from apps.accounts.selectors import patient_of_user
 from apps.notifications.selectors import preference_for
 from apps.notifications.services import UNSET
@@ -36,7 +37,7 @@ class MyRemindersView(APIView):
 
     @extend_schema(responses={200: ReminderSettingsSerializer}, tags=["me"])
     def get(self, request: Request) -> Response:
-        patient = patient_of_user(request.user)
+        patient = patient_of_user(signed_in_user(request))
         return Response(ReminderSettingsSerializer(_body(patient)).data)
 
     @extend_schema(
@@ -45,7 +46,7 @@ class MyRemindersView(APIView):
         tags=["me"],
     )
     def put(self, request: Request) -> Response:
-        patient = patient_of_user(request.user)
+        patient = patient_of_user(signed_in_user(request))
         serializer = ReminderSettingsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
