@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.episodes",
     "apps.checkins",
     "apps.exercises",
+    "apps.outcomes",
     "apps.flags",
     "apps.notifications",
     "apps.reminders",
