@@ -207,3 +207,19 @@ def score_series(episode_id: uuid.UUID) -> list[ScoreSeries]:
             )
         )
     return series
+
+
+def positive_answers_by_response(
+    response_ids: Iterable[uuid.UUID],
+) -> dict[uuid.UUID, set[str]]:
+    """Response id → link ids of its choice answers that weigh > 0 (a joint check's "yes").
+    One query (none for no ids)."""
+    ids = list(response_ids)
+    found: dict[uuid.UUID, set[str]] = defaultdict(set)
+    if not ids:
+        return {}
+    for response_id, link_id in Answer.objects.filter(
+        response_id__in=ids, item__kind="choice", weight__gt=0
+    ).values_list("response_id", "item__link_id"):
+        found[response_id].add(link_id)
+    return dict(found)
