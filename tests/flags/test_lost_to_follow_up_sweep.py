@@ -154,8 +154,8 @@ def test_a_care_team_members_digest_names_the_silent_patients_flag(episode, phys
     assert digest.body == (
         "1 open flags to review (1 new in the last 24 hours): 1 routine.\n"
         "- lost_to_follow_up (routine): no check-in, exercise session or questionnaire "
-        f"response for 8 days (≥ 7) since {_day(1)}: last check-in {TODAY}, last exercise session none, "
-        "last questionnaire response none"
+        f"response for 8 days (≥ 7) since {_day(1)}: last check-in {TODAY}, "
+        "last exercise session none, last questionnaire response none"
     )
     assert digest.data["flag_ids"] == digest.data["detailed_flag_ids"] == [str(flag.id)]
     assert digest.data["rules"] == {RULE: 1}
