@@ -344,3 +344,73 @@ def questionnaire_request_create(
         expires_on=today + dt.timedelta(days=days),
         requested_by=by,
     )
+
+
+# --- Re-scoring -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rescored:
+    score_id: uuid.UUID
+    response_id: uuid.UUID
+    score: str
+    old: float | None
+    new: float | None
+    old_version: int
+    new_version: int
+
+
+def scores_rescore(*, batch_size: int = 500, dry_run: bool = False) -> list[Rescored]:
+    """Recompute every stored score from its answers with the current scoring code and its
+    definition (e.g. after a fix, or a conversion table loaded with a licensed file); store
+    and return each score whose value, reason or algorithm version changed. Deterministic:
+    a second run changes nothing. Each changed episode gets a record change."""
+    changed: list[Rescored] = []
+    scores = Score.objects.select_related("definition__instrument", "response__episode").order_by(
+        "id"
+    )
+    last = None
+    while True:
+        page = list((scores.filter(id__gt=last) if last else scores)[:batch_size])
+        if not page:
+            return changed
+        last = page[-1].id
+        weights: dict[uuid.UUID, dict[str, float | None]] = {}
+        for response_id, link_id, weight in Answer.objects.filter(
+            response_id__in={s.response_id for s in page}
+        ).values_list("response_id", "item__link_id", "weight"):
+            weights.setdefault(response_id, {})[link_id] = weight
+        with transaction.atomic():
+            episodes: dict[Any, tuple[Episode, set[dt.date]]] = {}
+            for stored in page:
+                outcome = score_definition(stored.definition, weights.get(stored.response_id, {}))
+                version = ALGORITHM_VERSIONS[stored.definition.algorithm]
+                if (outcome.value, outcome.reason, version) == (
+                    stored.value,
+                    stored.reason,
+                    stored.algorithm_version,
+                ):
+                    continue
+                changed.append(
+                    Rescored(
+                        stored.id,
+                        stored.response_id,
+                        stored.definition.code,
+                        stored.value,
+                        outcome.value,
+                        stored.algorithm_version,
+                        version,
+                    )
+                )
+                if dry_run:
+                    continue
+                stored.value, stored.reason, stored.algorithm_version = (
+                    outcome.value,
+                    outcome.reason,
+                    version,
+                )
+                stored.save(update_fields=["value", "reason", "algorithm_version"])
+                episode = stored.response.episode
+                episodes.setdefault(episode.pk, (episode, set()))[1].add(stored.response.date)
+            for episode, dates in episodes.values():
+                record_change_write(episode=episode, changed_dates=sorted(dates))
