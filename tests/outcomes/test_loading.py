@@ -154,6 +154,7 @@ def test_rescore_reports_every_changed_score(patient, patient_client):
     Score.objects.update(value=1.0)  # a definition fix, as the stored score sees it
     out = io.StringIO()
     call_command("rescore_outcomes", stdout=out)
-    assert "psfs_mean" in out.getvalue() and "1.0 (v1) -> 5.0 (v1)" in out.getvalue()
+    assert "psfs_mean" in out.getvalue()
+    assert "1.0 (v1) -> 5.0 (v1)" in out.getvalue()
     assert out.getvalue().strip().endswith("1 scores changed.")
     assert Score.objects.get().value == 5.0
