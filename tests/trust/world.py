@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from apps.accounts.models import Patient, User
+from apps.outcomes.models import QuestionnaireSchedule
 from tests.accounts.factories import (
     CareTeamFactory,
     ClinicAdminFactory,
@@ -98,6 +99,9 @@ def full_record(patient: Patient) -> Record:
         episode=episode, day=dt.date(2026, 9, 3), answers=psfs_answers(4, 5, 6)
     )
     request = requested(patient=patient, day=dt.date(2026, 9, 3))
+    QuestionnaireSchedule.objects.create(
+        episode=episode, rules=[{"instrument": "psfs", "baseline": True}]
+    )
     return Record(
         patient=patient,
         episode=episode,
