@@ -37,6 +37,7 @@ from apps.reminders.models import (
     ReminderSchedule,
     ReminderSettings,
 )
+from apps.reminders.questionnaires import questionnaire_reminder_days
 from apps.reminders.rules import next_occurrence
 from apps.reminders.selectors import patients_may_be_reminded, reminder_settings_of
 
@@ -57,6 +58,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ReminderKind.WE_MISS_YOU: (
         "We miss you",
         "We have not heard from you for a few days. A quick check-in helps your care team.",
+    ),
+    ReminderKind.QUESTIONNAIRE: (
+        "A questionnaire is waiting",
+        "A few questions about how you are doing; they take a few minutes.",
     ),
 }
 
@@ -87,6 +92,8 @@ class _BatchFacts:
     preferences: dict[uuid.UUID, NotificationPreference]
     last_checkin: dict[uuid.UUID, dt.date]
     last_we_miss_you: dict[uuid.UUID, dt.date]
+    #: Patient id -> the local dates this batch reminds their due questionnaires on.
+    questionnaire_days: dict[uuid.UUID, set[dt.date]] = field(default_factory=dict)
 
     def checked_in_on(self, patient_id: uuid.UUID, day: dt.date) -> bool:
         last = self.last_checkin.get(patient_id)
@@ -151,8 +158,10 @@ def _claim_batch(*, now: dt.datetime, config: ReminderConfig, result: ClaimResul
         result.claimed += len(claimed)
         handled = _insert_deliveries(claimed)
         result.skipped += sum(1 for d in handled if d.reason)
-        to_send = [d for d in handled if not d.reason] + _we_miss_you_instead(
-            [d for d in handled if d.send_kind == ReminderKind.WE_MISS_YOU]
+        to_send = (
+            [d for d in handled if not d.reason]
+            + _we_miss_you_instead([d for d in handled if d.send_kind == ReminderKind.WE_MISS_YOU])
+            + questionnaires_alongside(handled, facts.questionnaire_days)
         )
         _notify(to_send, config=config, result=result)
     return len(rows)
@@ -179,12 +188,18 @@ def _read_facts(rows: list[ReminderSchedule]) -> _BatchFacts:
             .annotate(last=Max("local_date"))
             .values_list("patient_id", "last")
         )
+    questionnaire_patients = [
+        row.patient
+        for row in rows
+        if row.kind == ReminderKind.CHECKIN and row.patient_id in allowed
+    ]
     return _BatchFacts(
         settings=settings,
         allowed=allowed,
         preferences=preferences_of(p.user for p in patients),
         last_checkin=last_checkin_dates(checkin_patients) if checkin_patients else {},
         last_we_miss_you=last_we_miss_you,
+        questionnaire_days=questionnaire_reminder_days(questionnaire_patients),
     )
 
 
@@ -352,6 +367,43 @@ def _we_miss_you_instead(replaced: list[_Decision]) -> list[_Decision]:
         for d in replaced
     ]
     return _inserted(replacements)
+
+
+#: A check-in reminder row decided for one of these reasons still carries the patient's
+#: questionnaire reminder of that date (checked in already: the questionnaire is still due).
+_QUESTIONNAIRE_ALONGSIDE = frozenset({"", "checked_in", "replaced_by_we_miss_you"})
+
+
+def questionnaires_alongside(
+    handled: list[_Decision], days: dict[uuid.UUID, set[dt.date]]
+) -> list[_Decision]:
+    """Due questionnaires are reminded by the check-in reminder's claim (no second
+    scheduler): for each check-in row of a date on which the patient has a questionnaire
+    to be reminded of (apps.reminders.questionnaires), its own ``questionnaire`` delivery
+    row, once per date like any kind. Stale, quiet-hours and reminders-off rows carry none
+    (the quiet hours defer the row, and with it this reminder). Returns the ones this batch
+    inserted."""
+    extra = [
+        _Decision(
+            row=d.row,
+            due=d.due,
+            day=d.day,
+            send_kind=ReminderKind.QUESTIONNAIRE,
+            delivery=ReminderDelivery(
+                id=uuid.uuid4(),
+                patient_id=d.patient.pk,
+                kind=ReminderKind.QUESTIONNAIRE,
+                local_date=d.day,
+                due_at=d.due,
+                outcome=ReminderOutcome.SKIPPED,
+            ),
+        )
+        for d in handled
+        if d.row.kind == ReminderKind.CHECKIN
+        and d.reason in _QUESTIONNAIRE_ALONGSIDE
+        and d.day in days.get(d.patient.pk, ())
+    ]
+    return _inserted(extra)
 
 
 def _notification_request(decision: _Decision, config: ReminderConfig) -> NotificationRequest:
