@@ -34,6 +34,7 @@ from scripts.cohort.model import (
     CohortOptions,
     PatientCourse,
 )
+from scripts.cohort.outcomes import write_questionnaire_responses
 
 CHUNK_PATIENTS = 200
 # Every generated user's e-mail ends with this (a reserved example domain: never delivered).
@@ -362,6 +363,7 @@ def _write_chunk(
         session_rows(),
         {"received_at": now},
     )
+    write_questionnaire_responses(courses, zone=zone)  # PSFS, weekly pain, PGIC (outcomes.py)
     return checkin_count, session_count
 
 
