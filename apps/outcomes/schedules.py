@@ -83,6 +83,30 @@ def _occasions(
     return [(day, reason) for day, reason in found if day <= today]
 
 
+def _met(
+    answered: Mapping[str, list[dt.date]], instrument: str, start: dt.date, end: dt.date
+) -> bool:
+    return any(start <= day <= end for day in answered.get(instrument, ()))
+
+
+def _scheduled(
+    rules: Sequence[Mapping[str, Any]],
+    episode: EpisodeFacts,
+    today: dt.date,
+    answered: Mapping[str, list[dt.date]],
+    expiry_days: int,
+) -> list[Due]:
+    """The rules' occasions still open today and not met."""
+    found = []
+    for rule in rules:
+        code = str(rule["instrument"])
+        for day, reason in _occasions(rule, episode, today):
+            expires = day + dt.timedelta(days=expiry_days)
+            if today <= expires and not _met(answered, code, day, expires):
+                found.append(Due(code, day, expires, reason))
+    return found
+
+
 def due_questionnaires(
     *,
     rules: Sequence[Mapping[str, Any]],
@@ -100,21 +124,10 @@ def due_questionnaires(
     answered: dict[str, list[dt.date]] = {}
     for instrument, day in responses:
         answered.setdefault(instrument, []).append(day)
-
-    def met(instrument: str, start: dt.date, end: dt.date) -> bool:
-        return any(start <= day <= end for day in answered.get(instrument, ()))
-
-    candidates: list[Due] = []
-    if episode is not None:
-        for rule in rules:
-            code = str(rule["instrument"])
-            for day, reason in _occasions(rule, episode, today):
-                expires = day + dt.timedelta(days=expiry_days)
-                if today <= expires and not met(code, day, expires):
-                    candidates.append(Due(code, day, expires, reason))
+    candidates = _scheduled(rules, episode, today, answered, expiry_days) if episode else []
     for request in requests:
-        if request.requested_on <= today <= request.expires_on and not met(
-            request.instrument, request.requested_on, request.expires_on
+        if request.requested_on <= today <= request.expires_on and not _met(
+            answered, request.instrument, request.requested_on, request.expires_on
         ):
             candidates.append(
                 Due(request.instrument, request.requested_on, request.expires_on, "requested")

@@ -263,3 +263,38 @@ def test_response_list_query_count_is_constant(
     with CaptureQueriesContext(connection) as fifty:
         assert client.get("/api/v1/questionnaire-responses/").json()["count"] == 50
     assert len(five) == len(fifty)
+
+
+def test_withdrawn_consent_refuses_the_response_and_stores_nothing(patient, episode):
+
+    from apps.consent.models import ConsentAcceptance
+    from tests.consent.factories import accepted
+
+    accepted(patient)
+    ConsentAcceptance.objects.filter(patient=patient).update(
+        accepted_at=NOW - dt.timedelta(days=5), withdrawn_at=NOW - dt.timedelta(days=1)
+    )
+    client = APIClient()
+    client.force_authenticate(patient.user)
+    response = client.post(
+        "/api/v1/questionnaire-responses/", psfs_body([4, 5, 6], completed_at=NOW), format="json"
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "consent_withdrawn"
+    assert QuestionnaireResponse.objects.count() == 0
+
+
+def test_sync_accepts_questionnaire_responses_idempotently(patient_client, episode):
+    items = [psfs_body([4, 5, 6], completed_at=NOW), {"client_id": "nope"}]
+    first = patient_client.post("/api/v1/sync/", {"questionnaire_responses": items}, format="json")
+    assert first.status_code == 200
+    statuses = [i["status"] for i in first.json()["questionnaire_responses"]]
+    assert statuses == ["created", "invalid"]
+    again = patient_client.post(
+        "/api/v1/sync/", {"questionnaire_responses": items[:1]}, format="json"
+    )
+    assert again.json()["questionnaire_responses"][0] == {
+        "status": "unchanged",
+        "id": first.json()["questionnaire_responses"][0]["id"],
+    }
+    assert QuestionnaireResponse.objects.count() == 1
