@@ -78,6 +78,12 @@ class InstrumentListView(generics.ListAPIView):
 class InstrumentDetailView(APIView):
     renderer_classes = [JSONRenderer, FhirJSONRenderer]
 
+    def handle_exception(self, exc: Exception) -> Response:
+        # Errors are JSON in the error shape whatever format was asked for.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
     @extend_schema(
         parameters=[
             OpenApiParameter(
@@ -88,7 +94,10 @@ class InstrumentDetailView(APIView):
             )
         ],
         responses={
-            200: InstrumentDetailSerializer,
+            (200, "application/json"): InstrumentDetailSerializer,
+            (200, "application/fhir+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="A FHIR R4 Questionnaire (`?format=fhir`)."
+            ),
             404: OpenApiResponse(description="No such instrument."),
         },
         description="Items and options in the caller's language (`Accept-Language`, else the "
