@@ -12,6 +12,7 @@ urlpatterns = [
     # advice; the GETs are apps.checkins.api.views'). patients/{id}/timeline/: apps.dashboard.
     path("", include("apps.intake.api.urls")),
     path("", include("apps.exercises.api.urls")),
+    path("", include("apps.outcomes.api.urls")),
     path("", include("apps.flags.api.urls")),
     path("", include("apps.notifications.api.urls")),
     path("", include("apps.reminders.api.urls")),

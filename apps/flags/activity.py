@@ -2,7 +2,7 @@
 
 `ACTIVITY_SOURCES` is the one list of patient-data records whose latest local date the
 nightly snapshot loads (`EpisodeSnapshot.last_activity`, keyed by ``kind``). A new kind of
-record (questionnaire responses, when their app exists) is one more line here, naming its
+record (e.g. questionnaire responses) is one more line here, naming its
 model by label: nothing is imported, so a listed app must be installed.
 """
 
@@ -34,9 +34,11 @@ ACTIVITY_SOURCES: tuple[ActivitySource, ...] = (
     ActivitySource(
         kind="exercise_session", label="exercise session", model="exercises.ExerciseSession"
     ),
-    # Questionnaire responses (a later issue) go here, e.g.
-    # ActivitySource(kind="questionnaire_response", label="questionnaire response",
-    #                model="outcomes.QuestionnaireResponse"),
+    ActivitySource(
+        kind="questionnaire_response",
+        label="questionnaire response",
+        model="outcomes.QuestionnaireResponse",
+    ),
 )
 
 

@@ -30,6 +30,7 @@ from apps.flags.models import LIVE_STATUSES, Flag, severity_rank_expression
 from apps.flags.rules import Thresholds
 from apps.flags.rules.base import SEVERITY_ORDER
 from apps.flags.snapshot import AdherenceWindow, CheckInData, EpisodeSnapshot
+from apps.flags.snapshot_outcomes import with_outcome_scores, with_outcome_scores_one
 
 if TYPE_CHECKING:
     from apps.episodes.models import Episode
@@ -262,7 +263,7 @@ def build_snapshot(
     ends = [date_from + dt.timedelta(days=n) for n in range((date_to - date_from).days + 1)]
     adherence = _adherence_windows(episode, ends, thresholds) if with_adherence else {}
     activity = last_activity_by_episode({episode.pk: today}) if nightly else {}
-    return _snapshot(
+    snapshot = _snapshot(
         episode,
         date_to,
         today,
@@ -271,6 +272,7 @@ def build_snapshot(
         nightly,
         activity.get(episode.pk),
     )
+    return with_outcome_scores_one(snapshot)  # questionnaire scores (apps.flags.snapshot_outcomes)
 
 
 def build_snapshots_for_today(
@@ -284,7 +286,7 @@ def build_snapshots_for_today(
     checkins = _checkins_by_episode(episodes, {pk: (d, d) for pk, d in todays.items()}, thresholds)
     adherence = _bulk_adherence(episodes, todays, thresholds)
     activity = last_activity_by_episode(todays) if nightly else {}
-    return [
+    snapshots = [
         _snapshot(
             e,
             todays[e.pk],
@@ -296,6 +298,7 @@ def build_snapshots_for_today(
         )
         for e in episodes
     ]
+    return with_outcome_scores(snapshots)  # questionnaire scores (apps.flags.snapshot_outcomes)
 
 
 def snapshots_for_checkins(

@@ -14,6 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from apps.flags.snapshot_outcomes import ScoreData
 
 from apps.exercises.adherence import adherence_ratio
 
@@ -97,6 +101,8 @@ class EpisodeSnapshot:
     #: there is none. Loaded for nightly snapshots only (empty otherwise); as of ``today``,
     #: whatever date the snapshot is re-pointed at.
     last_activity: Mapping[str, dt.date | None] = field(default_factory=dict)
+    #: Every questionnaire score of the episode, oldest first (apps.flags.snapshot_outcomes).
+    scores: tuple[ScoreData, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "checkins", _frozen_mapping(self.checkins))

@@ -19,6 +19,7 @@ from apps.checkins.models import CheckIn
 from apps.core.sync import ItemResult
 from apps.exercises.services import exercise_sessions_submit_many
 from apps.flags import services as flags  # read at call time: tests patch checkin_advice
+from apps.outcomes.services import questionnaire_responses_submit_many
 
 
 def checkin_submit(*, patient: Patient, data: Any) -> ItemResult:
@@ -46,6 +47,12 @@ def sync_submit(
     if session_items:
         session_results = exercise_sessions_submit_many(patient=patient, items=session_items)
     return checkin_results, session_results
+
+
+def questionnaire_responses_sync(*, patient: Patient, items: Sequence[Any]) -> list[ItemResult]:
+    """The questionnaire responses of `POST sync/` (after the check-ins and sessions), each
+    as its own POST would be (apps.outcomes' batch, fixed query count)."""
+    return questionnaire_responses_submit_many(patient=patient, items=items) if items else []
 
 
 def advice_for_values(*, patient: Patient, data: Any) -> list[dict[str, Any]] | None:

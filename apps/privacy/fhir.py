@@ -382,6 +382,7 @@ def _resources(patient: Patient) -> Iterator[dict[str, Any]]:
     from apps.episodes.models import Episode
     from apps.exercises.models import ExercisePlan, ExerciseSession
     from apps.flags.models import Flag
+    from apps.privacy.fhir_outcomes import outcome_resources
 
     yield _patient_resource(patient)
     for episode in Episode.objects.filter(patient=patient).order_by("symptom_onset_date", "id"):
@@ -403,6 +404,7 @@ def _resources(patient: Patient) -> Iterator[dict[str, Any]]:
     )
     for session in sessions.iterator(chunk_size=_CHUNK):
         yield from _procedure_and_pain(patient, session)
+    yield from outcome_resources(patient)  # questionnaires (apps.privacy.fhir_outcomes)
     for flag in Flag.objects.filter(patient=patient).order_by("opened_at", "id").iterator():
         yield _flag(patient, flag)
 

@@ -42,6 +42,7 @@ from apps.reminders.models import (
     ReminderSchedule,
     ReminderSettings,
 )
+from apps.reminders.questionnaires import questionnaire_reminder_days
 from apps.reminders.rules import next_occurrence
 from apps.reminders.selectors import patients_may_be_reminded, reminder_settings_of
 
@@ -65,6 +66,10 @@ MESSAGES: dict[str, tuple[str | Promise, str | Promise]] = {
         gettext_lazy(
             "We have not heard from you for a few days. A quick check-in helps your care team."
         ),
+    ),
+    ReminderKind.QUESTIONNAIRE: (
+        "A questionnaire is waiting",
+        "A few questions about how you are doing; they take a few minutes.",
     ),
 }
 
@@ -117,6 +122,8 @@ class _BatchFacts:
     last_we_miss_you: dict[uuid.UUID, dt.date]
     #: Patients whose episodes are all resolved and who did not ask for check-in reminders.
     resolved: set[uuid.UUID] = field(default_factory=set)
+    #: Patient id -> the local dates this batch reminds their due questionnaires on.
+    questionnaire_days: dict[uuid.UUID, set[dt.date]] = field(default_factory=dict)
 
     def checked_in_on(self, patient_id: uuid.UUID, day: dt.date) -> bool:
         last = self.last_checkin.get(patient_id)
@@ -188,8 +195,10 @@ def _claim_batch(*, now: dt.datetime, config: ReminderConfig, result: ClaimResul
         result.claimed += len(claimed)
         handled = _insert_deliveries(claimed)
         result.skipped += sum(1 for d in handled if d.reason)
-        to_send = [d for d in handled if not d.reason] + _we_miss_you_instead(
-            [d for d in handled if d.send_kind == ReminderKind.WE_MISS_YOU]
+        to_send = (
+            [d for d in handled if not d.reason]
+            + _we_miss_you_instead([d for d in handled if d.send_kind == ReminderKind.WE_MISS_YOU])
+            + questionnaires_alongside(handled, facts.questionnaire_days)
         )
         _notify(to_send, config=config, result=result)
     return len(rows)
@@ -223,6 +232,11 @@ def _read_facts(rows: list[ReminderSchedule]) -> _BatchFacts:
             for pk in patients_after_resolution(checkin_patients)
             if not settings[pk].checkins_after_resolution
         }
+    questionnaire_patients = [
+        row.patient
+        for row in rows
+        if row.kind == ReminderKind.CHECKIN and row.patient_id in allowed
+    ]
     return _BatchFacts(
         resolved=resolved,
         settings=settings,
@@ -230,6 +244,7 @@ def _read_facts(rows: list[ReminderSchedule]) -> _BatchFacts:
         preferences=preferences_of(p.user for p in patients),
         last_checkin=last_checkin_dates(checkin_patients) if checkin_patients else {},
         last_we_miss_you=last_we_miss_you,
+        questionnaire_days=questionnaire_reminder_days(questionnaire_patients),
     )
 
 
@@ -275,12 +290,14 @@ def _decide(
 
     if not allowed:
         decision.reason = "reminders_off"
-    elif row.kind in _DAILY_CHECKIN_KINDS and patient.pk in facts.resolved:
-        decision.reason = "episode_resolved"
     elif stale:
         decision.reason = "stale"
     elif quiet_end is not None:
         decision.reason = "quiet_hours"
+    elif row.kind in _DAILY_CHECKIN_KINDS and patient.pk in facts.resolved:
+        # After the stale and quiet-hours checks: the row still carries the monthly joint
+        # check's reminder (questionnaires_alongside), which must keep the quiet hours.
+        decision.reason = "episode_resolved"
     elif row.kind in _CHECKIN_KINDS and facts.checked_in_on(patient.pk, day):
         decision.reason = "checked_in"
     elif row.kind == ReminderKind.CHECKIN and _misses_the_patient(
@@ -403,6 +420,46 @@ def _we_miss_you_instead(replaced: list[_Decision]) -> list[_Decision]:
         for d in replaced
     ]
     return _inserted(replacements)
+
+
+#: A check-in reminder row decided for one of these reasons still carries the patient's
+#: questionnaire reminder of that date (checked in already: the questionnaire is still due;
+#: after resolution the check-in reminders stop but the monthly joint check is still reminded).
+_QUESTIONNAIRE_ALONGSIDE = frozenset(
+    {"", "checked_in", "replaced_by_we_miss_you", "episode_resolved"}
+)
+
+
+def questionnaires_alongside(
+    handled: list[_Decision], days: dict[uuid.UUID, set[dt.date]]
+) -> list[_Decision]:
+    """Due questionnaires are reminded by the check-in reminder's claim (no second
+    scheduler): for each check-in row of a date on which the patient has a questionnaire
+    to be reminded of (apps.reminders.questionnaires), its own ``questionnaire`` delivery
+    row, once per date like any kind. Stale, quiet-hours and reminders-off rows carry none
+    (the quiet hours defer the row, and with it this reminder). Returns the ones this batch
+    inserted."""
+    extra = [
+        _Decision(
+            row=d.row,
+            due=d.due,
+            day=d.day,
+            send_kind=ReminderKind.QUESTIONNAIRE,
+            delivery=ReminderDelivery(
+                id=uuid.uuid4(),
+                patient_id=d.patient.pk,
+                kind=ReminderKind.QUESTIONNAIRE,
+                local_date=d.day,
+                due_at=d.due,
+                outcome=ReminderOutcome.SKIPPED,
+            ),
+        )
+        for d in handled
+        if d.row.kind == ReminderKind.CHECKIN
+        and d.reason in _QUESTIONNAIRE_ALONGSIDE
+        and d.day in days.get(d.patient.pk, ())
+    ]
+    return _inserted(extra)
 
 
 def _notification_request(decision: _Decision, config: ReminderConfig) -> NotificationRequest:

@@ -13,6 +13,7 @@ class ReminderKind(models.TextChoices):
     CHECKIN_FOLLOWUP = "checkin_followup", "Check-in follow-up"
     EXERCISE = "exercise", "Exercises"
     WE_MISS_YOU = "we_miss_you", "We miss you"
+    QUESTIONNAIRE = "questionnaire", "Questionnaire due"
 
 
 class ReminderSettings(models.Model):

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.episodes",
     "apps.checkins",
     "apps.exercises",
+    "apps.outcomes",
     "apps.flags",
     "apps.notifications",
     "apps.reminders",

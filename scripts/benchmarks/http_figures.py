@@ -14,6 +14,7 @@ from scripts.benchmarks.common import Figure, ratio_figure, utc_today
 from scripts.benchmarks.data import bulk_patients, physio_token, sync_items
 from scripts.benchmarks.environment import Server, purge_queue
 from scripts.benchmarks.load import CHECKIN_LUA, GET_LUA, lua_list, request, wrk
+from scripts.benchmarks.outcomes_figures import bench_questionnaire
 
 
 def bench_checkin(port: int, args, pool: list[str]) -> Figure:
@@ -215,6 +216,7 @@ def run_http(args, env: dict[str, str], logs: Path) -> list[Figure]:
     try:
         print("Check-in POST vs bare create…", file=sys.stderr)
         figures.append(bench_checkin(server.port, args, pool))
+        figures.append(bench_questionnaire(server.port, args, pool))  # outcomes_figures.py
         print("sync/ vs one POST…", file=sys.stderr)
         figures.append(bench_sync(server.port, args, sync_patients, singles))
         print("Dashboard vs bare list…", file=sys.stderr)

@@ -35,6 +35,7 @@ from scripts.cohort.model import (
     CohortOptions,
     PatientCourse,
 )
+from scripts.cohort.outcomes import write_questionnaire_responses
 
 if TYPE_CHECKING:
     from apps.accounts.models import Clinic
@@ -373,6 +374,7 @@ def _write_chunk(
         session_rows(),
         {"received_at": now},
     )
+    write_questionnaire_responses(courses, zone=zone)  # PSFS, weekly pain, PGIC (outcomes.py)
     return checkin_count, session_count
 
 

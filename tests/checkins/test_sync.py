@@ -185,7 +185,11 @@ def test_sync_needs_lists(patient_client, episode):
 def test_sync_with_neither_key_answers_two_empty_lists(patient_client, episode):
     response = patient_client.post(URL, {}, format="json")
 
-    assert response.json() == {"checkins": [], "exercise_sessions": []}
+    assert response.json() == {
+        "checkins": [],
+        "exercise_sessions": [],
+        "questionnaire_responses": [],
+    }
 
 
 def test_sync_uses_a_fixed_number_of_queries_whatever_the_batch_size(

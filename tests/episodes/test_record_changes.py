@@ -57,6 +57,7 @@ NOT_RECORD_DATA = {
     "episodes.RecordChange": "the outbox itself",
     "flags.Flag": "derived by the flag engine from the record",
     "flags.Evaluation": "derived by the flag engine from the record",
+    "outcomes.QuestionnaireSchedule": "the care team's plan of what is due, not the record",
 }
 
 #: Each model of an episode's record -> the writer cases below that write it.
@@ -66,6 +67,9 @@ WRITERS = {
     "exercises.ExercisePlan": ["plan_create"],
     "exercises.PlanItem": ["plan_create"],
     "exercises.ExerciseSession": ["session_post", "session_sync"],
+    "outcomes.QuestionnaireResponse": ["questionnaire_post", "questionnaire_sync"],
+    "outcomes.Answer": ["questionnaire_post", "questionnaire_sync"],
+    "outcomes.Score": ["questionnaire_post", "questionnaire_sync"],
 }
 
 
@@ -207,6 +211,32 @@ def _session_sync(w):
     return w.episode, days_ago(6)
 
 
+def questionnaire_body(completed: dt.date, **overrides) -> dict:
+    return {
+        "client_id": str(uuid.uuid4()),
+        "instrument": "pgic",
+        "instrument_version": "1",
+        "language": "en",
+        "answers": [{"item": "change", "value": "much_improved"}],
+        "completed_at": dt.datetime.combine(completed, dt.time(12), dt.UTC).isoformat(),
+        **overrides,
+    }
+
+
+def _questionnaire_post(w):
+    body = questionnaire_body(days_ago(3))
+    response = _post(w.patient_client, "/api/v1/questionnaire-responses/", body)
+    assert response.status_code == 201, response.content
+    return w.episode, days_ago(3)
+
+
+def _questionnaire_sync(w):
+    items = [questionnaire_body(days_ago(1)), questionnaire_body(days_ago(8))]
+    response = _post(w.patient_client, "/api/v1/sync/", {"questionnaire_responses": items})
+    assert [i["status"] for i in response.json()["questionnaire_responses"]] == ["created"] * 2
+    return w.episode, days_ago(8)
+
+
 def _plan_create(w):
     response = _post(
         w.physio_client, f"/api/v1/episodes/{w.episode.id}/plans/", plan_body(days_ago(7))
@@ -273,6 +303,25 @@ CASES = {
             "/api/v1/sync/",
             {"checkins": [], "exercise_sessions": [session_body(w, TODAY + dt.timedelta(days=1))]},
         ).json()["exercise_sessions"][0]["status"],
+        refused_as="invalid",
+    ),
+    "questionnaire_post": Case(
+        accept=_questionnaire_post,
+        refuse=lambda w: (
+            _post(
+                w.patient_client,
+                "/api/v1/questionnaire-responses/",
+                questionnaire_body(TODAY, answers=[{"item": "change", "value": "nope"}]),
+            ).status_code
+        ),
+    ),
+    "questionnaire_sync": Case(
+        accept=_questionnaire_sync,
+        refuse=lambda w: _post(
+            w.patient_client,
+            "/api/v1/sync/",
+            {"questionnaire_responses": [questionnaire_body(TODAY, language="xx")]},
+        ).json()["questionnaire_responses"][0]["status"],
         refused_as="invalid",
     ),
     "plan_create": Case(

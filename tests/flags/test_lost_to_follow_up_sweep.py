@@ -59,9 +59,13 @@ def test_the_latest_activity_of_each_kind_is_read_up_to_each_episodes_today(
         found = last_activity_by_episode({episode.pk: _day(-4), silent.pk: TODAY, other.pk: TODAY})
 
     assert found == {
-        episode.pk: {"checkin": _day(-10), "exercise_session": _day(-5)},
-        silent.pk: {"checkin": None, "exercise_session": None},
-        other.pk: {"checkin": _day(-2), "exercise_session": None},
+        episode.pk: {
+            "checkin": _day(-10),
+            "exercise_session": _day(-5),
+            "questionnaire_response": None,
+        },
+        silent.pk: {"checkin": None, "exercise_session": None, "questionnaire_response": None},
+        other.pk: {"checkin": _day(-2), "exercise_session": None, "questionnaire_response": None},
     }
 
 
@@ -80,12 +84,15 @@ def test_the_nightly_sweep_opens_lost_to_follow_up_and_a_later_check_in_stops_it
     assert flag.evidence["last_activity"] == {
         "checkin": TODAY.isoformat(),
         "exercise_session": None,
+        "questionnaire_response": None,
     }
     assert (flag.evidence["days_silent"], flag.evidence["thresholds"]) == (
         7,
         {"lost_to_follow_up_days": 7},
     )
-    assert flag.clinician_summary.startswith("no check-in or exercise session for 7 days (≥ 7)")
+    assert flag.clinician_summary.startswith(
+        "no check-in, exercise session or questionnaire response for 7 days (≥ 7)"
+    )
     assert "not heard from you" in flag.patient_message
     # Both engagement rules hold; only missed_checkins tells the patient at once, and a
     # routine flag tells nobody at once (the care team hears in the digest).
@@ -147,8 +154,9 @@ def test_a_care_team_members_digest_names_the_silent_patients_flag(episode, phys
     digest = digests[physio.pk]
     assert digest.body == (
         "1 open flags to review (1 new in the last 24 hours): 1 routine.\n"
-        f"- lost_to_follow_up (routine): no check-in or exercise session for 8 days (≥ 7) "
-        f"since {_day(1)}: last check-in {TODAY}, last exercise session none"
+        "- lost_to_follow_up (routine): no check-in, exercise session or questionnaire "
+        f"response for 8 days (≥ 7) since {_day(1)}: last check-in {TODAY}, "
+        "last exercise session none, last questionnaire response none"
     )
     assert digest.data["flag_ids"] == digest.data["detailed_flag_ids"] == [str(flag.id)]
     assert digest.data["rules"] == {RULE: 1}
@@ -170,7 +178,11 @@ def test_only_nightly_snapshots_load_the_latest_activity(episode, clock):
     )
     request = build_snapshot(episode_id=episode.pk, date_from=None, thresholds=thresholds)
 
-    assert dict(nightly.last_activity) == {"checkin": TODAY, "exercise_session": None}
+    assert dict(nightly.last_activity) == {
+        "checkin": TODAY,
+        "exercise_session": None,
+        "questionnaire_response": None,
+    }
     assert dict(request.last_activity) == {}
 
 

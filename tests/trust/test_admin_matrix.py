@@ -56,6 +56,7 @@ NOT_PATIENT_DATA = {
     "axes.AccessFailureLog": "failed logins by address; superusers only",
     "consent.ConsentDocument": "the consent text, the same for every clinic",
     "exercises.Exercise": "the exercise library, shared by every clinic",
+    "outcomes.Instrument": "questionnaire definitions, shared by every clinic",
 }
 NO_CLINIC_ADMIN_ACCESS = {"auth.Group", "axes.AccessAttempt", "axes.AccessLog"} | {
     "axes.AccessFailureLog"

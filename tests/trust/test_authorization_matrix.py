@@ -14,6 +14,7 @@ missed. For each (endpoint, method, role):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -98,6 +99,16 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("POST", "api/v1/exercise-sessions/"): Expect(C, SELF),
     ("PATCH", "api/v1/exercise-sessions/<uuid:session_id>/"): Expect(OBJ, SELF),
     ("DELETE", "api/v1/exercise-sessions/<uuid:session_id>/"): Expect(OBJ, SELF),
+    ("GET", "api/v1/instruments/"): Expect(C, EVERYONE - {"anonymous"}),
+    ("GET", "api/v1/instruments/<slug:code>/"): Expect(C, EVERYONE - {"anonymous"}),
+    ("GET", "api/v1/questionnaire-responses/"): Expect(C, SELF_AND_CARE, shows=True),
+    ("POST", "api/v1/questionnaire-responses/"): Expect(C, SELF),
+    ("GET", "api/v1/me/questionnaires/"): Expect(C, SELF),
+    ("GET", "api/v1/episodes/<uuid:episode_id>/questionnaire-schedule/"): Expect(
+        OBJ, SELF_AND_CARE, shows=True
+    ),
+    ("PUT", "api/v1/episodes/<uuid:episode_id>/questionnaire-schedule/"): Expect(OBJ, CARE),
+    ("POST", "api/v1/patients/<uuid:patient_id>/questionnaire-requests/"): Expect(OBJ, CARE),
     ("GET", "api/v1/flags/"): Expect(C, SELF_AND_CARE, shows=True),
     ("GET", "api/v1/flags/<uuid:flag_id>/"): Expect(OBJ, SELF_AND_CARE, shows=True),
     ("POST", "api/v1/flags/<uuid:flag_id>/acknowledge/"): Expect(OBJ, CARE),
@@ -113,6 +124,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("GET", "api/v1/me/export/"): Expect(C, SELF, shows=True),
     ("GET", "api/v1/patients/<uuid:patient_id>/export/"): Expect(OBJ, CARE, shows=True),
     ("GET", "api/v1/cohort/export.csv"): Expect(C, CARE, shows=True),
+    ("GET", "api/v1/cohort/outcomes.csv"): Expect(C, CARE, shows=True),
     ("GET", "api/v1/me/access-log/"): Expect(C, SELF),
     ("GET", "api/v1/me/progress/"): Expect(C, SELF),
     ("POST", "api/v1/patients/<uuid:patient_id>/erase/"): Expect(OBJ, frozenset({"admin_clinic"})),
@@ -184,7 +196,7 @@ def test_every_schema_operation_is_in_the_matrix():
 
     schema = SchemaGenerator().get_schema(public=True)
     in_matrix = {
-        (method, "/" + route.replace("<uuid:", "{").replace(">", "}"))
+        (method, "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route))
         for method, route in EXPECTATIONS
     }
     operations = {
@@ -206,6 +218,7 @@ def _fill(route: str, world: World) -> str:
         "flag_id": record.flag.pk,
         "device_id": record.device.pk,
         "notification_id": record.notification.pk,
+        "code": "psfs",
     }
     path = route
     while "<" in path:

@@ -41,7 +41,9 @@ def rows_about(patient_id) -> dict[str, int]:
 def test_clinic_admin_erases_every_row_about_the_patient(world):
     target = world.target.patient
     patient_id, user_id, email = target.id, target.user_id, target.user.email
-    assert sum(rows_about(patient_id).values()) == 11
+    # 11 for check-ins, plans, sessions, flags, ...; 10 for questionnaires: a response with 6
+    # answers and 1 score, a request and the episode's schedule.
+    assert sum(rows_about(patient_id).values()) == 21
 
     response = erase(world, "admin_clinic")
 
@@ -59,6 +61,10 @@ def test_clinic_admin_erases_every_row_about_the_patient(world):
     assert counts["checkins.CheckIn"] == 2
     assert counts["exercises.ExercisePlan"] == 2
     assert counts["accounts.Patient"] == 1
+    assert counts["outcomes.QuestionnaireResponse"] == 1
+    assert counts["outcomes.Answer"] == 6
+    assert counts["outcomes.Score"] == 1
+    assert counts["outcomes.QuestionnaireRequest"] == 1
 
 
 def test_erasure_is_recorded_with_who_and_counts_but_no_content(world):
@@ -121,4 +127,4 @@ def test_other_patients_keep_their_data(world):
     before = rows_about(neighbour.patient.id)
     erase(world, "admin_clinic")
     assert rows_about(neighbour.patient.id) == before
-    assert sum(before.values()) == 11
+    assert sum(before.values()) == 21  # 11 + 10 questionnaire rows (see above)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from apps.accounts.models import Patient, User
+from apps.outcomes.models import QuestionnaireSchedule
 from tests.accounts.factories import (
     CareTeamFactory,
     ClinicAdminFactory,
@@ -25,6 +26,7 @@ from tests.exercises.factories import (
 )
 from tests.flags.factories import FlagFactory
 from tests.notifications.factories import DeviceFactory, NotificationFactory
+from tests.outcomes.factories import psfs_answers, requested, stored_response
 from tests.reminders.factories import ReminderSettingsFactory
 
 ONSET = dt.date(2026, 9, 1)
@@ -43,6 +45,8 @@ class Record:
     flag: object = None
     device: object = None
     notification: object = None
+    questionnaire_response: object = None
+    questionnaire_request: object = None
 
     def ids(self) -> set[str]:
         objects = [
@@ -55,6 +59,9 @@ class Record:
             self.flag,
             self.device,
             self.notification,
+            self.questionnaire_response,
+            *(self.questionnaire_response.scores.all() if self.questionnaire_response else ()),
+            self.questionnaire_request,
         ]
         return {str(obj.pk) for obj in objects if obj is not None}
 
@@ -88,6 +95,13 @@ def full_record(patient: Patient) -> Record:
     ReminderSettingsFactory(patient=patient)
     device = DeviceFactory(user=patient.user)
     notification = NotificationFactory(recipient=patient.user)
+    response = stored_response(
+        episode=episode, day=dt.date(2026, 9, 3), answers=psfs_answers(4, 5, 6)
+    )
+    request = requested(patient=patient, day=dt.date(2026, 9, 3))
+    QuestionnaireSchedule.objects.create(
+        episode=episode, rules=[{"instrument": "psfs", "baseline": True}]
+    )
     return Record(
         patient=patient,
         episode=episode,
@@ -98,6 +112,8 @@ def full_record(patient: Patient) -> Record:
         flag=flag,
         device=device,
         notification=notification,
+        questionnaire_response=response,
+        questionnaire_request=request,
     )
 
 

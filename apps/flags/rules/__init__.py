@@ -24,6 +24,7 @@ from apps.flags.rules.immediate import (
     SkinColourChange,
     SuddenSeverePain,
 )
+from apps.flags.rules.outcomes import NewJointPainAfterResolution, OutcomeWorsened
 from apps.flags.rules.trends import (
     DailyLifeAffected,
     MorningStiffness,
@@ -54,6 +55,8 @@ ALL_RULES: tuple[Rule, ...] = (
     LowAdherence(),
     MissedCheckins(),
     LostToFollowUp(),
+    OutcomeWorsened(),
+    NewJointPainAfterResolution(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
 #: Rules evaluated inside the check-in request (their base severity is emergency or urgent).

@@ -79,6 +79,11 @@ class Thresholds:
     low_adherence_ratio: float = 0.8
     missed_checkins_days: int = 3
     lost_to_follow_up_days: int = 7  # no activity of any kind on the 7 local dates before today
+    # outcome_worsened: the change must reach this multiple of the score's published MCID
+    # (1.0 = the MCID as published) and exceed its MDC (docs/outcomes.md).
+    outcome_worsened_mcid_factor: float = 1.0
+    # new_joint_pain_after_resolution: sites with new pain in one joint check (of 4).
+    new_joint_pain_min_sites: int = 1
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, Any] | None) -> Thresholds:

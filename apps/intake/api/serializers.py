@@ -10,6 +10,7 @@ from apps.checkins.api.serializers import AdviceSerializer, errors_field
 from apps.checkins.inputs import CheckInInputSerializer
 from apps.core.sync import ItemStatus
 from apps.exercises.inputs import ExerciseSessionInputSerializer
+from apps.outcomes.inputs import QuestionnaireResponseInputSerializer
 
 MAX_SYNC_ITEMS = 500
 SYNC_ITEM_STATUS_CHOICES = [status.value for status in ItemStatus]
@@ -26,9 +27,17 @@ class SyncRequestSerializer(serializers.Serializer):
         required=False,
         help_text="Exercise sessions, each as `POST exercise-sessions/` takes it.",
     )
+    questionnaire_responses = serializers.ListField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="Questionnaire responses, each as `POST questionnaire-responses/` takes it.",
+    )
 
     def validate(self, attrs):
-        total = len(attrs.get("checkins", [])) + len(attrs.get("exercise_sessions", []))
+        total = sum(
+            len(attrs.get(key, []))
+            for key in ("checkins", "exercise_sessions", "questionnaire_responses")
+        )
         if total > MAX_SYNC_ITEMS:
             raise serializers.ValidationError(
                 _(
@@ -47,6 +56,7 @@ class SyncRequestDocumentedSerializer(serializers.Serializer):
 
     checkins = CheckInInputSerializer(many=True, required=False)
     exercise_sessions = ExerciseSessionInputSerializer(many=True, required=False)
+    questionnaire_responses = QuestionnaireResponseInputSerializer(many=True, required=False)
 
 
 class SyncItemSerializer(serializers.Serializer):
@@ -75,6 +85,9 @@ class SyncItemSerializer(serializers.Serializer):
 class SyncResponseSerializer(serializers.Serializer):
     checkins = SyncItemSerializer(many=True)
     exercise_sessions = SyncItemSerializer(many=True)
+    questionnaire_responses = SyncItemSerializer(
+        many=True, help_text="Scored on the server; read the scores with GET."
+    )
 
 
 class SyncRefusedItemSerializer(serializers.Serializer):

@@ -238,9 +238,13 @@ class SyncView(ConsentRefusalAdviceMixin, generics.GenericAPIView):
             checkin_items=envelope.validated_data.get("checkins", []),
             session_items=envelope.validated_data.get("exercise_sessions", []),
         )
+        responses = services.questionnaire_responses_sync(
+            patient=patient, items=envelope.validated_data.get("questionnaire_responses", [])
+        )
         return Response(
             {
                 "checkins": [result.as_response_item() for result in checkins],
                 "exercise_sessions": [result.as_response_item() for result in sessions],
+                "questionnaire_responses": [result.as_response_item() for result in responses],
             }
         )

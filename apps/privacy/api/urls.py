@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.privacy.api import exports, views
+from apps.privacy.api import exports, outcomes_export, views
 
 urlpatterns = [
     path("me/export/", exports.MyExportView.as_view(), name="me-export"),
@@ -10,6 +10,11 @@ urlpatterns = [
         name="patient-export",
     ),
     path("cohort/export.csv", exports.CohortExportView.as_view(), name="cohort-export"),
+    path(
+        "cohort/outcomes.csv",
+        outcomes_export.CohortOutcomesExportView.as_view(),
+        name="cohort-outcomes-export",
+    ),
     path(
         "patients/<uuid:patient_id>/erase/",
         views.PatientEraseView.as_view(),

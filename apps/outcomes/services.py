@@ -1,0 +1,416 @@
+"""Writes of questionnaire responses, schedules and requests (API.md: Outcome measures).
+
+A response is validated against the instrument version it names, scored on the server and
+stored with its answers and scores in one transaction, with the record-change row that
+tells the flag engine (``record_change_write``). Idempotent by ``client_id`` per patient:
+the unique constraint decides between concurrent identical requests, and the read-back
+tells ours (created) from theirs (unchanged). The batch code lives here, apart from
+apps.core.sync's shared pieces, so it can move to a shared batch machinery later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch
+
+from apps.accounts.models import Patient, User
+from apps.core.exceptions import ValidationFailed, flatten_errors
+from apps.core.sync import ItemResult, ItemStatus, client_id_of
+from apps.core.timezones import local_today
+from apps.episodes.models import Episode
+from apps.episodes.record_changes import record_change_write
+from apps.outcomes.conf import outcomes_setting
+from apps.outcomes.inputs import QuestionnaireResponseInputSerializer
+from apps.outcomes.models import (
+    Answer,
+    Instrument,
+    Item,
+    QuestionnaireRequest,
+    QuestionnaireResponse,
+    QuestionnaireSchedule,
+    Score,
+    ScoreDefinition,
+)
+from apps.outcomes.scoring import ALGORITHM_VERSIONS, ScoreOutcome, ScoreSpec, score
+
+
+def _local_date(instant: dt.datetime, tz_name: str) -> dt.date:
+    import zoneinfo
+
+    return instant.astimezone(zoneinfo.ZoneInfo(tz_name)).date()
+
+
+def spec_of(definition: ScoreDefinition) -> ScoreSpec:
+    """The pure scoring spec of a stored definition (item ranges from its items)."""
+    raw = next(
+        (
+            s
+            for s in definition.instrument.definition.get("scores", [])
+            if s["code"] == definition.code
+        ),
+        {},
+    )
+    item_range = raw.get("item_range") or [0, 1]
+    return ScoreSpec(
+        algorithm=definition.algorithm,
+        items=tuple(definition.items),
+        min_answered=definition.min_answered,
+        item_min=float(item_range[0]),
+        item_max=float(item_range[1]),
+        reverse=bool(raw.get("reverse", False)),
+        lookup=definition.lookup,
+        lookup_key=str(raw.get("lookup_key", "raw_sum")),
+    )
+
+
+def score_definition(definition: ScoreDefinition, weights: dict[str, float | None]) -> ScoreOutcome:
+    return score(spec_of(definition), weights)
+
+
+def _instruments(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Instrument]:
+    if not keys:
+        return {}
+    from django.db.models import Q
+
+    condition = Q(pk__in=[])
+    for code, version in keys:
+        condition |= Q(code=code, version=version)
+    instruments = Instrument.objects.filter(condition).prefetch_related(
+        Prefetch("items", queryset=Item.objects.prefetch_related("options")),
+        "scores",
+        "wordings",
+    )
+    return {(i.code, i.version): i for i in instruments}
+
+
+def _answer_weight(item: Item, value: Any) -> tuple[float | None, str | None]:
+    """The number an answer scores (None for text), or the problem with it."""
+    if item.kind == "choice":
+        weights = {option.code: option.weight for option in item.options.all()}
+        if str(value) not in weights:
+            return None, f"not an option (one of {', '.join(weights)})"
+        return weights[str(value)], None
+    if item.kind == "string":
+        return (None, None) if isinstance(value, str) else (None, "expected a text")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None, "expected a number"
+    if item.kind == "integer" and not float(value).is_integer():
+        return None, "expected a whole number"
+    low, high = item.min_value, item.max_value
+    if (low is not None and value < low) or (high is not None and value > high):
+        return None, f"must be between {low:g} and {high:g}"
+    return float(value), None
+
+
+@dataclass
+class _Candidate:
+    index: int
+    data: dict[str, Any]
+    instrument: Instrument
+    episode: Episode
+    date: dt.date
+    weights: dict[str, float | None]
+
+
+def _check(
+    data: dict[str, Any], instrument: Instrument | None
+) -> tuple[dict[str, list[str]], dict[str, float | None]]:
+    errors: dict[str, list[str]] = {}
+    if instrument is None:
+        return {"instrument_version": ["No such instrument version."]}, {}
+    languages = {wording.language for wording in instrument.wordings.all()}
+    if not languages:
+        return {"instrument": ["This instrument is not available in this deployment."]}, {}
+    if data["language"] not in languages:
+        errors["language"] = [
+            f"Not a language of this instrument ({', '.join(sorted(languages))})."
+        ]
+    items = {item.link_id: item for item in instrument.items.all()}
+    weights: dict[str, float | None] = {}
+    problems = []
+    for answer in data["answers"]:
+        item = items.get(answer["item"])
+        if item is None:
+            problems.append(f"{answer['item']}: not an item of {instrument.code}.")
+            continue
+        weight, problem = _answer_weight(item, answer["value"])
+        if problem:
+            problems.append(f"{answer['item']}: {problem}.")
+        weights[item.link_id] = weight
+    if problems:
+        errors["answers"] = problems
+    return errors, weights
+
+
+def _episode_for(episodes: list[Episode]) -> Episode | None:
+    """The active episode, else the latest resolved one (joint checks after recovery)."""
+    active = [e for e in episodes if e.status == "active"]
+    if active:
+        return active[0]
+    return episodes[0] if episodes else None
+
+
+def questionnaire_responses_submit_many(
+    *, patient: Patient, items: Sequence[Any]
+) -> list[ItemResult]:
+    """Store the responses a phone sent, each as its own POST would be: ``created``,
+    ``unchanged`` (this client_id was stored before, or earlier in the batch) or
+    ``invalid`` with field errors. A fixed number of queries whatever the batch size."""
+    results: list[ItemResult | None] = [None] * len(items)
+    client_ids = {cid for cid in map(client_id_of, items) if cid is not None}
+    stored = {
+        r.client_id: r
+        for r in QuestionnaireResponse.objects.filter(patient=patient, client_id__in=client_ids)
+    }
+    valid: list[tuple[int, dict[str, Any]]] = []
+    for index, raw in enumerate(items):
+        found = stored.get(client_id_of(raw))
+        if found is not None:
+            results[index] = ItemResult(ItemStatus.UNCHANGED, id=found.id, obj=found)
+            continue
+        serializer = QuestionnaireResponseInputSerializer(data=raw)
+        if not isinstance(raw, dict) or not serializer.is_valid():
+            errors = (
+                flatten_errors(serializer.errors)
+                if isinstance(raw, dict)
+                else {"non_field_errors": ["Expected an object."]}
+            )
+            results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
+            continue
+        valid.append((index, serializer.validated_data))
+
+    instruments = _instruments({(d["instrument"], d["instrument_version"]) for _, d in valid})
+    episodes = list(Episode.objects.filter(patient=patient).order_by("-created_at"))
+    candidates: list[_Candidate] = []
+    for index, data in valid:
+        instrument = instruments.get((data["instrument"], data["instrument_version"]))
+        errors, weights = _check(data, instrument)
+        day = _local_date(data["completed_at"], patient.timezone)
+        episode = _episode_for(episodes)
+        if not errors and episode is None:
+            errors = {"non_field_errors": ["You have no episode to record this against."]}
+        elif not errors and day < episode.symptom_onset_date:
+            errors = {"completed_at": ["Cannot be before the episode's symptom onset."]}
+        if errors:
+            results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
+            continue
+        candidates.append(_Candidate(index, data, instrument, episode, day, weights))
+    _store(patient, candidates, results)
+    return [result for result in results if result is not None]
+
+
+def _store(
+    patient: Patient, candidates: list[_Candidate], results: list[ItemResult | None]
+) -> None:
+    to_create: dict[uuid.UUID, tuple[QuestionnaireResponse, _Candidate]] = {}
+    pending: list[tuple[int, uuid.UUID]] = []
+    for candidate in candidates:
+        client_id = candidate.data["client_id"]
+        pending.append((candidate.index, client_id))
+        if client_id in to_create:
+            continue
+        to_create[client_id] = (
+            QuestionnaireResponse(
+                id=uuid.uuid4(),
+                patient=patient,
+                episode=candidate.episode,
+                client_id=client_id,
+                instrument=candidate.instrument,
+                language=candidate.data["language"],
+                completed_at=candidate.data["completed_at"],
+                date=candidate.date,
+            ),
+            candidate,
+        )
+    if not to_create:
+        return
+    with transaction.atomic():
+        QuestionnaireResponse.objects.bulk_create(
+            [response for response, _ in to_create.values()], ignore_conflicts=True
+        )
+        saved = {
+            r.client_id: r
+            for r in QuestionnaireResponse.objects.filter(
+                patient=patient, client_id__in=to_create.keys()
+            )
+        }
+        ours = [to_create[cid] for cid, r in saved.items() if r.id == to_create[cid][0].id]
+        _store_answers_and_scores(ours)
+        reported: set[uuid.UUID] = set()
+        for index, client_id in pending:
+            response = saved[client_id]
+            created = response.id == to_create[client_id][0].id and client_id not in reported
+            reported.add(client_id)
+            status = ItemStatus.CREATED if created else ItemStatus.UNCHANGED
+            results[index] = ItemResult(status, id=response.id, obj=response)
+        changed: dict[Any, tuple[Episode, set[dt.date]]] = {}
+        for _response, candidate in ours:
+            changed.setdefault(candidate.episode.pk, (candidate.episode, set()))[1].add(
+                candidate.date
+            )
+        for episode, dates in changed.values():
+            record_change_write(episode=episode, changed_dates=sorted(dates))
+
+
+def _store_answers_and_scores(
+    ours: list[tuple[QuestionnaireResponse, _Candidate]],
+) -> None:
+    answers: list[Answer] = []
+    scores: list[Score] = []
+    for response, candidate in ours:
+        items = {item.link_id: item for item in candidate.instrument.items.all()}
+        for answer in candidate.data["answers"]:
+            answers.append(
+                Answer(
+                    response=response,
+                    item=items[answer["item"]],
+                    value=answer["value"],
+                    weight=candidate.weights.get(answer["item"]),
+                )
+            )
+        for definition in candidate.instrument.scores.all():
+            definition.instrument = candidate.instrument
+            outcome = score_definition(definition, candidate.weights)
+            scores.append(
+                Score(
+                    response=response,
+                    definition=definition,
+                    value=outcome.value,
+                    reason=outcome.reason,
+                    algorithm_version=ALGORITHM_VERSIONS[definition.algorithm],
+                )
+            )
+    Answer.objects.bulk_create(answers)
+    Score.objects.bulk_create(scores)
+
+
+def questionnaire_response_submit(*, patient: Patient, data: Any) -> ItemResult:
+    """``POST questionnaire-responses/``: the single-item form of the batch."""
+    return questionnaire_responses_submit_many(patient=patient, items=[data])[0]
+
+
+# --- Schedules and requests ------------------------------------------------------------------
+
+
+def _known_instruments(codes: set[str]) -> None:
+    known = set(
+        Instrument.objects.filter(code__in=codes, is_current=True).values_list("code", flat=True)
+    )
+    unknown = sorted(codes - known)
+    if unknown:
+        raise ValidationFailed(f"Unknown instrument: {', '.join(unknown)}.", field="rules")
+
+
+def questionnaire_schedule_set(
+    *, episode: Episode, by: User | None, rules: list[dict[str, Any]]
+) -> QuestionnaireSchedule:
+    """Replace the episode's schedule (the deployment's defaults no longer apply to it)."""
+    _known_instruments({rule["instrument"] for rule in rules})
+    with transaction.atomic():
+        schedule, _ = QuestionnaireSchedule.objects.update_or_create(
+            episode=episode, defaults={"rules": rules, "set_by": by}
+        )
+    return schedule
+
+
+def questionnaire_request_create(
+    *, patient: Patient, by: User | None, instrument: str, expires_in_days: int | None = None
+) -> QuestionnaireRequest:
+    """Ask the patient once for ``instrument``: due from their local today."""
+    found = (
+        Instrument.objects.filter(code=instrument, is_current=True)
+        .prefetch_related("wordings")
+        .first()
+    )
+    if found is None:
+        raise ValidationFailed("Unknown instrument.", field="instrument")
+    if not found.wordings.all():
+        raise ValidationFailed(
+            "This instrument is not available in this deployment (no wording loaded).",
+            field="instrument",
+        )
+    today = local_today(patient.timezone)
+    days = expires_in_days or int(outcomes_setting("EXPIRY_DAYS"))
+    return QuestionnaireRequest.objects.create(
+        patient=patient,
+        instrument_code=instrument,
+        requested_on=today,
+        expires_on=today + dt.timedelta(days=days),
+        requested_by=by,
+    )
+
+
+# --- Re-scoring -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rescored:
+    score_id: uuid.UUID
+    response_id: uuid.UUID
+    score: str
+    old: float | None
+    new: float | None
+    old_version: int
+    new_version: int
+
+
+def scores_rescore(*, batch_size: int = 500, dry_run: bool = False) -> list[Rescored]:
+    """Recompute every stored score from its answers with the current scoring code and its
+    definition (e.g. after a fix, or a conversion table loaded with a licensed file); store
+    and return each score whose value, reason or algorithm version changed. Deterministic:
+    a second run changes nothing. Each changed episode gets a record change."""
+    changed: list[Rescored] = []
+    scores = Score.objects.select_related("definition__instrument", "response__episode").order_by(
+        "id"
+    )
+    last = None
+    while True:
+        page = list((scores.filter(id__gt=last) if last else scores)[:batch_size])
+        if not page:
+            return changed
+        last = page[-1].id
+        weights: dict[uuid.UUID, dict[str, float | None]] = {}
+        for response_id, link_id, weight in Answer.objects.filter(
+            response_id__in={s.response_id for s in page}
+        ).values_list("response_id", "item__link_id", "weight"):
+            weights.setdefault(response_id, {})[link_id] = weight
+        with transaction.atomic():
+            episodes: dict[Any, tuple[Episode, set[dt.date]]] = {}
+            for stored in page:
+                outcome = score_definition(stored.definition, weights.get(stored.response_id, {}))
+                version = ALGORITHM_VERSIONS[stored.definition.algorithm]
+                if (outcome.value, outcome.reason, version) == (
+                    stored.value,
+                    stored.reason,
+                    stored.algorithm_version,
+                ):
+                    continue
+                changed.append(
+                    Rescored(
+                        stored.id,
+                        stored.response_id,
+                        stored.definition.code,
+                        stored.value,
+                        outcome.value,
+                        stored.algorithm_version,
+                        version,
+                    )
+                )
+                if dry_run:
+                    continue
+                stored.value, stored.reason, stored.algorithm_version = (
+                    outcome.value,
+                    outcome.reason,
+                    version,
+                )
+                stored.save(update_fields=["value", "reason", "algorithm_version"])
+                episode = stored.response.episode
+                episodes.setdefault(episode.pk, (episode, set()))[1].add(stored.response.date)
+            for episode, dates in episodes.values():
+                record_change_write(episode=episode, changed_dates=sorted(dates))
