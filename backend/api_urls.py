@@ -12,6 +12,8 @@ urlpatterns = [
     # advice; the GETs are apps.checkins.api.views'). patients/{id}/timeline/: apps.dashboard.
     path("", include("apps.intake.api.urls")),
     path("", include("apps.exercises.api.urls")),
+    path("", include("apps.assessments.api.urls")),
+    path("", include("apps.treatments.api.urls")),
     path("", include("apps.flags.api.urls")),
     path("", include("apps.notifications.api.urls")),
     path("", include("apps.reminders.api.urls")),

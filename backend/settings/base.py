@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "apps.episodes",
     "apps.checkins",
     "apps.exercises",
+    "apps.assessments",
+    "apps.treatments",
     "apps.flags",
     "apps.notifications",
     "apps.reminders",
@@ -368,6 +370,11 @@ SPECTACULAR_SETTINGS = {
         "HealthComponentStatusEnum": ["ok", "degraded", "error"],
         "FlagStatusEnum": "apps.flags.models.FlagStatus",
         "FlagSeverityEnum": "apps.flags.models.FlagSeverity",
+        # Choice sets the clinical course (assessments, treatments, imaging) shares.
+        "PainfulSidesEnum": "apps.checkins.models.PainfulSide",
+        "AffectedSideEnum": "apps.episodes.models.Side",
+        "WalkingAidEnum": "apps.checkins.models.WalkingAid",
+        "AssessmentAidEnum": "apps.assessments.models.AssessmentAid",
     },
 }
 

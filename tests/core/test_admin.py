@@ -41,6 +41,7 @@ from tests.accounts.factories import (
 )
 from tests.checkins.factories import CheckInFactory
 from tests.consent.factories import ConsentDocumentFactory, accepted
+from tests.course.factories import AssessmentFactory, ImagingStudyFactory, TreatmentFactory
 from tests.dashboard.factories import FlagFactory
 from tests.episodes.factories import EpisodeFactory
 from tests.exercises.factories import (
@@ -103,6 +104,9 @@ BUILDERS: dict[str, Callable[[int], Model]] = {
     "exercises.Exercise": lambda n: ExerciseFactory(),
     "exercises.ExercisePlan": lambda n: ExercisePlanFactory(prescribed_by=PhysiotherapistFactory()),
     "exercises.ExerciseSession": lambda n: ExerciseSessionFactory(),
+    "assessments.Assessment": lambda n: AssessmentFactory(recorded_by=PhysiotherapistFactory()),
+    "treatments.Treatment": lambda n: TreatmentFactory(recorded_by=PhysiotherapistFactory()),
+    "treatments.ImagingStudy": lambda n: ImagingStudyFactory(recorded_by=PhysiotherapistFactory()),
     "flags.Flag": _flag,
     "flags.Evaluation": lambda n: Evaluation.objects.create(
         episode=EpisodeFactory(),
@@ -218,6 +222,9 @@ HISTORY = [
     "episodes.Episode",
     "exercises.ExercisePlan",
     "exercises.ExerciseSession",
+    "assessments.Assessment",
+    "treatments.Treatment",
+    "treatments.ImagingStudy",
     "flags.Flag",
     "flags.Evaluation",
     "consent.ConsentAcceptance",

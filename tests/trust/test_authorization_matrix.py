@@ -98,6 +98,19 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("POST", "api/v1/exercise-sessions/"): Expect(C, SELF),
     ("PATCH", "api/v1/exercise-sessions/<uuid:session_id>/"): Expect(OBJ, SELF),
     ("DELETE", "api/v1/exercise-sessions/<uuid:session_id>/"): Expect(OBJ, SELF),
+    ("GET", "api/v1/episodes/<uuid:episode_id>/assessments/"): Expect(
+        OBJ, SELF_AND_CARE, shows=True
+    ),
+    ("POST", "api/v1/episodes/<uuid:episode_id>/assessments/"): Expect(OBJ, PHYSIO),
+    ("GET", "api/v1/episodes/<uuid:episode_id>/treatments/"): Expect(
+        OBJ, SELF_AND_CARE, shows=True
+    ),
+    ("POST", "api/v1/episodes/<uuid:episode_id>/treatments/"): Expect(OBJ, PHYSIO),
+    ("PATCH", "api/v1/episodes/<uuid:episode_id>/treatments/<uuid:treatment_id>/"): Expect(
+        OBJ, PHYSIO
+    ),
+    ("GET", "api/v1/episodes/<uuid:episode_id>/imaging/"): Expect(OBJ, SELF_AND_CARE, shows=True),
+    ("POST", "api/v1/episodes/<uuid:episode_id>/imaging/"): Expect(OBJ, PHYSIO),
     ("GET", "api/v1/flags/"): Expect(C, SELF_AND_CARE, shows=True),
     ("GET", "api/v1/flags/<uuid:flag_id>/"): Expect(OBJ, SELF_AND_CARE, shows=True),
     ("POST", "api/v1/flags/<uuid:flag_id>/acknowledge/"): Expect(OBJ, CARE),
@@ -205,6 +218,7 @@ def _fill(route: str, world: World) -> str:
         "flag_id": record.flag.pk,
         "device_id": record.device.pk,
         "notification_id": record.notification.pk,
+        "treatment_id": record.treatments[0].pk,
     }
     path = route
     while "<" in path:

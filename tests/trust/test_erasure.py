@@ -41,7 +41,7 @@ def rows_about(patient_id) -> dict[str, int]:
 def test_clinic_admin_erases_every_row_about_the_patient(world):
     target = world.target.patient
     patient_id, user_id, email = target.id, target.user_id, target.user.email
-    assert sum(rows_about(patient_id).values()) == 11
+    assert sum(rows_about(patient_id).values()) == 14
 
     response = erase(world, "admin_clinic")
 
@@ -59,6 +59,10 @@ def test_clinic_admin_erases_every_row_about_the_patient(world):
     assert counts["checkins.CheckIn"] == 2
     assert counts["exercises.ExercisePlan"] == 2
     assert counts["accounts.Patient"] == 1
+    # The clinical course (assessments, treatments, imaging) is erased with the rest.
+    assert counts["assessments.Assessment"] == 1
+    assert counts["treatments.Treatment"] == 1
+    assert counts["treatments.ImagingStudy"] == 1
 
 
 def test_erasure_is_recorded_with_who_and_counts_but_no_content(world):
@@ -121,4 +125,4 @@ def test_other_patients_keep_their_data(world):
     before = rows_about(neighbour.patient.id)
     erase(world, "admin_clinic")
     assert rows_about(neighbour.patient.id) == before
-    assert sum(before.values()) == 11
+    assert sum(before.values()) == 14

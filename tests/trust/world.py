@@ -17,6 +17,7 @@ from tests.accounts.factories import (
 )
 from tests.checkins.factories import CheckInFactory
 from tests.consent.factories import accepted
+from tests.course.factories import AssessmentFactory, ImagingStudyFactory, TreatmentFactory
 from tests.episodes.factories import EpisodeFactory
 from tests.exercises.factories import (
     ExercisePlanFactory,
@@ -43,6 +44,9 @@ class Record:
     flag: object = None
     device: object = None
     notification: object = None
+    assessments: list = field(default_factory=list)
+    treatments: list = field(default_factory=list)
+    imaging: list = field(default_factory=list)
 
     def ids(self) -> set[str]:
         objects = [
@@ -55,13 +59,17 @@ class Record:
             self.flag,
             self.device,
             self.notification,
+            *self.assessments,
+            *self.treatments,
+            *self.imaging,
         ]
         return {str(obj.pk) for obj in objects if obj is not None}
 
 
 def full_record(patient: Patient) -> Record:
     """Everything a patient can have: episode, check-ins, two plans (one superseded),
-    sessions, a flag, consent, reminders, a device and a notification."""
+    sessions, a flag, consent, reminders, a device, a notification, and the clinical course
+    (an assessment, a treatment, an imaging result)."""
     accepted(patient)
     episode = EpisodeFactory(patient=patient, symptom_onset_date=ONSET)
     checkins = [
@@ -88,7 +96,13 @@ def full_record(patient: Patient) -> Record:
     ReminderSettingsFactory(patient=patient)
     device = DeviceFactory(user=patient.user)
     notification = NotificationFactory(recipient=patient.user)
+    assessment = AssessmentFactory(episode=episode, date=dt.date(2026, 9, 15), value=14)
+    treatment = TreatmentFactory(episode=episode, starts_on=dt.date(2026, 9, 3))
+    imaging = ImagingStudyFactory(episode=episode, date=dt.date(2026, 9, 4))
     return Record(
+        assessments=[assessment],
+        treatments=[treatment],
+        imaging=[imaging],
         patient=patient,
         episode=episode,
         checkins=checkins,
