@@ -26,6 +26,7 @@ from apps.flags.activity import last_activity_by_episode
 from apps.flags.models import LIVE_STATUSES, Flag
 from apps.flags.rules import Thresholds
 from apps.flags.snapshot import AdherenceWindow, CheckInData, EpisodeSnapshot, dates_ending
+from apps.flags.snapshot_course import one_with_course, with_course
 
 
 def lookback_days(thresholds: Thresholds) -> int:
@@ -288,7 +289,7 @@ def build_snapshot(
     ends = [date_from + dt.timedelta(days=n) for n in range((date_to - date_from).days + 1)]
     adherence = _adherence_windows(episode, ends, thresholds) if with_adherence else {}
     activity = last_activity_by_episode({episode.pk: today}) if nightly else {}
-    return _snapshot(
+    snapshot = _snapshot(
         episode,
         date_to,
         today,
@@ -297,6 +298,7 @@ def build_snapshot(
         nightly,
         activity.get(episode.pk),
     )
+    return one_with_course(snapshot)  # assessments and treatments (apps.flags.snapshot_course)
 
 
 def build_snapshots_for_today(
@@ -310,7 +312,7 @@ def build_snapshots_for_today(
     checkins = _checkins_by_episode(episodes, {pk: (d, d) for pk, d in todays.items()}, thresholds)
     adherence = _bulk_adherence(episodes, todays, thresholds)
     activity = last_activity_by_episode(todays) if nightly else {}
-    return [
+    snapshots = [
         _snapshot(
             e,
             todays[e.pk],
@@ -322,6 +324,7 @@ def build_snapshots_for_today(
         )
         for e in episodes
     ]
+    return with_course(snapshots)  # assessments and treatments (apps.flags.snapshot_course)
 
 
 def snapshots_for_checkins(

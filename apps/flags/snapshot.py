@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from types import MappingProxyType
 
+from apps.flags.course_data import AssessmentData, TreatmentData
+
 WALKING_AID_ORDER: tuple[str, ...] = ("none", "cane", "crutches", "walker", "wheelchair")
 
 
@@ -90,6 +92,10 @@ class EpisodeSnapshot:
     #: there is none. Loaded for nightly snapshots only (empty otherwise); as of ``today``,
     #: whatever date the snapshot is re-pointed at.
     last_activity: Mapping[str, dt.date | None] = field(default_factory=dict)
+    #: The clinical course (apps.flags.snapshot_course), oldest first: every assessment of
+    #: the episode and every treatment. Rules read only those on or before ``evaluated_on``.
+    assessments: tuple[AssessmentData, ...] = ()
+    treatments: tuple[TreatmentData, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "checkins", _frozen_mapping(self.checkins))

@@ -22,7 +22,7 @@ def cases(*rows):
     )
 
 
-def test_the_registry_has_the_eighteen_codes_of_the_spec_with_their_severities():
+def test_the_registry_has_the_twenty_codes_of_the_spec_with_their_severities():
     assert {rule.code: str(rule.severity) for rule in ALL_RULES} == {
         "fall_or_injury": "emergency",
         "cannot_bear_weight": "emergency",
@@ -42,6 +42,8 @@ def test_the_registry_has_the_eighteen_codes_of_the_spec_with_their_severities()
         "low_adherence": "info",
         "missed_checkins": "info",
         "lost_to_follow_up": "routine",
+        "assessment_declined": "routine",
+        "weight_bearing_beyond_prescription": "routine",
     }
 
 

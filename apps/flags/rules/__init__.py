@@ -11,6 +11,7 @@ from apps.flags.rules.base import (
     Severity,
     Thresholds,
 )
+from apps.flags.rules.course import AssessmentDeclined, WeightBearingBeyondPrescription
 from apps.flags.rules.engagement import LowAdherence, MissedCheckins
 from apps.flags.rules.follow_up import LostToFollowUp
 from apps.flags.rules.immediate import (
@@ -53,6 +54,8 @@ ALL_RULES: tuple[Rule, ...] = (
     LowAdherence(),
     MissedCheckins(),
     LostToFollowUp(),
+    AssessmentDeclined(),
+    WeightBearingBeyondPrescription(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
 #: Rules evaluated inside the check-in request (their base severity is emergency or urgent).

@@ -60,6 +60,7 @@ class Thresholds:
     low_adherence_ratio: float = 0.8
     missed_checkins_days: int = 3
     lost_to_follow_up_days: int = 7  # no activity of any kind on the 7 local dates before today
+    weight_bearing_beyond_days: int = 3  # beyond the prescription on >= 3 of the last 7 days
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, Any] | None) -> Thresholds:
