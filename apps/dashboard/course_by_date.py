@@ -180,7 +180,6 @@ def episode_course_by_date(
         .order_by("opened_for_date", "opened_at")
     )
     days = _days(date_from=date_from, date_to=date_to, checkins=checkins, flags=flags)
-    days = with_clinical_course(days, episodes=[episode], date_from=date_from, date_to=date_to)
     return CourseByDate(
         date_from=date_from,
         date_to=date_to,

@@ -124,18 +124,32 @@ def _label(span: TreatmentSpan) -> str:
     return TreatmentKind(span.kind).label
 
 
-def chart_bands_and_markers(episode: Episode) -> tuple[list[Band], list[Marker]]:
+def chart_bands_and_markers(
+    episode: Episode,
+    *,
+    treatments: Sequence[Treatment] | None = None,
+    imaging: Sequence[ImagingStudy] | None = None,
+) -> tuple[list[Band], list[Marker]]:
     """For the dashboard's pain chart: bands ``(start, end, kind, label)`` of treatments in
     force over days (end None: still in force) and markers ``(date, kind, label)`` for single
-    doses and imaging. Two queries."""
+    doses and imaging. Two queries (none for what the caller already read)."""
     bands: list[Band] = []
     markers: list[Marker] = []
-    for span in treatment_spans_by_episode([episode.pk]).get(episode.pk, []):
+    if treatments is None:
+        spans = treatment_spans_by_episode([episode.pk]).get(episode.pk, [])
+    else:
+        spans = [
+            TreatmentSpan(t.pk, t.kind, t.starts_on, t.ends_on, t.detail)
+            for t in sorted(treatments, key=lambda t: (t.starts_on, t.created_at))
+        ]
+    if imaging is None:
+        imaging = list(ImagingStudy.objects.filter(episode=episode).order_by("date", "id"))
+    for span in spans:
         if span.kind == TreatmentKind.BISPHOSPHONATE or span.ends_on == span.starts_on:
             markers.append((span.starts_on, span.kind, _label(span)))
         else:
             bands.append((span.starts_on, span.ends_on, span.kind, _label(span)))
-    for study in ImagingStudy.objects.filter(episode=episode).order_by("date", "id"):
+    for study in imaging:
         label = study.get_modality_display()
         if study.bone_marrow_edema:
             label += f": oedema {study.bone_marrow_edema}"

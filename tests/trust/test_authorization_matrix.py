@@ -139,6 +139,9 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("POST", "dashboard/flags/<uuid:flag_id>/acknowledge/"): Expect(OBJ, CARE),
     ("POST", "dashboard/flags/<uuid:flag_id>/resolve/"): Expect(OBJ, CARE),
     ("GET", "dashboard/patients/<uuid:patient_id>/"): Expect(OBJ, CARE, shows=True),
+    ("POST", "dashboard/episodes/<uuid:episode_id>/assessments/"): Expect(OBJ, PHYSIO),
+    ("POST", "dashboard/episodes/<uuid:episode_id>/treatments/"): Expect(OBJ, PHYSIO),
+    ("POST", "dashboard/episodes/<uuid:episode_id>/imaging/"): Expect(OBJ, PHYSIO),
 }
 # Routes the matrix does not drive, and why.
 NOT_DRIVEN = {
