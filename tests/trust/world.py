@@ -97,7 +97,13 @@ def full_record(patient: Patient) -> Record:
     device = DeviceFactory(user=patient.user)
     notification = NotificationFactory(recipient=patient.user)
     assessment = AssessmentFactory(episode=episode, date=dt.date(2026, 9, 15), value=14)
-    treatment = TreatmentFactory(episode=episode, starts_on=dt.date(2026, 9, 3))
+    treatment = TreatmentFactory(
+        episode=episode,
+        kind="bisphosphonate",
+        starts_on=dt.date(2026, 9, 3),
+        ends_on=dt.date(2026, 9, 3),
+        detail={"drug": "zoledronic_acid", "dose": "5 mg", "route": "iv"},
+    )
     imaging = ImagingStudyFactory(episode=episode, date=dt.date(2026, 9, 4))
     return Record(
         assessments=[assessment],
