@@ -126,6 +126,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("GET", "api/v1/me/export/"): Expect(C, SELF, shows=True),
     ("GET", "api/v1/patients/<uuid:patient_id>/export/"): Expect(OBJ, CARE, shows=True),
     ("GET", "api/v1/cohort/export.csv"): Expect(C, CARE, shows=True),
+    ("GET", "api/v1/cohort/course.csv"): Expect(C, CARE, shows=True),
     ("GET", "api/v1/me/access-log/"): Expect(C, SELF),
     ("POST", "api/v1/patients/<uuid:patient_id>/erase/"): Expect(OBJ, frozenset({"admin_clinic"})),
     ("GET", "api/v1/schema/"): Expect(P),

@@ -332,3 +332,30 @@ class TestFhirClinicalCourse:
         assert report["imagingStudy"][0]["reference"] == f"urn:uuid:{study['id']}"
         assert report["conclusionCode"][0]["coding"][0]["code"] == "bone_marrow_edema.moderate"
         assert report["conclusion"].startswith("Bone marrow oedema")
+
+
+class TestCourseCsv:
+    def rows(self, response) -> list[dict]:
+        assert response.streaming
+        text = b"".join(response.streaming_content).decode()
+        return list(csv.DictReader(io.StringIO(text)))
+
+    def test_one_row_per_assessment_treatment_and_imaging(self, world):
+        response = client_for(world.roles["physio_team"]).get("/api/v1/cohort/course.csv")
+        assert response.status_code == 200
+        rows = self.rows(response)
+        assert [(r["Record"], r["Date"], r["Test or kind"]) for r in rows] == [
+            ("assessment", "2026-09-15", "timed_up_and_go"),
+            ("treatment", "2026-09-03", "bisphosphonate"),
+            ("imaging", "2026-09-04", "mri"),
+        ]
+        assert rows[0]["Unit"] == "s"
+        assert "drug: zoledronic_acid" in rows[1]["Detail"]
+        assert rows[2]["Notes or report"].startswith("Bone marrow oedema")
+
+    def test_other_clinics_see_none_and_dates_bound_rows(self, world):
+        outsider = client_for(world.roles["physio_other_clinic"])
+        assert self.rows(outsider.get("/api/v1/cohort/course.csv")) == []
+        client = client_for(world.roles["physio_team"])
+        narrow = self.rows(client.get("/api/v1/cohort/course.csv?from=2026-09-04&to=2026-09-04"))
+        assert [r["Record"] for r in narrow] == ["imaging"]

@@ -11,6 +11,9 @@ urlpatterns = [
     ),
     path("cohort/export.csv", exports.CohortExportView.as_view(), name="cohort-export"),
     path(
+        "cohort/course.csv", exports.CohortCourseExportView.as_view(), name="cohort-course-export"
+    ),
+    path(
         "patients/<uuid:patient_id>/erase/",
         views.PatientEraseView.as_view(),
         name="patient-erase",
