@@ -146,7 +146,7 @@ def _submit(request: HttpRequest, episode_id: Any, kind: str) -> HttpResponse:
     if not (request.user.is_superuser or request.user.role == Role.PHYSIOTHERAPIST):
         return HttpResponse("Only the patient's physiotherapists record the course.", status=403)
     form_class, serializer_class, payload = FORMS[kind]
-    form = form_class(request.POST)
+    form = form_class(request.POST, auto_id=f"{kind}_%s")
     if form.is_valid():
         serializer = serializer_class(data=payload(form.cleaned_data))
         if serializer.is_valid():
@@ -248,7 +248,8 @@ def course_context(episode: Episode | None) -> dict[str, Any]:
         "imaging_rows": imaging,
         "chart_bands": bands,
         "chart_markers": markers,
-        "assessment_form": AssessmentForm(),
-        "treatment_form": TreatmentForm(),
-        "imaging_form": ImagingForm(),
+        # Three forms on one page: ids per form, so each label points at its own field.
+        "assessment_form": AssessmentForm(auto_id="assessment_%s"),
+        "treatment_form": TreatmentForm(auto_id="treatment_%s"),
+        "imaging_form": ImagingForm(auto_id="imaging_%s"),
     }
