@@ -11,9 +11,22 @@ from apps.assessments.models import Assessment
 from apps.treatments.models import Treatment
 from tests.accounts.factories import CareTeamFactory, physio_in
 from tests.dashboard.conftest import patient_with_course
-from tests.dashboard.test_browser import csp_violations, log_in  # noqa: F401 (fixture)
+from tests.dashboard.test_browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def csp_violations(page: Page) -> list[str]:
+    """Console messages about the Content Security Policy (there must be none)."""
+    seen: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            seen.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return seen
 
 
 @pytest.fixture
