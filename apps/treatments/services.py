@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Model, Q
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.exceptions import Conflict, ValidationFailed
@@ -83,7 +84,7 @@ def _follow_previous_phase(episode: Episode, starts_on: dt.date) -> None:
             extra={"id": str(later.pk)},
         )
     phases.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on)).update(
-        ends_on=starts_on - dt.timedelta(days=1)
+        ends_on=starts_on - dt.timedelta(days=1), updated_at=timezone.now()
     )
 
 
