@@ -1,10 +1,10 @@
 """The clinical course of generated patients (issue 16): assessments at clinic visits every 4-6
 weeks, protected weight bearing early on (toe-touch, then partial, ended as data: no source
 gives a standard length), a zoledronic acid dose for about a quarter of the patients, given
-around their modelled pain peak so the pain course eases after it (Agarwala 2019: pain-free
-at a mean 2.8 weeks after one dose), and MRI at diagnosis and at follow-up (about 3 months
-later; oedema milder). Deterministic per episode id (itself deterministic per seed and
-index). Written with `bulk_create` after the daily record (`write_clinical_course`)."""
+just after their modelled pain peak so the pain course eases after it (Agarwala 2019:
+pain-free at a mean 2.8 weeks after one dose), and MRI at diagnosis and at follow-up (about
+3 months later; oedema milder). Deterministic per seed and index. Written with `bulk_create`
+after the daily record (`write_clinical_course`)."""
 
 from __future__ import annotations
 
@@ -87,7 +87,10 @@ def _treatments(course: PatientCourse, rng: random.Random, today: dt.date) -> li
                 "detail": {"level": "partial", "aid": "cane"},
             }
         )
-    dose_day = course.symptom_onset_date + dt.timedelta(days=course.peak_day)
+    # A little after the modelled peak (the plateau), when the course turns: the pain eases
+    # after the dose, as it did after one dose in Agarwala 2019.
+    settle = max(course.resolution_day - course.peak_day, 0)
+    dose_day = course.symptom_onset_date + dt.timedelta(days=course.peak_day + settle // 4)
     if rng.random() < BISPHOSPHONATE_SHARE and start <= dose_day <= today:
         rows.append(
             {
@@ -135,7 +138,10 @@ def write_clinical_course(
 
     assessments, treatments, imaging = [], [], []
     for course in courses:
-        rng = random.Random(f"clinical-{course.episode_id}")
+        # Values only (never ids): deterministic per seed and index, whatever the clinic.
+        rng = random.Random(
+            f"clinical-{course.index}-{course.symptom_onset_date}-{course.peak_day}"
+        )
         ids = {"patient_id": course.patient_id, "episode_id": course.episode_id}
         for row in _assessments(course, rng, today):
             assessments.append(

@@ -57,4 +57,4 @@ def test_the_cohort_carries_a_clinical_course():
             measured += 1
             responded += effect.change < 0
     assert measured > 0
-    assert responded >= measured * 0.6
+    assert responded >= measured * 0.6, (responded, measured)
