@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("apps.intake.api.urls")),
     path("", include("apps.exercises.api.urls")),
     path("", include("apps.outcomes.api.urls")),
+    path("", include("apps.assessments.api.urls")),
+    path("", include("apps.treatments.api.urls")),
     path("", include("apps.flags.api.urls")),
     path("", include("apps.notifications.api.urls")),
     path("", include("apps.reminders.api.urls")),

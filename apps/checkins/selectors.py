@@ -63,3 +63,15 @@ def checkins_in_range(
 def checkins_of_episode(episode: Episode) -> QuerySet[CheckIn]:
     """The episode's check-ins, oldest date first."""
     return CheckIn.objects.filter(episode=episode).order_by("date")
+
+
+def pain_by_date(
+    *, episode_id: uuid.UUID, date_from: dt.date, date_to: dt.date
+) -> dict[dt.date, tuple[int, int]]:
+    """Local date -> (pain_now, pain_worst_24h) of the episode's check-ins in the range (one
+    query); the pain course a treatment's effect reads (apps.treatments.readers)."""
+    rows = CheckIn.objects.filter(episode_id=episode_id, date__range=(date_from, date_to))
+    return {
+        day: (now, worst)
+        for day, now, worst in rows.values_list("date", "pain_now", "pain_worst_24h")
+    }

@@ -15,3 +15,9 @@ class DashboardConfig(AppConfig):
         register_patient_summary_reader(
             many=patient_summaries, one=summary_for_patient, serializer=SummarySerializer
         )
+        # A treatment's effect reads the pain course; apps.treatments never imports its
+        # sibling apps.checkins, so the composite at the top wires the read (docs/CONTRACTS.md).
+        from apps.checkins.selectors import pain_by_date
+        from apps.treatments.readers import register_pain_reader
+
+        register_pain_reader(pain_by_date)

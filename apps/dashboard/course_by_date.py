@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 
@@ -28,6 +29,7 @@ from apps.accounts.models import Patient
 from apps.checkins.models import CheckIn
 from apps.checkins.selectors import checkins_in_range, checkins_of_episode
 from apps.core.timezones import local_today
+from apps.dashboard.course_clinical import with_clinical_course
 from apps.episodes.models import Episode, EpisodeStatus
 from apps.exercises.models import ExerciseSession, PlanItem
 from apps.exercises.selectors import prescribed_by_date, sessions_done_by_date
@@ -49,6 +51,11 @@ class CourseDay:
     sessions_done: list[ExerciseSession] = field(default_factory=list)
     sessions_prescribed: list[PlanItem] = field(default_factory=list)
     flags_opened: list[Flag] = field(default_factory=list)
+    # The clinical course (apps.dashboard.course_clinical): assessments measured, treatments
+    # in force and imaging studies of the date.
+    assessments: list[Any] = field(default_factory=list)
+    treatments_in_force: list[Any] = field(default_factory=list)
+    imaging: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,7 @@ def patient_course_by_date(
         done=done,
         prescribed=prescribed,
     )
+    days = with_clinical_course(days, episodes=episodes, date_from=date_from, date_to=date_to)
     return CourseByDate(
         date_from=date_from,
         date_to=date_to,

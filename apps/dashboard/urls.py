@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from apps.accounts.throttles import throttle_login_form
-from apps.dashboard import views
+from apps.dashboard import course_forms, views
 
 app_name = "dashboard"
 
@@ -25,4 +25,16 @@ urlpatterns = [
     path("flags/<uuid:flag_id>/acknowledge/", views.flag_acknowledge, name="flag-acknowledge"),
     path("flags/<uuid:flag_id>/resolve/", views.flag_resolve, name="flag-resolve"),
     path("patients/<uuid:patient_id>/", views.patient_detail, name="patient"),
+    # The clinical course's forms on the patient page (apps.dashboard.course_forms).
+    path(
+        "episodes/<uuid:episode_id>/assessments/",
+        course_forms.assessment_create,
+        name="course-assessment",
+    ),
+    path(
+        "episodes/<uuid:episode_id>/treatments/",
+        course_forms.treatment_create,
+        name="course-treatment",
+    ),
+    path("episodes/<uuid:episode_id>/imaging/", course_forms.imaging_create, name="course-imaging"),
 ]

@@ -30,6 +30,7 @@ from apps.flags.models import LIVE_STATUSES, Flag, severity_rank_expression
 from apps.flags.rules import Thresholds
 from apps.flags.rules.base import SEVERITY_ORDER
 from apps.flags.snapshot import AdherenceWindow, CheckInData, EpisodeSnapshot
+from apps.flags.snapshot_course import one_with_course, with_course
 from apps.flags.snapshot_outcomes import with_outcome_scores, with_outcome_scores_one
 
 if TYPE_CHECKING:
@@ -272,7 +273,10 @@ def build_snapshot(
         nightly,
         activity.get(episode.pk),
     )
-    return with_outcome_scores_one(snapshot)  # questionnaire scores (apps.flags.snapshot_outcomes)
+    # Questionnaire scores (apps.flags.snapshot_outcomes), then the clinical course:
+    # assessments and treatments (apps.flags.snapshot_course).
+    with_scores = with_outcome_scores_one(snapshot)
+    return one_with_course(with_scores) if with_scores is not None else None
 
 
 def build_snapshots_for_today(
@@ -298,7 +302,9 @@ def build_snapshots_for_today(
         )
         for e in episodes
     ]
-    return with_outcome_scores(snapshots)  # questionnaire scores (apps.flags.snapshot_outcomes)
+    # Questionnaire scores (apps.flags.snapshot_outcomes), then the clinical course:
+    # assessments and treatments (apps.flags.snapshot_course).
+    return with_course(with_outcome_scores(snapshots))
 
 
 def snapshots_for_checkins(

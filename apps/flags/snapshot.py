@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from apps.flags.snapshot_outcomes import ScoreData
 
 from apps.exercises.adherence import adherence_ratio
+from apps.flags.course_data import AssessmentData, TreatmentData
 
 WALKING_AID_ORDER: tuple[str, ...] = ("none", "cane", "crutches", "walker", "wheelchair")
 
@@ -103,6 +104,10 @@ class EpisodeSnapshot:
     last_activity: Mapping[str, dt.date | None] = field(default_factory=dict)
     #: Every questionnaire score of the episode, oldest first (apps.flags.snapshot_outcomes).
     scores: tuple[ScoreData, ...] = ()
+    #: The clinical course (apps.flags.snapshot_course), oldest first: every assessment of
+    #: the episode and every treatment. Rules read only those on or before ``evaluated_on``.
+    assessments: tuple[AssessmentData, ...] = ()
+    treatments: tuple[TreatmentData, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "checkins", _frozen_mapping(self.checkins))

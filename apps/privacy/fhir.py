@@ -33,6 +33,7 @@ from apps.privacy.fhir_checks import (
     check_bundle,
     resource_problems,
 )
+from apps.privacy.fhir_course import course_resources
 
 if TYPE_CHECKING:
     from apps.checkins.models import CheckIn
@@ -405,6 +406,7 @@ def _resources(patient: Patient) -> Iterator[dict[str, Any]]:
     for session in sessions.iterator(chunk_size=_CHUNK):
         yield from _procedure_and_pain(patient, session)
     yield from outcome_resources(patient)  # questionnaires (apps.privacy.fhir_outcomes)
+    yield from course_resources(patient)  # assessments, treatments, imaging (fhir_course)
     for flag in Flag.objects.filter(patient=patient).order_by("opened_at", "id").iterator():
         yield _flag(patient, flag)
 

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "apps.checkins",
     "apps.exercises",
     "apps.outcomes",
+    "apps.assessments",
+    "apps.treatments",
     "apps.flags",
     "apps.notifications",
     "apps.reminders",
@@ -381,6 +383,11 @@ SPECTACULAR_SETTINGS = {
         "HealthComponentStatusEnum": ["ok", "degraded", "error"],
         "FlagStatusEnum": "apps.flags.models.FlagStatus",
         "FlagSeverityEnum": "apps.flags.models.FlagSeverity",
+        # Choice sets the clinical course (assessments, treatments, imaging) shares.
+        "PainfulSidesEnum": "apps.checkins.models.PainfulSide",
+        "AffectedSideEnum": "apps.episodes.models.Side",
+        "WalkingAidEnum": "apps.checkins.models.WalkingAid",
+        "AssessmentAidEnum": "apps.assessments.models.AssessmentAid",
     },
 }
 

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.hashers import make_password
 from django.db import DatabaseError, connection, models, transaction
 
+from scripts.cohort.clinical import write_clinical_course
 from scripts.cohort.course import simulate_chunk, simulate_patient
 from scripts.cohort.model import (
     CHECKIN_FIELDS,
@@ -508,6 +509,7 @@ def generate_cohort(
                 zone=zone,
                 prescribers=prescribers,
             )
+            write_clinical_course(chunk, today=today)  # assessments, treatments, imaging
         result.patients += len(chunk)
         result.checkins += checkins
         result.sessions += sessions

@@ -31,6 +31,7 @@ from apps.accounts.models import EnrolmentCode, User
 from apps.audit.models import AccessLogEntry
 from apps.flags import services as flag_services
 from apps.flags.models import Evaluation, Flag
+from apps.outcomes.models import Instrument, QuestionnaireSchedule
 from apps.reminders.models import ReminderDelivery, ReminderSchedule
 from tests.accounts.factories import (
     CareTeamFactory,
@@ -41,6 +42,7 @@ from tests.accounts.factories import (
 )
 from tests.checkins.factories import CheckInFactory
 from tests.consent.factories import ConsentDocumentFactory, accepted
+from tests.course.factories import AssessmentFactory, ImagingStudyFactory, TreatmentFactory
 from tests.dashboard.factories import FlagFactory
 from tests.episodes.factories import EpisodeFactory
 from tests.exercises.factories import (
@@ -49,6 +51,7 @@ from tests.exercises.factories import (
     ExerciseSessionFactory,
 )
 from tests.notifications.factories import DeviceFactory, NotificationFactory
+from tests.outcomes.factories import psfs_answers, requested, stored_response
 from tests.reminders.factories import ReminderSettingsFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +106,23 @@ BUILDERS: dict[str, Callable[[int], Model]] = {
     "exercises.Exercise": lambda n: ExerciseFactory(),
     "exercises.ExercisePlan": lambda n: ExercisePlanFactory(prescribed_by=PhysiotherapistFactory()),
     "exercises.ExerciseSession": lambda n: ExerciseSessionFactory(),
+    "assessments.Assessment": lambda n: AssessmentFactory(recorded_by=PhysiotherapistFactory()),
+    "treatments.Treatment": lambda n: TreatmentFactory(recorded_by=PhysiotherapistFactory()),
+    "treatments.ImagingStudy": lambda n: ImagingStudyFactory(recorded_by=PhysiotherapistFactory()),
+    "outcomes.Instrument": lambda n: Instrument.objects.create(
+        code=f"synthetic-{n}", version="1", title=f"Synthetic {n}", licence="open"
+    ),
+    "outcomes.QuestionnaireResponse": lambda n: stored_response(
+        episode=EpisodeFactory(),
+        day=dt.date(2026, 3, 1) + dt.timedelta(days=n),
+        answers=psfs_answers(4, 5, 6),
+    ),
+    "outcomes.QuestionnaireRequest": lambda n: requested(
+        patient=PatientFactory(), day=dt.date(2026, 3, 1) + dt.timedelta(days=n)
+    ),
+    "outcomes.QuestionnaireSchedule": lambda n: QuestionnaireSchedule.objects.create(
+        episode=EpisodeFactory(), rules=[{"instrument": "psfs", "baseline": True}]
+    ),
     "flags.Flag": _flag,
     "flags.Evaluation": lambda n: Evaluation.objects.create(
         episode=EpisodeFactory(),
@@ -218,6 +238,12 @@ HISTORY = [
     "episodes.Episode",
     "exercises.ExercisePlan",
     "exercises.ExerciseSession",
+    "assessments.Assessment",
+    "treatments.Treatment",
+    "treatments.ImagingStudy",
+    "outcomes.QuestionnaireResponse",
+    "outcomes.QuestionnaireRequest",
+    "outcomes.QuestionnaireSchedule",
     "flags.Flag",
     "flags.Evaluation",
     "consent.ConsentAcceptance",

@@ -21,6 +21,9 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "audit": ("consent", "episodes", "checkins", "exercises", "flags", "dashboard", "privacy"),
     "consent": ("reminders",),
     "episodes": ("checkins", "exercises", "flags"),
+    # The clinical course's record apps: siblings of the check-ins, below the flag engine.
+    "assessments": ("checkins", "exercises", "treatments", "flags", "dashboard", "privacy"),
+    "treatments": ("checkins", "exercises", "assessments", "flags", "dashboard", "privacy"),
 }
 
 

@@ -70,6 +70,9 @@ WRITERS = {
     "outcomes.QuestionnaireResponse": ["questionnaire_post", "questionnaire_sync"],
     "outcomes.Answer": ["questionnaire_post", "questionnaire_sync"],
     "outcomes.Score": ["questionnaire_post", "questionnaire_sync"],
+    "assessments.Assessment": ["assessment_post"],
+    "treatments.Treatment": ["treatment_post", "treatment_patch"],
+    "treatments.ImagingStudy": ["imaging_post"],
 }
 
 
@@ -260,7 +263,104 @@ def _episode_patch(w):
     return w.episode, None
 
 
+def _course_url(w, what: str) -> str:
+    return f"/api/v1/episodes/{w.episode.id}/{what}/"
+
+
+def _assessment_body(day: dt.date, **overrides) -> dict:
+    return {
+        "client_id": str(uuid.uuid4()),
+        "date": day.isoformat(),
+        "test": "timed_up_and_go",
+        "value": 11.5,
+        **overrides,
+    }
+
+
+def _assessment_post(w):
+    response = _post(w.physio_client, _course_url(w, "assessments"), _assessment_body(days_ago(8)))
+    assert response.status_code == 201, response.content
+    return w.episode, days_ago(8)
+
+
+def _treatment_body(starts_on: dt.date, **overrides) -> dict:
+    return {
+        "client_id": str(uuid.uuid4()),
+        "kind": "protected_weight_bearing",
+        "starts_on": starts_on.isoformat(),
+        "detail": {"level": "toe_touch"},
+        **overrides,
+    }
+
+
+def _treatment_post(w):
+    response = _post(w.physio_client, _course_url(w, "treatments"), _treatment_body(days_ago(9)))
+    assert response.status_code == 201, response.content
+    return w.episode, days_ago(9)
+
+
+def _stored_treatment(w):
+    from tests.course.factories import TreatmentFactory
+
+    return TreatmentFactory(episode=w.episode, starts_on=days_ago(20))
+
+
+def _treatment_patch(w):
+    treatment = _stored_treatment(w)
+    response = w.physio_client.patch(
+        f"{_course_url(w, 'treatments')}{treatment.id}/",
+        {"ends_on": days_ago(10).isoformat()},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    return w.episode, days_ago(10)
+
+
+def _imaging_body(day: dt.date, **overrides) -> dict:
+    return {"client_id": str(uuid.uuid4()), "date": day.isoformat(), "modality": "mri", **overrides}
+
+
+def _imaging_post(w):
+    response = _post(w.physio_client, _course_url(w, "imaging"), _imaging_body(days_ago(11)))
+    assert response.status_code == 201, response.content
+    return w.episode, days_ago(11)
+
+
 CASES = {
+    "assessment_post": Case(
+        accept=_assessment_post,
+        refuse=lambda w: (
+            _post(
+                w.physio_client, _course_url(w, "assessments"), _assessment_body(TODAY, side="left")
+            ).status_code
+        ),
+    ),
+    "treatment_post": Case(
+        accept=_treatment_post,
+        refuse=lambda w: (
+            _post(
+                w.physio_client, _course_url(w, "treatments"), _treatment_body(TODAY, detail={})
+            ).status_code
+        ),
+    ),
+    "treatment_patch": Case(
+        accept=_treatment_patch,
+        refuse=lambda w: (
+            w.physio_client.patch(
+                f"{_course_url(w, 'treatments')}{_stored_treatment(w).id}/",
+                {"ends_on": days_ago(30).isoformat()},
+                format="json",
+            ).status_code
+        ),
+    ),
+    "imaging_post": Case(
+        accept=_imaging_post,
+        refuse=lambda w: (
+            _post(
+                w.physio_client, _course_url(w, "imaging"), _imaging_body(TODAY, modality="pet")
+            ).status_code
+        ),
+    ),
     "checkin_post": Case(
         accept=_checkin_post,
         refuse=lambda w: (

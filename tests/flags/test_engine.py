@@ -86,8 +86,8 @@ def test_the_evaluation_record_lists_held_not_held_and_not_evaluated_rules(episo
     assert record.not_evaluated["missed_checkins"] == "evaluated by the nightly sweep only"
     assert record.not_evaluated["lost_to_follow_up"] == "evaluated by the nightly sweep only"
     assert (
-        len(record.held) + len(record.not_held) + len(record.not_evaluated) == 20
-    )  # 18 + the two outcome rules
+        len(record.held) + len(record.not_held) + len(record.not_evaluated) == 22
+    )  # 18 + the two outcome rules + the two clinical-course rules
 
 
 def test_evaluating_a_date_twice_keeps_one_evaluation_record(episode):

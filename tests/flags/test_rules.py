@@ -44,6 +44,8 @@ def test_the_registry_has_the_twenty_codes_of_the_spec_with_their_severities():
         "lost_to_follow_up": "routine",
         "outcome_worsened": "soon",
         "new_joint_pain_after_resolution": "soon",
+        "assessment_declined": "routine",
+        "weight_bearing_beyond_prescription": "routine",
     }
 
 

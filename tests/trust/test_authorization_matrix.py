@@ -109,6 +109,19 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ),
     ("PUT", "api/v1/episodes/<uuid:episode_id>/questionnaire-schedule/"): Expect(OBJ, CARE),
     ("POST", "api/v1/patients/<uuid:patient_id>/questionnaire-requests/"): Expect(OBJ, CARE),
+    ("GET", "api/v1/episodes/<uuid:episode_id>/assessments/"): Expect(
+        OBJ, SELF_AND_CARE, shows=True
+    ),
+    ("POST", "api/v1/episodes/<uuid:episode_id>/assessments/"): Expect(OBJ, PHYSIO),
+    ("GET", "api/v1/episodes/<uuid:episode_id>/treatments/"): Expect(
+        OBJ, SELF_AND_CARE, shows=True
+    ),
+    ("POST", "api/v1/episodes/<uuid:episode_id>/treatments/"): Expect(OBJ, PHYSIO),
+    ("PATCH", "api/v1/episodes/<uuid:episode_id>/treatments/<uuid:treatment_id>/"): Expect(
+        OBJ, PHYSIO
+    ),
+    ("GET", "api/v1/episodes/<uuid:episode_id>/imaging/"): Expect(OBJ, SELF_AND_CARE, shows=True),
+    ("POST", "api/v1/episodes/<uuid:episode_id>/imaging/"): Expect(OBJ, PHYSIO),
     ("GET", "api/v1/flags/"): Expect(C, SELF_AND_CARE, shows=True),
     ("GET", "api/v1/flags/<uuid:flag_id>/"): Expect(OBJ, SELF_AND_CARE, shows=True),
     ("POST", "api/v1/flags/<uuid:flag_id>/acknowledge/"): Expect(OBJ, CARE),
@@ -125,6 +138,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("GET", "api/v1/patients/<uuid:patient_id>/export/"): Expect(OBJ, CARE, shows=True),
     ("GET", "api/v1/cohort/export.csv"): Expect(C, CARE, shows=True),
     ("GET", "api/v1/cohort/outcomes.csv"): Expect(C, CARE, shows=True),
+    ("GET", "api/v1/cohort/course.csv"): Expect(C, CARE, shows=True),
     ("GET", "api/v1/me/access-log/"): Expect(C, SELF),
     ("GET", "api/v1/me/progress/"): Expect(C, SELF),
     ("POST", "api/v1/patients/<uuid:patient_id>/erase/"): Expect(OBJ, frozenset({"admin_clinic"})),
@@ -139,6 +153,9 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("POST", "dashboard/flags/<uuid:flag_id>/acknowledge/"): Expect(OBJ, CARE),
     ("POST", "dashboard/flags/<uuid:flag_id>/resolve/"): Expect(OBJ, CARE),
     ("GET", "dashboard/patients/<uuid:patient_id>/"): Expect(OBJ, CARE, shows=True),
+    ("POST", "dashboard/episodes/<uuid:episode_id>/assessments/"): Expect(OBJ, PHYSIO),
+    ("POST", "dashboard/episodes/<uuid:episode_id>/treatments/"): Expect(OBJ, PHYSIO),
+    ("POST", "dashboard/episodes/<uuid:episode_id>/imaging/"): Expect(OBJ, PHYSIO),
 }
 # Routes the matrix does not drive, and why.
 NOT_DRIVEN = {
@@ -219,6 +236,7 @@ def _fill(route: str, world: World) -> str:
         "device_id": record.device.pk,
         "notification_id": record.notification.pk,
         "code": "psfs",
+        "treatment_id": record.treatments[0].pk,
     }
     path = route
     while "<" in path:

@@ -42,8 +42,8 @@ def test_clinic_admin_erases_every_row_about_the_patient(world):
     target = world.target.patient
     patient_id, user_id, email = target.id, target.user_id, target.user.email
     # 11 for check-ins, plans, sessions, flags, ...; 10 for questionnaires: a response with 6
-    # answers and 1 score, a request and the episode's schedule.
-    assert sum(rows_about(patient_id).values()) == 21
+    # answers and 1 score, a request and the episode's schedule; 3 for the clinical course.
+    assert sum(rows_about(patient_id).values()) == 24
 
     response = erase(world, "admin_clinic")
 
@@ -65,6 +65,10 @@ def test_clinic_admin_erases_every_row_about_the_patient(world):
     assert counts["outcomes.Answer"] == 6
     assert counts["outcomes.Score"] == 1
     assert counts["outcomes.QuestionnaireRequest"] == 1
+    # The clinical course (assessments, treatments, imaging) is erased with the rest.
+    assert counts["assessments.Assessment"] == 1
+    assert counts["treatments.Treatment"] == 1
+    assert counts["treatments.ImagingStudy"] == 1
 
 
 def test_erasure_is_recorded_with_who_and_counts_but_no_content(world):
@@ -127,4 +131,4 @@ def test_other_patients_keep_their_data(world):
     before = rows_about(neighbour.patient.id)
     erase(world, "admin_clinic")
     assert rows_about(neighbour.patient.id) == before
-    assert sum(before.values()) == 21  # 11 + 10 questionnaire rows (see above)
+    assert sum(before.values()) == 24  # 11 + 10 questionnaire rows + 3 clinical course

@@ -141,8 +141,9 @@ class TestFhir:
 
     def test_export_runs_a_fixed_number_of_queries(self, world, django_assert_max_num_queries):
         # 8 for the check-in, plan, session and flag record; 3 for questionnaires (responses,
-        # answers, scores: apps.privacy.fhir_outcomes).
-        with django_assert_max_num_queries(11):
+        # answers, scores: apps.privacy.fhir_outcomes); 3 for the clinical course (assessments,
+        # treatments, imaging: apps.privacy.fhir_course).
+        with django_assert_max_num_queries(14):
             patient_bundle(world.target.patient)
 
     def test_the_streamed_bundle_is_what_fhir_resources_makes_of_the_whole(self, world):
@@ -284,3 +285,78 @@ class TestCohortCsv:
     def test_patients_cannot_export_the_cohort(self, world):
         client = client_for(world.roles["patient_self"])
         assert client.get("/api/v1/cohort/export.csv").status_code == 403
+
+
+class TestFhirClinicalCourse:
+    def test_assessments_treatments_and_imaging_are_in_the_bundle_with_their_codes(self, world):
+        from tests.course.factories import AssessmentFactory, TreatmentFactory
+
+        episode = world.target.episode
+        AssessmentFactory(
+            episode=episode,
+            date=dt.date(2026, 9, 16),
+            test="hip_rom",
+            side="right",
+            movement="internal_rotation",
+            method="goniometer",
+            value=30,
+        )
+        TreatmentFactory(episode=episode, starts_on=dt.date(2026, 9, 2))  # weight bearing
+        TreatmentFactory(episode=episode, kind="nsaid", detail={"drug": "naproxen"})
+
+        bundle = patient_bundle(world.target.patient)
+        Bundle.model_validate(bundle)
+        check_bundle(bundle)
+
+        [tug] = by_code(bundle, "89423-8")
+        assert tug["valueQuantity"]["code"] == "s"
+        assert tug["category"][0]["coding"][0]["code"] == "exam"
+        [rom] = by_code(bundle, "hip_rom.internal_rotation")
+        assert rom["bodySite"]["coding"][0]["code"] == "24136001"
+        laterality = rom["bodySite"]["extension"][0]["valueCodeableConcept"]["coding"][0]
+        assert laterality["code"] == "24028007"  # right
+        assert rom["method"]["coding"][0]["code"] == "goniometer"
+        [dose] = resources(bundle, "MedicationAdministration")
+        assert dose["effectiveDateTime"] == "2026-09-03"
+        assert "zoledronic_acid" in dose["medicationCodeableConcept"]["text"]
+        [nsaid] = resources(bundle, "MedicationStatement")
+        assert nsaid["status"] == "active"
+        weight_bearing = [
+            p
+            for p in resources(bundle, "Procedure")
+            if p["code"]["coding"][0]["code"] == "protected_weight_bearing"
+        ]
+        assert len(weight_bearing) == 1
+        [study] = resources(bundle, "ImagingStudy")
+        assert study["modality"][0]["code"] == "MR"
+        [report] = resources(bundle, "DiagnosticReport")
+        assert report["imagingStudy"][0]["reference"] == f"urn:uuid:{study['id']}"
+        assert report["conclusionCode"][0]["coding"][0]["code"] == "bone_marrow_edema.moderate"
+        assert report["conclusion"].startswith("Bone marrow oedema")
+
+
+class TestCourseCsv:
+    def rows(self, response) -> list[dict]:
+        assert response.streaming
+        text = b"".join(response.streaming_content).decode()
+        return list(csv.DictReader(io.StringIO(text)))
+
+    def test_one_row_per_assessment_treatment_and_imaging(self, world):
+        response = client_for(world.roles["physio_team"]).get("/api/v1/cohort/course.csv")
+        assert response.status_code == 200
+        rows = self.rows(response)
+        assert [(r["Record"], r["Date"], r["Test or kind"]) for r in rows] == [
+            ("assessment", "2026-09-15", "timed_up_and_go"),
+            ("treatment", "2026-09-03", "bisphosphonate"),
+            ("imaging", "2026-09-04", "mri"),
+        ]
+        assert rows[0]["Unit"] == "s"
+        assert "drug: zoledronic_acid" in rows[1]["Detail"]
+        assert rows[2]["Notes or report"].startswith("Bone marrow oedema")
+
+    def test_other_clinics_see_none_and_dates_bound_rows(self, world):
+        outsider = client_for(world.roles["physio_other_clinic"])
+        assert self.rows(outsider.get("/api/v1/cohort/course.csv")) == []
+        client = client_for(world.roles["physio_team"])
+        narrow = self.rows(client.get("/api/v1/cohort/course.csv?from=2026-09-04&to=2026-09-04"))
+        assert [r["Record"] for r in narrow] == ["imaging"]

@@ -18,6 +18,7 @@ from tests.accounts.factories import (
 )
 from tests.checkins.factories import CheckInFactory
 from tests.consent.factories import accepted
+from tests.course.factories import AssessmentFactory, ImagingStudyFactory, TreatmentFactory
 from tests.episodes.factories import EpisodeFactory
 from tests.exercises.factories import (
     ExercisePlanFactory,
@@ -47,6 +48,9 @@ class Record:
     notification: object = None
     questionnaire_response: object = None
     questionnaire_request: object = None
+    assessments: list = field(default_factory=list)
+    treatments: list = field(default_factory=list)
+    imaging: list = field(default_factory=list)
 
     def ids(self) -> set[str]:
         objects = [
@@ -62,13 +66,17 @@ class Record:
             self.questionnaire_response,
             *(self.questionnaire_response.scores.all() if self.questionnaire_response else ()),
             self.questionnaire_request,
+            *self.assessments,
+            *self.treatments,
+            *self.imaging,
         ]
         return {str(obj.pk) for obj in objects if obj is not None}
 
 
 def full_record(patient: Patient) -> Record:
     """Everything a patient can have: episode, check-ins, two plans (one superseded),
-    sessions, a flag, consent, reminders, a device and a notification."""
+    sessions, a flag, consent, reminders, a device, a notification, and the clinical course
+    (an assessment, a treatment, an imaging result)."""
     accepted(patient)
     episode = EpisodeFactory(patient=patient, symptom_onset_date=ONSET)
     checkins = [
@@ -102,7 +110,19 @@ def full_record(patient: Patient) -> Record:
     QuestionnaireSchedule.objects.create(
         episode=episode, rules=[{"instrument": "psfs", "baseline": True}]
     )
+    assessment = AssessmentFactory(episode=episode, date=dt.date(2026, 9, 15), value=14)
+    treatment = TreatmentFactory(
+        episode=episode,
+        kind="bisphosphonate",
+        starts_on=dt.date(2026, 9, 3),
+        ends_on=dt.date(2026, 9, 3),
+        detail={"drug": "zoledronic_acid", "dose": "5 mg", "route": "iv"},
+    )
+    imaging = ImagingStudyFactory(episode=episode, date=dt.date(2026, 9, 4))
     return Record(
+        assessments=[assessment],
+        treatments=[treatment],
+        imaging=[imaging],
         patient=patient,
         episode=episode,
         checkins=checkins,

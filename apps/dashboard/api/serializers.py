@@ -8,6 +8,11 @@ from rest_framework import serializers
 
 from apps.checkins.api.serializers import CheckInSerializer
 from apps.core.bounds import DateRangeQuerySerializer
+from apps.dashboard.api.course_serializers import (
+    TimelineAssessmentSerializer,
+    TimelineImagingSerializer,
+    TimelineTreatmentSerializer,
+)
 from apps.dashboard.selectors import ORDERING_FIELDS, SEVERITIES, SummaryFilters
 
 ORDERING_CHOICES = [*ORDERING_FIELDS, *(f"-{name}" for name in ORDERING_FIELDS)]
@@ -211,6 +216,9 @@ class TimelineEntrySerializer(serializers.Serializer):
         many=True, help_text="The plan items in force on this date."
     )
     flags_opened = TimelineFlagSerializer(many=True)
+    assessments = TimelineAssessmentSerializer(many=True, help_text="Measured on this date.")
+    treatments_in_force = TimelineTreatmentSerializer(many=True)
+    imaging = TimelineImagingSerializer(many=True, help_text="Imaging studies of this date.")
 
 
 class TimelineSerializer(serializers.Serializer):

@@ -54,7 +54,8 @@ class PatientSummaryListView(generics.ListAPIView):
 
 class TimelineView(generics.GenericAPIView):
     """One entry per local date of the patient: check-in, sessions done and prescribed,
-    flags opened. For the care team and for the patient themself."""
+    flags opened, assessments measured, treatments in force and imaging. For the care team
+    and for the patient themself."""
 
     # The course read model (apps.dashboard.course_by_date), as the web patient page reads it.
 

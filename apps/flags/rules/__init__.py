@@ -12,6 +12,7 @@ from apps.flags.rules.base import (
     Severity,
     Thresholds,
 )
+from apps.flags.rules.course import AssessmentDeclined, WeightBearingBeyondPrescription
 from apps.flags.rules.engagement import LowAdherence, MissedCheckins
 from apps.flags.rules.follow_up import LostToFollowUp
 from apps.flags.rules.immediate import (
@@ -57,6 +58,8 @@ ALL_RULES: tuple[Rule, ...] = (
     LostToFollowUp(),
     OutcomeWorsened(),
     NewJointPainAfterResolution(),
+    AssessmentDeclined(),
+    WeightBearingBeyondPrescription(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
 #: Rules evaluated inside the check-in request (their base severity is emergency or urgent).

@@ -84,6 +84,7 @@ class Thresholds:
     outcome_worsened_mcid_factor: float = 1.0
     # new_joint_pain_after_resolution: sites with new pain in one joint check (of 4).
     new_joint_pain_min_sites: int = 1
+    weight_bearing_beyond_days: int = 3  # beyond the prescription on >= 3 of the last 7 days
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, Any] | None) -> Thresholds:

@@ -24,6 +24,7 @@ from apps.core import access_recorder as recorder
 from apps.core.bounds import DateRangeQuerySerializer
 from apps.core.throttling import WriteRateThrottle
 from apps.privacy.exports import cohort_rows
+from apps.privacy.exports_course import course_rows
 from apps.privacy.fhir import patient_bundle_json
 
 FHIR_CONTENT_TYPE = "application/json"
@@ -95,6 +96,8 @@ class CohortExportView(ExportThrottled, APIView):
 
     permission_classes = [IsClinician]
     renderer_classes = [JSONRenderer, CSVRenderer]
+    rows = staticmethod(cohort_rows)
+    filename = "cohort"
 
     def handle_exception(self, exc):
         # Errors are JSON whatever the client asked for.
@@ -123,12 +126,21 @@ class CohortExportView(ExportThrottled, APIView):
         )
         query.is_valid(raise_exception=True)
         recorder.set_action(AccessAction.EXPORT)
-        lines = cohort_rows(
+        lines = self.rows(
             user=signed_in_user(request),
             date_from=query.validated_data.get("date_from"),
             date_to=query.validated_data.get("date_to"),
         )
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="cohort-{stamp}.csv"'
+        response["Content-Disposition"] = f'attachment; filename="{self.filename}-{stamp}.csv"'
         return response
+
+
+class CohortCourseExportView(CohortExportView):
+    """The clinical course of the patients in your care as CSV: one row per assessment,
+    treatment and imaging result, streamed (apps.privacy.exports_course). Same access, range
+    and throttle as `cohort/export.csv`."""
+
+    rows = staticmethod(course_rows)
+    filename = "cohort-course"

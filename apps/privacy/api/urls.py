@@ -16,6 +16,9 @@ urlpatterns = [
         name="cohort-outcomes-export",
     ),
     path(
+        "cohort/course.csv", exports.CohortCourseExportView.as_view(), name="cohort-course-export"
+    ),
+    path(
         "patients/<uuid:patient_id>/erase/",
         views.PatientEraseView.as_view(),
         name="patient-erase",

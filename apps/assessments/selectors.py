@@ -1,0 +1,122 @@
+"""Reads of assessments, each with its change from the previous comparable one (same test,
+side and movement, earlier date; on the same date the one recorded before)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import Lag
+
+from apps.assessments.catalogue import definition
+from apps.assessments.models import Assessment
+from apps.episodes.models import Episode
+
+
+def _with_previous(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """Each row annotated with ``previous_value`` and ``previous_date`` of its comparable
+    predecessor (one query, a window function over the episode's rows)."""
+    partition = [F("episode_id"), F("test"), F("side"), F("movement")]
+    order = [F("date").asc(), F("created_at").asc(), F("id").asc()]
+    return queryset.annotate(
+        previous_value=Window(Lag("value"), partition_by=partition, order_by=order),
+        previous_date=Window(Lag("date"), partition_by=partition, order_by=order),
+    )
+
+
+def assessments_of_episode(episode: Episode, *, test: str | None = None) -> QuerySet[Assessment]:
+    """The episode's assessments, newest first, with their previous comparable value. The
+    ``test`` filter keeps whole partitions, so the predecessor is the same with or without it."""
+    rows = Assessment.objects.filter(episode=episode)
+    if test:
+        rows = rows.filter(test=test)
+    return _with_previous(rows).order_by("-date", "-created_at", "-id")
+
+
+def assessment_with_previous(assessment_id: uuid.UUID) -> Assessment:
+    """One stored assessment with its previous comparable value (the POST's answer)."""
+    rows = _with_previous(
+        Assessment.objects.filter(
+            episode_id=Assessment.objects.filter(pk=assessment_id).values("episode_id")[:1]
+        )
+    )
+    return next(row for row in rows if row.pk == assessment_id)
+
+
+@dataclass(frozen=True)
+class Change:
+    change_from_previous: Decimal | None
+    beyond_mdc: bool | None  # None: no previous, or the test has no MDC
+    worse: bool | None
+    mdc: Decimal | None
+    mdc_source: str
+
+
+def change_of(*, test: str, value: Decimal, previous_value: Decimal | None) -> Change:
+    """The change from the previous comparable value, and whether it exceeds the test's MDC
+    (a pure function; ``worse`` follows the test's better direction)."""
+    spec = definition(test)
+    if previous_value is None:
+        return Change(None, None, None, spec.mdc, spec.mdc_source)
+    change = Decimal(value) - Decimal(previous_value)
+    worse = change > 0 if spec.better == "lower" else change < 0
+    beyond = None if spec.mdc is None else abs(change) > spec.mdc
+    return Change(change, beyond, worse if change != 0 else False, spec.mdc, spec.mdc_source)
+
+
+@dataclass(frozen=True)
+class AssessmentPoint:
+    """An assessment as plain data (flag snapshot, timeline, charts)."""
+
+    id: uuid.UUID
+    date: dt.date
+    test: str
+    side: str
+    movement: str
+    value: Decimal
+    method: str
+    previous_value: Decimal | None
+    previous_date: dt.date | None
+
+
+def assessment_points_by_episode(
+    episode_ids: Iterable[uuid.UUID],
+) -> dict[uuid.UUID, list[AssessmentPoint]]:
+    """Every assessment of the given episodes with its predecessor, oldest first. One query
+    whatever the number of episodes or assessments."""
+    rows = (
+        _with_previous(Assessment.objects.filter(episode_id__in=list(episode_ids)))
+        .order_by("date", "created_at", "id")
+        .values_list(
+            "episode_id",
+            "id",
+            "date",
+            "test",
+            "side",
+            "movement",
+            "value",
+            "method",
+            "previous_value",
+            "previous_date",
+        )
+    )
+    found: dict[uuid.UUID, list[AssessmentPoint]] = defaultdict(list)
+    for episode_id, *values in rows:
+        found[episode_id].append(AssessmentPoint(*values))
+    return dict(found)
+
+
+def assessments_in_range(
+    *, episode: Episode, date_from: dt.date, date_to: dt.date
+) -> dict[dt.date, list[AssessmentPoint]]:
+    """Local date -> the episode's assessments on it (timeline). One query."""
+    found: dict[dt.date, list[AssessmentPoint]] = defaultdict(list)
+    for point in assessment_points_by_episode([episode.pk]).get(episode.pk, []):
+        if date_from <= point.date <= date_to:
+            found[point.date].append(point)
+    return dict(found)
