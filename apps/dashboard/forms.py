@@ -7,6 +7,7 @@ from django import forms
 from apps.dashboard.selectors import (
     DEFAULT_ADHERENCE_BELOW,
     DEFAULT_SILENT_DAYS_MIN,
+    EPISODE_STATUSES,
     ORDERING_FIELDS,
     SummaryFilters,
 )
@@ -23,7 +24,16 @@ class CohortForm(forms.Form):
         required=False, label=f"Adherence under {round(DEFAULT_ADHERENCE_BELOW * 100)}%"
     )
     silent = forms.BooleanField(required=False, label=f"Silent {DEFAULT_SILENT_DAYS_MIN}+ days")
+    status = forms.ChoiceField(
+        required=False,
+        choices=[(name, name.capitalize()) for name in EPISODE_STATUSES],
+        label="Episodes",
+    )
     ordering = forms.ChoiceField(required=False, choices=ORDERING_CHOICES)
+
+    def episode_status(self) -> str:
+        """The episodes shown: active ones unless the physiotherapist asked for others."""
+        return (self.cleaned_data.get("status") if self.is_bound else None) or "active"
 
     def filters(self) -> SummaryFilters:
         data = self.cleaned_data

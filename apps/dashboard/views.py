@@ -32,6 +32,7 @@ from apps.dashboard.course import expected_course, patient_course
 from apps.dashboard.forms import CohortForm, FlagActionForm
 from apps.dashboard.selectors import (
     DEFAULT_ORDERING,
+    EPISODE_STATUSES,
     SEVERITIES,
     patient_summaries,
     summary_for_patient,
@@ -43,18 +44,24 @@ from apps.flags.selectors import access_flag, flags_visible_to
 PAGE_SIZE = 50
 LOGIN_URL = "dashboard:login"
 
-#: The cohort's columns: (ordering key, heading).
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("name", "Patient"),
-    ("open_flags", "Open flags"),
-    ("weeks_since_onset", "Weeks since onset"),
-    ("pain_now_latest", "Latest pain"),
-    ("pain_7d_mean", "Pain, 7-day mean"),
-    ("pain_7d_change", "Change vs previous 7 days"),
-    ("adherence_7d", "Adherence, 7 days"),
-    ("days_since_last_checkin", "Days since check-in"),
-    ("last_checkin_date", "Last check-in"),
+#: The cohort's columns: (ordering key, heading, the ordering of the first click). Every
+#: column sorts worst-first on the first click: most flags, longest since onset, most pain,
+#: lowest adherence, longest silence, oldest check-in, bilateral first, active first.
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("name", "Patient", "name"),
+    ("status", "Status", "status"),
+    ("affected_side", "Side", "-affected_side"),
+    ("open_flags", "Open flags", "open_flags"),
+    ("weeks_since_onset", "Weeks since onset", "-weeks_since_onset"),
+    ("pain_now_latest", "Latest pain", "-pain_now_latest"),
+    ("pain_7d_mean", "Pain, 7-day mean", "-pain_7d_mean"),
+    ("pain_7d_change", "Change vs previous 7 days", "-pain_7d_change"),
+    ("adherence_7d", "Adherence, 7 days", "adherence_7d"),
+    ("days_since_last_checkin", "Days since check-in", "-days_since_last_checkin"),
+    ("last_checkin_date", "Last check-in", "last_checkin_date"),
 )
+#: Orderings whose unprefixed form sorts descending (most open flags first).
+_DESCENDING_UNPREFIXED = frozenset({"open_flags"})
 QUEUE_TABS = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
 
 
@@ -74,17 +81,17 @@ def clinician_required(view):
 
 
 def _sort_columns(request: HttpRequest, ordering: str) -> list[dict[str, Any]]:
-    """Headings with the link that sorts by them (again: reversed) and their aria-sort."""
+    """Headings with the link that sorts by them (worst first; again: reversed) and their
+    aria-sort."""
     params = {key: value for key, value in request.GET.items() if key not in {"ordering", "page"}}
     columns = []
-    for key, label in COLUMNS:
-        if ordering == key:
-            state, target = "ascending", f"-{key}"
-        elif ordering == f"-{key}":
-            state, target = "descending", key
+    for key, label, first_click in COLUMNS:
+        if ordering in (key, f"-{key}"):
+            descending = ordering.startswith("-") != (key in _DESCENDING_UNPREFIXED)
+            state = "descending" if descending else "ascending"
+            target = key if ordering.startswith("-") else f"-{key}"
         else:
-            # Most columns are most useful worst-first on the first click.
-            state, target = "none", key if key in {"name", "last_checkin_date"} else f"-{key}"
+            state, target = "none", first_click
         columns.append(
             {
                 "key": key,
@@ -103,10 +110,11 @@ def cohort(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         ordering = form.cleaned_data["ordering"] or DEFAULT_ORDERING
         filters, search = form.filters(), form.cleaned_data["q"]
+        status = form.episode_status()
     else:
-        ordering, filters, search = DEFAULT_ORDERING, None, None
+        ordering, filters, search, status = DEFAULT_ORDERING, None, None, "active"
     summaries = patient_summaries(
-        user=request.user, ordering=ordering, filters=filters, search=search
+        user=request.user, ordering=ordering, filters=filters, search=search, status=status
     )
     page = Paginator(summaries, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = PatientSummarySerializer(page.object_list, many=True).data
@@ -122,6 +130,10 @@ def cohort(request: HttpRequest) -> HttpResponse:
             "columns": _sort_columns(request, ordering),
             "severities": SEVERITIES,
             "page_query": urlencode(params),
+            "status": status,
+            "statuses": [
+                (name, "?" + urlencode({**params, "status": name})) for name in EPISODE_STATUSES
+            ],
             "nav": "cohort",
         },
     )
