@@ -6,7 +6,7 @@ lives in its own module and is re-exported here, so callers keep one import path
   `dates_to_evaluate`; the walk of each rule's flags is `apps/flags/walk.py`, by the table of
   `apps/flags/state_machine.py`.
 - `apps/flags/announcements.py` — who hears about a new flag, escalation, the daily digest.
-- `apps/flags/lifecycle.py` — `flag_acknowledge`, `flag_resolve` (the care team).
+- `apps/flags/lifecycle.py` — `flag_acknowledge`, `flag_resolve`, `flag_reopen` (the care team).
 
 Call these through this module (``from apps.flags import services``; ``services.NAME``):
 the record-change consumer does, and tests replace ``services.episode_evaluate`` there.
@@ -31,7 +31,7 @@ from apps.flags.engine import (
     evaluate_snapshots,
     local_today_of_episode,
 )
-from apps.flags.lifecycle import flag_acknowledge, flag_resolve
+from apps.flags.lifecycle import flag_acknowledge, flag_reopen, flag_resolve
 from apps.flags.walk import WITHDRAWN_NOTE, EvaluationOutcome
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "evaluate_snapshots",
     "flag_acknowledge",
     "flag_announce",
+    "flag_reopen",
     "flag_resolve",
     "flags_escalate_unacknowledged",
     "flags_send_daily_digests",

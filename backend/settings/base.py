@@ -368,6 +368,7 @@ SPECTACULAR_SETTINGS = {
         "HealthComponentStatusEnum": ["ok", "degraded", "error"],
         "FlagStatusEnum": "apps.flags.models.FlagStatus",
         "FlagSeverityEnum": "apps.flags.models.FlagSeverity",
+        "ResolutionOutcomeEnum": "apps.flags.models.ResolutionOutcome",
     },
 }
 

@@ -102,6 +102,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("GET", "api/v1/flags/<uuid:flag_id>/"): Expect(OBJ, SELF_AND_CARE, shows=True),
     ("POST", "api/v1/flags/<uuid:flag_id>/acknowledge/"): Expect(OBJ, CARE),
     ("POST", "api/v1/flags/<uuid:flag_id>/resolve/"): Expect(OBJ, CARE),
+    ("POST", "api/v1/flags/<uuid:flag_id>/reopen/"): Expect(OBJ, CARE),
     ("GET", "api/v1/devices/"): Expect(C, SELF, shows=True),
     ("POST", "api/v1/devices/"): Expect(C, SELF),
     ("DELETE", "api/v1/devices/<uuid:device_id>/"): Expect(OBJ, SELF),
@@ -125,6 +126,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("GET", "dashboard/flags/"): Expect(C, CARE, shows=True),
     ("POST", "dashboard/flags/<uuid:flag_id>/acknowledge/"): Expect(OBJ, CARE),
     ("POST", "dashboard/flags/<uuid:flag_id>/resolve/"): Expect(OBJ, CARE),
+    ("POST", "dashboard/flags/<uuid:flag_id>/reopen/"): Expect(OBJ, CARE),
     ("GET", "dashboard/patients/<uuid:patient_id>/"): Expect(OBJ, CARE, shows=True),
 }
 # Routes the matrix does not drive, and why.
