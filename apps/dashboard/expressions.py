@@ -56,3 +56,16 @@ def date_by_timezone(
 
 def distinct_names(values: Iterable[str]) -> list[str]:
     return sorted({value for value in values if value})
+
+
+#: Severities from most to least pressing (CLINICAL_RULES.md: Severity).
+_SEVERITY_ORDER: tuple[str, ...] = ("emergency", "urgent", "soon", "routine", "info")
+
+
+def severity_rank(field: str = "severity") -> Case:
+    """0 for emergency … 4 for info: flags sort most pressing first by it."""
+    return Case(
+        *[When(**{field: name}, then=Value(index)) for index, name in enumerate(_SEVERITY_ORDER)],
+        default=Value(len(_SEVERITY_ORDER)),
+        output_field=IntegerField(),
+    )

@@ -1,4 +1,5 @@
-"""The web dashboard (API.md: Dashboard): cohort, flag queue and patient pages for staff.
+"""The web dashboard (API.md: Dashboard): the cohort and patient pages for staff (the today
+view is `views_today`, the flag queue and actions `views_flags`).
 
 Session login; every page shows only the caller's patients (apps.accounts.selectors), reads
 through the same selectors as the API and writes through the flags app's services. Plain
@@ -8,28 +9,18 @@ in place after an action.
 
 from __future__ import annotations
 
-import json
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from apps.accounts.selectors import access_patient
-from apps.core.exceptions import DomainError
 from apps.dashboard import charts
 from apps.dashboard.api.serializers import PatientSummarySerializer
-from apps.dashboard.course import expected_course, patient_course
-from apps.dashboard.forms import CohortForm, FlagActionForm
+from apps.dashboard.course import Course, ExpectedCourse, expected_course, patient_course
+from apps.dashboard.forms import CohortForm
 from apps.dashboard.selectors import (
     DEFAULT_ORDERING,
     EPISODE_STATUSES,
@@ -37,12 +28,9 @@ from apps.dashboard.selectors import (
     patient_summaries,
     summary_for_patient,
 )
-from apps.flags import services as flag_services
-from apps.flags.models import FlagStatus
-from apps.flags.selectors import access_flag, flags_visible_to
-
-PAGE_SIZE = 50
-LOGIN_URL = "dashboard:login"
+from apps.dashboard.views_flags import flag_context
+from apps.dashboard.web import PAGE_SIZE, clinician_required, render_page
+from apps.flags.models import LIVE_STATUSES, Flag
 
 #: The cohort's columns: (ordering key, heading, the ordering of the first click). Every
 #: column sorts worst-first on the first click: most flags, longest since onset, most pain,
@@ -62,22 +50,6 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 #: Orderings whose unprefixed form sorts descending (most open flags first).
 _DESCENDING_UNPREFIXED = frozenset({"open_flags"})
-QUEUE_TABS = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
-
-
-def clinician_required(view):
-    """Staff only: anonymous visitors go to the login page, anyone else gets 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse(LOGIN_URL))
-        if not user.is_clinician:
-            raise PermissionDenied("The dashboard is for clinic staff.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _sort_columns(request: HttpRequest, ordering: str) -> list[dict[str, Any]]:
@@ -119,7 +91,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
     page = Paginator(summaries, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = PatientSummarySerializer(page.object_list, many=True).data
     params = {key: value for key, value in request.GET.items() if key != "page"}
-    return render(
+    return render_page(
         request,
         "dashboard/cohort.html",
         {
@@ -139,117 +111,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _severity_rank() -> Case:
-    return Case(
-        *[When(severity=name, then=Value(index)) for index, name in enumerate(SEVERITIES)],
-        output_field=IntegerField(),
-    )
-
-
-def _evidence_items(evidence: Any) -> list[tuple[str, str]]:
-    """The evidence as label/value pairs a person can read (values as compact JSON)."""
-    if not isinstance(evidence, dict):
-        return [("evidence", json.dumps(evidence, default=str))]
-    items = []
-    for key, value in evidence.items():
-        shown = value if isinstance(value, str | int | float) else json.dumps(value, default=str)
-        items.append((str(key).replace("_", " "), str(shown)))
-    return items
-
-
-def _flag_context(flag, tab: str) -> dict[str, Any]:
-    return {
-        "flag": flag,
-        "evidence": _evidence_items(flag.evidence),
-        "tab": tab,
-        "form": FlagActionForm(),
-    }
-
-
-@require_GET
-@clinician_required
-def flag_queue(request: HttpRequest) -> HttpResponse:
-    tab = request.GET.get("status", FlagStatus.OPEN)
-    if tab not in QUEUE_TABS:
-        tab = FlagStatus.OPEN
-    flags = (
-        flags_visible_to(request.user)
-        .filter(status=tab)
-        .select_related("patient__user", "episode")
-        .annotate(severity_rank=_severity_rank())
-        # Most pressing first; within a severity, the one waiting longest.
-        .order_by("severity_rank", "opened_at", "id")
-    )
-    page = Paginator(flags, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "dashboard/flags.html",
-        {
-            "page": page,
-            "items": [_flag_context(flag, tab) for flag in page.object_list],
-            "tab": tab,
-            "tabs": QUEUE_TABS,
-            "nav": "flags",
-        },
-    )
-
-
-def _safe_next(request: HttpRequest, candidate: str | None) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("dashboard:flags")
-
-
-def _flag_action(request: HttpRequest, flag_id, *, action: str) -> HttpResponse:
-    flag = access_flag(request.user, flag_id)
-    form = FlagActionForm(request.POST)
-    tab = request.POST.get("tab", FlagStatus.OPEN)
-    error = None
-    if not form.is_valid():
-        error = "; ".join(message for messages_ in form.errors.values() for message in messages_)
-    else:
-        service = (
-            flag_services.flag_acknowledge
-            if action == "acknowledge"
-            else flag_services.flag_resolve
-        )
-        try:
-            flag = service(flag=flag, by=request.user, note=form.cleaned_data["note"])
-        except DomainError as domain_error:
-            error = domain_error.message
-    done = "Acknowledged" if action == "acknowledge" else "Resolved"
-    if request.htmx:
-        flag = access_flag(request.user, flag.pk)
-        if error is None and flag.status != tab:
-            return render(
-                request,
-                "dashboard/_flag_done.html",
-                {"flag": flag, "done": done, "tab": tab},
-            )
-        context = _flag_context(flag, tab) | {"error": error}
-        return render(request, "dashboard/_flag.html", context, status=200 if not error else 400)
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, f"{done}: {flag.clinician_summary}")
-    return redirect(_safe_next(request, form.data.get("next")))
-
-
-@require_POST
-@clinician_required
-def flag_acknowledge(request: HttpRequest, flag_id) -> HttpResponse:
-    return _flag_action(request, flag_id, action="acknowledge")
-
-
-@require_POST
-@clinician_required
-def flag_resolve(request: HttpRequest, flag_id) -> HttpResponse:
-    return _flag_action(request, flag_id, action="resolve")
-
-
-def _course_charts(course, expected) -> list[charts.Chart]:
+def _course_charts(course: Course, expected: ExpectedCourse) -> list[charts.Chart]:
     if course.episode is None:
         return []
     scale = charts.TimeScale(course.date_from, course.date_to)
@@ -292,14 +154,33 @@ def _course_charts(course, expected) -> list[charts.Chart]:
     ]
 
 
+_SEVERITY_INDEX = {severity: index for index, severity in enumerate(SEVERITIES)}
+
+
+def _flags_in_order(flags: list[Flag]) -> list[Flag]:
+    """Live flags first, most severe then longest open; then the rest, latest first."""
+    live = sorted(
+        (flag for flag in flags if flag.status in LIVE_STATUSES),
+        key=lambda flag: (_SEVERITY_INDEX.get(flag.severity, 99), flag.opened_at),
+    )
+    done = sorted(
+        (flag for flag in flags if flag.status not in LIVE_STATUSES),
+        key=lambda flag: flag.resolved_at or flag.opened_at,
+        reverse=True,
+    )
+    return [*live, *done]
+
+
 @require_GET
 @clinician_required
-def patient_detail(request: HttpRequest, patient_id) -> HttpResponse:
+def patient_detail(request: HttpRequest, patient_id: Any) -> HttpResponse:
     patient = access_patient(request.user, patient_id)
     summary = PatientSummarySerializer(summary_for_patient(patient)).data
     course = patient_course(patient=patient, episode_id=request.GET.get("episode"))
     expected = expected_course(clinic_id=patient.care_team.clinic_id)
-    return render(
+    flags = _flags_in_order(list(course.flags))
+    live = [flag for flag in flags if flag.status in LIVE_STATUSES]
+    return render_page(
         request,
         "dashboard/patient.html",
         {
@@ -309,7 +190,8 @@ def patient_detail(request: HttpRequest, patient_id) -> HttpResponse:
             "course": course,
             "expected": expected,
             "charts": _course_charts(course, expected),
-            "flag_items": [_flag_context(flag, flag.status) for flag in course.flags],
+            "live_flags": live,
+            "flag_items": [flag_context(flag, flag.status) for flag in flags],
             "nav": "cohort",
         },
     )

@@ -123,6 +123,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("PUT", "dashboard/login/"): Expect(P),
     ("POST", "dashboard/logout/"): Expect(P),
     ("GET", "dashboard/"): Expect(C, CARE, shows=True),
+    ("GET", "dashboard/patients/"): Expect(C, CARE, shows=True),
     ("GET", "dashboard/flags/"): Expect(C, CARE, shows=True),
     ("POST", "dashboard/flags/<uuid:flag_id>/acknowledge/"): Expect(OBJ, CARE),
     ("POST", "dashboard/flags/<uuid:flag_id>/resolve/"): Expect(OBJ, CARE),
