@@ -17,10 +17,10 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from apps.accounts.selectors import access_patient
-from apps.dashboard import charts
 from apps.dashboard.api.serializers import PatientSummarySerializer
-from apps.dashboard.course import Course, ExpectedCourse, expected_course, patient_course
+from apps.dashboard.course import expected_course, patient_course
 from apps.dashboard.forms import CohortForm
+from apps.dashboard.patient_charts import course_charts
 from apps.dashboard.selectors import (
     DEFAULT_ORDERING,
     EPISODE_STATUSES,
@@ -111,49 +111,6 @@ def cohort(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _course_charts(course: Course, expected: ExpectedCourse) -> list[charts.Chart]:
-    if course.episode is None:
-        return []
-    scale = charts.TimeScale(course.date_from, course.date_to)
-    # Per local date from the course read model (apps.dashboard.course_by_date).
-    markers = [
-        {"date": day.date, "rule": flag.rule, "severity": flag.severity}
-        for day in course.days
-        for flag in day.flags_opened
-    ]
-    by_date = {day.date: day.checkin for day in course.days if day.checkin is not None}
-    return [
-        charts.pain_chart(
-            scale,
-            pain_now={day: checkin.pain_now for day, checkin in by_date.items()},
-            pain_worst={day: checkin.pain_worst_24h for day, checkin in by_date.items()},
-            flags=markers,
-            expected=expected.weeks if expected.is_available else None,
-            onset=course.episode.symptom_onset_date,
-        ),
-        charts.measure_chart(
-            scale,
-            slug="stiffness",
-            title="Morning stiffness (minutes)",
-            values={day: checkin.morning_stiffness_minutes for day, checkin in by_date.items()},
-            flags=markers,
-            unit=" min",
-            minimum_top=30,
-        ),
-        charts.adherence_chart(scale, weeks=course.adherence_weeks, flags=markers),
-        charts.measure_chart(
-            scale,
-            slug="steps",
-            title="Steps",
-            values={
-                day: checkin.steps for day, checkin in by_date.items() if checkin.steps is not None
-            },
-            flags=markers,
-            minimum_top=1000,
-        ),
-    ]
-
-
 _SEVERITY_INDEX = {severity: index for index, severity in enumerate(SEVERITIES)}
 
 
@@ -189,7 +146,7 @@ def patient_detail(request: HttpRequest, patient_id: Any) -> HttpResponse:
             "severities": SEVERITIES,
             "course": course,
             "expected": expected,
-            "charts": _course_charts(course, expected),
+            "charts": course_charts(course, expected),
             "live_flags": live,
             "flag_items": [flag_context(flag, flag.status) for flag in flags],
             "nav": "cohort",
