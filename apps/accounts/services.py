@@ -85,6 +85,7 @@ def patient_enrol(
     sex: str,
     timezone_name: str,
     care_team_id: uuid.UUID | None = None,
+    phone: str = "",
 ) -> tuple[Patient, str, dt.datetime]:
     """Create a patient (inactive until they enrol) in one of ``by``'s care teams.
 
@@ -102,6 +103,7 @@ def patient_enrol(
         "date_of_birth": date_of_birth,
         "sex": sex,
         "timezone_name": timezone_name,
+        "phone": phone,
     }
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
@@ -121,6 +123,7 @@ def patient_enrol(
                 date_of_birth=date_of_birth,
                 sex=sex,
                 timezone=timezone_name,
+                phone=phone,
                 enrolled_by=by,
             )
             code, expires_at = enrolment_code_issue(patient=patient, by=by)
@@ -144,6 +147,7 @@ def _enrolment_clash(
     date_of_birth: dt.date,
     sex: str,
     timezone_name: str,
+    phone: str = "",
 ) -> tuple[Patient, str, dt.datetime]:
     """``email`` already has an account. A patient in ``by``'s own care: say so (``by`` sees
     them in ``GET patients/`` anyway). Anyone else — a patient of another team or clinic, a
@@ -170,6 +174,7 @@ def _enrolment_clash(
         date_of_birth=date_of_birth,
         sex=sex,
         timezone=timezone_name,
+        phone=phone,
         enrolled_at=now,
         enrolled_by=by,
     )
@@ -235,6 +240,9 @@ def patient_update_profile(*, patient: Patient, data: dict[str, Any]) -> Patient
             setattr(patient.user, key, value)
         if user_fields:
             patient.user.save(update_fields=list(user_fields))
+        if "phone" in data and data["phone"] != patient.phone:
+            patient.phone = data["phone"] or ""
+            patient.save(update_fields=["phone"])
         if "timezone" in data and data["timezone"] != patient.timezone:
             patient.timezone = data["timezone"]
             patient.save(update_fields=["timezone"])
