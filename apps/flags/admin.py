@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest
 
 from apps.core.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
 from apps.core.exceptions import Conflict
 from apps.flags import services
-from apps.flags.models import Evaluation, Flag
+from apps.flags.models import Evaluation, Flag, FlagSeverity
+from apps.flags.rules import rule_title
 
 
 def _apply(
@@ -58,28 +59,50 @@ def _apply(
         )
 
 
+def _severity_rank() -> Case:
+    """0 for emergency … 4 for info: the Severity enum's rank when it has one, else its
+    order of declaration."""
+    order = list(FlagSeverity)
+    return Case(
+        *[
+            When(severity=member.value, then=Value(getattr(member, "rank", index)))
+            for index, member in enumerate(order)
+        ],
+        default=Value(len(order)),
+        output_field=IntegerField(),
+    )
+
+
 @admin.register(Flag)
 class FlagAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     patient_path = "patient"
     list_display = [
-        "opened_at",
-        "rule",
         "severity",
-        "status",
+        "rule_name",
         "patient",
-        "opened_for_date",
-        "last_held_on",
-        "acknowledged_by",
-        "acknowledged_at",
+        "status",
+        "opened_at",
+        "acknowledged_by_name",
         "resolved_at",
-        "resolution",
+        "outcome",
     ]
     list_filter = ["status", "severity", "rule", "resolution"]
     list_select_related = ["patient__user", "acknowledged_by"]
     search_fields = ["rule", "=id", "=patient__id", "patient__user__last_name"]
     date_hierarchy = "opened_at"
-    ordering = ["-opened_at", "id"]
+    # Most pressing first (emergency … info), then the newest.
+    ordering = [_severity_rank().asc(), "-opened_at", "id"]
     actions = ["acknowledge", "resolve"]
+
+    @admin.display(description="Rule", ordering="rule")
+    def rule_name(self, flag: Flag) -> str:
+        return rule_title(flag.rule)
+
+    @admin.display(description="Acknowledged by", ordering="acknowledged_by__last_name")
+    def acknowledged_by_name(self, flag: Flag) -> str:
+        user = flag.acknowledged_by
+        return "" if user is None else (user.full_name or user.email)
+
     fieldsets = [
         (None, {"fields": ["id", "patient", "episode", "rule", "rule_version", "severity"]}),
         (
