@@ -118,6 +118,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("POST", "api/v1/patients/<uuid:patient_id>/erase/"): Expect(OBJ, frozenset({"admin_clinic"})),
     ("GET", "api/v1/schema/"): Expect(P),
     ("GET", "api/v1/docs/"): Expect(P),
+    ("GET", "favicon.ico"): Expect(P),
     ("GET", "dashboard/login/"): Expect(P),
     ("POST", "dashboard/login/"): Expect(P),
     ("PUT", "dashboard/login/"): Expect(P),
