@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.timezone import now
@@ -143,6 +145,17 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", "Not stated"
 
 
+def validate_phone(value: str) -> None:
+    """A phone number in international form: "+", the country code and 6–15 digits in all
+    (spaces, dashes and brackets between them are kept as typed)."""
+    digits = re.sub(r"\D", "", value)
+    if not re.fullmatch(r"\+\d[\d ()-]*\d", value) or not 6 <= len(digits) <= 15:
+        raise ValidationError(
+            "Enter the number in international form, starting with + and the country code "
+            "(e.g. +44 20 7946 0958)."
+        )
+
+
 class Patient(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="patient")
@@ -150,6 +163,13 @@ class Patient(models.Model):
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=10, choices=Sex.choices)
     timezone = models.CharField(max_length=64, validators=[validate_timezone_name])
+    phone = models.CharField(
+        max_length=24,
+        blank=True,
+        default="",
+        validators=[validate_phone],
+        help_text="For the care team to call; international form. Never logged.",
+    )
     enrolled_at = models.DateTimeField(default=now)
     enrolled_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

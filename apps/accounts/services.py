@@ -86,6 +86,7 @@ def patient_enrol(
     sex: str,
     timezone_name: str,
     care_team_id: uuid.UUID | None = None,
+    phone: str = "",
 ) -> tuple[Patient, str, dt.datetime]:
     """Create a patient (inactive until they enrol) in one of ``by``'s care teams.
 
@@ -103,6 +104,7 @@ def patient_enrol(
         "date_of_birth": date_of_birth,
         "sex": sex,
         "timezone_name": timezone_name,
+        "phone": phone,
     }
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
@@ -122,6 +124,7 @@ def patient_enrol(
                 date_of_birth=date_of_birth,
                 sex=sex,
                 timezone=timezone_name,
+                phone=phone,
                 enrolled_by=by,
             )
             code, expires_at = enrolment_code_issue(patient=patient, by=by)
@@ -154,6 +157,7 @@ def _enrolment_clash(
     date_of_birth: dt.date,
     sex: str,
     timezone_name: str,
+    phone: str = "",
 ) -> tuple[Patient, str, dt.datetime]:
     """``email`` already has an account. A patient in ``by``'s own care: say so (``by`` sees
     them in ``GET patients/`` anyway). Anyone else — a patient of another team or clinic, a
@@ -180,6 +184,7 @@ def _enrolment_clash(
         date_of_birth=date_of_birth,
         sex=sex,
         timezone=timezone_name,
+        phone=phone,
         enrolled_at=now,
         enrolled_by=by,
     )
@@ -248,6 +253,9 @@ def patient_update_profile(*, patient: Patient, data: dict[str, Any]) -> Patient
             setattr(patient.user, key, value)
         if user_fields:
             patient.user.save(update_fields=list(user_fields))
+        if "phone" in data and data["phone"] != patient.phone:
+            patient.phone = data["phone"] or ""
+            patient.save(update_fields=["phone"])
         if "timezone" in data and data["timezone"] != patient.timezone:
             patient.timezone = data["timezone"]
             patient.save(update_fields=["timezone"])

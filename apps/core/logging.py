@@ -7,7 +7,9 @@ Views and services log ids only (CONVENTIONS.md); this filter is the net under t
 
 - every URL or request line loses its query string's values (``/api/v1/patients/?search=x``
   is logged as ``/api/v1/patients/?search``: parameter names stay, values never);
-- e-mail addresses become ``<email>``, in the message and in a traceback;
+- e-mail addresses become ``<email>``, and phone numbers in international form (how a
+  patient's ``phone`` is stored: ``+44 20 7946 0958``) become ``<phone>``, in the message and
+  in a traceback;
 - Celery's task lines keep the task name and id but not ``args``, ``kwargs`` or the return
   value; stdout a worker redirects into the log (``celery.redirected``: a ``print`` or a
   console mailer) is reduced to its length; SQL lines keep the timing, never the statement;
@@ -29,6 +31,8 @@ _QUERY = re.compile(
     r"(?P<path>(?:[a-z][a-z0-9+.-]*://[^\s/?#\"'<>]*)?/[^\s?#\"'<>]*)\?(?P<query>[^\s#\"'<>]*)",
     re.IGNORECASE,
 )
+# A number in international form: "+", a digit, then digits, spaces, dashes or brackets.
+PHONE = re.compile(r"\+\d[\d ()-]{5,}\d")
 _CELERY_PRIVATE_KEYS = ("args", "kwargs", "return_value", "argsrepr", "kwargsrepr")
 REDACTED = "<redacted>"
 
@@ -43,7 +47,7 @@ def _parameter_names(query: str) -> str:
 
 
 def redact(text: str) -> str:
-    """``text`` without query-string values and e-mail addresses."""
+    """``text`` without query-string values, e-mail addresses and phone numbers."""
     if "?" in text:
         text = _QUERY.sub(
             lambda match: f"{match['path']}?{_parameter_names(match['query'])}".rstrip("?"),
@@ -51,6 +55,8 @@ def redact(text: str) -> str:
         )
     if "@" in text:
         text = EMAIL.sub("<email>", text)
+    if "+" in text:
+        text = PHONE.sub("<phone>", text)
     return text
 
 

@@ -13,12 +13,26 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from apps.dashboard.chart_layers import (
+    STRIP_FIELDS,
+    STRIP_LEVEL_LABELS,
+    BandMark,
+    BandSpec,
+    Marker,
+    MarkerSpec,
+    StripCell,
+    StripRow,
+    layout_bands,
+    layout_markers,
+    legend_of,
+)
+
 WIDTH = 800
-HEIGHT = 240
-MARGIN_LEFT = 52
+HEIGHT = 260
+MARGIN_LEFT = 64
 MARGIN_RIGHT = 16
-MARGIN_TOP = 14
-MARGIN_BOTTOM = 34
+MARGIN_TOP = 28
+MARGIN_BOTTOM = 44
 PLOT_LEFT = MARGIN_LEFT
 PLOT_RIGHT = WIDTH - MARGIN_RIGHT
 PLOT_TOP = MARGIN_TOP
@@ -29,6 +43,10 @@ PLOT_BOTTOM = HEIGHT - MARGIN_BOTTOM
 class Tick:
     position: float
     label: str
+    #: "start", "middle" or "end": labels at the edges stay inside the chart (no "Dec 202").
+    anchor: str = "middle"
+    #: Shown on a phone too (every other label, so the larger text never overlaps).
+    narrow: bool = True
 
 
 @dataclass(frozen=True)
@@ -58,20 +76,6 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class Marker:
-    """A flag on the time axis."""
-
-    x: float
-    label: str
-    severity: str
-
-    @property
-    def triangle(self) -> str:
-        """A small pennant above the plot, so a marker is visible where lines crowd."""
-        return f"{self.x},{PLOT_TOP} {self.x + 6},{PLOT_TOP - 6} {self.x - 6},{PLOT_TOP - 6}"
-
-
-@dataclass(frozen=True)
 class Band:
     """The expected course: the 10th–90th percentile area and the median line."""
 
@@ -91,6 +95,8 @@ class Chart:
     series: tuple[Series, ...] = ()
     bars: tuple[Bar, ...] = ()
     markers: tuple[Marker, ...] = ()
+    bands: tuple[BandMark, ...] = ()
+    strip_rows: tuple[StripRow, ...] = ()
     band: Band | None = None
     reference_y: float | None = None
     reference_label: str = ""
@@ -106,6 +112,15 @@ class Chart:
     @property
     def is_empty(self) -> bool:
         return self.point_count == 0
+
+    @property
+    def plot_height(self) -> int:
+        return self.plot_bottom - self.plot_top
+
+    @property
+    def layer_legend(self) -> tuple[tuple[str, str], ...]:
+        """The legend of the markers and bands drawn (flags, treatments, scores, …)."""
+        return legend_of(self.markers, self.bands)
 
 
 @dataclass(frozen=True)
@@ -123,16 +138,31 @@ class TimeScale:
         offset = (day - self.start).days + 0.5 if isinstance(day, dt.date) else day
         return round(PLOT_LEFT + (PLOT_RIGHT - PLOT_LEFT) * offset / self.days, 1)
 
+    @property
+    def day_width(self) -> float:
+        return (PLOT_RIGHT - PLOT_LEFT) / self.days
+
     def ticks(self) -> tuple[Tick, ...]:
-        """Month starts on long courses, Mondays on short ones, at most ~8 labels."""
+        """Month starts on long courses, Mondays on short ones, at most ~8 labels, written in
+        full ("Dec 2025", "2 Mar"); every other one is kept on a phone."""
         days = [self.start + dt.timedelta(days=i) for i in range(self.days)]
         if self.days > 70:
             marks = [day for day in days if day.day == 1]
-            step = max(1, math.ceil(len(marks) / 8))
-            return tuple(Tick(self.x(d), d.strftime("%b %Y")) for d in marks[::step])
-        marks = [day for day in days if day.weekday() == 0]
+            label = "{:%b %Y}"
+        else:
+            marks = [day for day in days if day.weekday() == 0]
+            label = "{0.day} {0:%b}"
         step = max(1, math.ceil(len(marks) / 8))
-        return tuple(Tick(self.x(d), d.strftime("%d %b")) for d in marks[::step])
+        ticks = []
+        for index, day in enumerate(marks[::step]):
+            x = self.x(day)
+            anchor = "middle"
+            if x > PLOT_RIGHT - 40:
+                anchor = "end"
+            elif x < PLOT_LEFT + 30:
+                anchor = "start"
+            ticks.append(Tick(x, label.format(day), anchor=anchor, narrow=index % 2 == 0))
+        return tuple(ticks)
 
 
 def _y(value: float, top_value: float) -> float:
@@ -188,15 +218,34 @@ def _date_label(day: dt.date) -> str:
     return day.isoformat()
 
 
-def _markers(scale: TimeScale, flags: Sequence[dict]) -> tuple[Marker, ...]:
-    return tuple(
-        Marker(
-            x=scale.x(flag["date"]),
-            label=f"{flag['severity']} flag {flag['rule']} opened {_date_label(flag['date'])}",
-            severity=flag["severity"],
+def flag_marker_specs(flags: Sequence[dict]) -> list[MarkerSpec]:
+    """Flags given as {"date", "rule", "severity"} (or a ready "label") as marker specs."""
+    return [
+        MarkerSpec(
+            date=flag["date"],
+            kind=f"flag-{flag['severity']}",
+            label=flag.get("label")
+            or f"{flag['severity']} flag {flag['rule']} opened {_date_label(flag['date'])}",
         )
         for flag in flags
-        if scale.start <= flag["date"] <= scale.end
+    ]
+
+
+def _markers(
+    scale: TimeScale, flags: Sequence[dict], extra: Sequence[MarkerSpec] = ()
+) -> tuple[Marker, ...]:
+    return layout_markers(
+        [*flag_marker_specs(flags), *extra],
+        x_of=scale.x,
+        start=scale.start,
+        end=scale.end,
+        top=PLOT_TOP,
+    )
+
+
+def _bands(scale: TimeScale, bands: Sequence[BandSpec]) -> tuple[BandMark, ...]:
+    return layout_bands(
+        bands, x_of=scale.x, day_width=scale.day_width, start=scale.start, end=scale.end
     )
 
 
@@ -233,11 +282,16 @@ def pain_chart(
     pain_now: dict[dt.date, float],
     pain_worst: dict[dt.date, float],
     flags: Sequence[dict],
+    markers: Sequence[MarkerSpec] = (),
+    bands: Sequence[BandSpec] = (),
     expected: Sequence[dict] | None = None,
     onset: dt.date | None = None,
+    per_side: dict[str, dict[dt.date, float]] | None = None,
 ) -> Chart:
     """Pain now and worst pain (0–10): daily points, their 7-day means, flags, and the
-    expected course of the clinic's resolved episodes by week since onset."""
+    expected course of the clinic's resolved episodes by week since onset. ``per_side``
+    (bilateral episodes): side → pain now on the dates that side was reported painful, drawn
+    as one 7-day mean line per side."""
     top = 10
     band = None
     if expected and onset:
@@ -261,6 +315,24 @@ def pain_chart(
         _point_series(scale, pain_worst, name="Worst pain", css_class="worst", top_value=top),
         _point_series(scale, pain_now, name="Pain now", css_class="now", top_value=top),
     )
+    side_series = tuple(
+        _mean_series(
+            scale,
+            values,
+            name=f"Pain now, {side} hip (days it hurt), 7-day mean",
+            css_class=f"side-{side}",
+            top_value=top,
+        )
+        for side, values in sorted((per_side or {}).items())
+        if values
+    )
+    series = (*series, *side_series)
+    legend = (
+        ("now", "Pain now"),
+        ("worst", "Worst pain (24 h)"),
+        *((f"side-{side}", f"{side.capitalize()} hip") for side in sorted(per_side or {})),
+        ("expected", "Expected course"),
+    )
     count = len(pain_now) + len(pain_worst)
     return Chart(
         slug="pain",
@@ -270,14 +342,11 @@ def pain_chart(
         y_ticks=_y_ticks(top),
         y_label="Pain (0–10)",
         series=series,
-        markers=_markers(scale, flags),
+        markers=_markers(scale, flags, markers),
+        bands=_bands(scale, bands),
         band=band,
         point_count=count,
-        legend=(
-            ("now", "Pain now"),
-            ("worst", "Worst pain (24 h)"),
-            ("expected", "Expected course"),
-        ),
+        legend=legend,
     )
 
 
@@ -296,6 +365,8 @@ def measure_chart(
     title: str,
     values: dict[dt.date, float],
     flags: Sequence[dict],
+    markers: Sequence[MarkerSpec] = (),
+    bands: Sequence[BandSpec] = (),
     unit: str = "",
     minimum_top: float = 1,
 ) -> Chart:
@@ -311,12 +382,20 @@ def measure_chart(
         series=(
             _point_series(scale, values, name=title, css_class=slug, top_value=top, unit=unit),
         ),
-        markers=_markers(scale, flags),
+        markers=_markers(scale, flags, markers),
+        bands=_bands(scale, bands),
         point_count=len(values),
     )
 
 
-def adherence_chart(scale: TimeScale, *, weeks: Sequence[dict], flags: Sequence[dict]) -> Chart:
+def adherence_chart(
+    scale: TimeScale,
+    *,
+    weeks: Sequence[dict],
+    flags: Sequence[dict],
+    markers: Sequence[MarkerSpec] = (),
+    bands: Sequence[BandSpec] = (),
+) -> Chart:
     """Weekly exercise adherence (sessions done / prescribed, capped at 100%) as bars, with
     the 80% cut-off (CLINICAL_RULES.md) as a reference line."""
     top = 1.0
@@ -351,8 +430,58 @@ def adherence_chart(scale: TimeScale, *, weeks: Sequence[dict], flags: Sequence[
         ),
         y_label="Sessions done / prescribed",
         bars=tuple(bars),
-        markers=_markers(scale, flags),
+        markers=_markers(scale, flags, markers),
+        bands=_bands(scale, bands),
         reference_y=_y(0.8, top),
         reference_label="80% adherence cut-off",
         point_count=len(bars),
+    )
+
+
+def strip_chart(
+    scale: TimeScale,
+    *,
+    checkins: dict[dt.date, dict[str, object]],
+    flags: Sequence[dict] = (),
+    markers: Sequence[MarkerSpec] = (),
+    bands: Sequence[BandSpec] = (),
+) -> Chart:
+    """Weight bearing, walking aid, limping and sleep as coloured cells, one row per field
+    and one cell per check-in (darker is worse), with the chart's markers and bands."""
+    fields = list(STRIP_FIELDS.items())
+    row_height = (PLOT_BOTTOM - PLOT_TOP) / len(fields)
+    rows = []
+    for index, (name, (title, levels)) in enumerate(fields):
+        y = PLOT_TOP + index * row_height
+        cells = []
+        for day, values in sorted(checkins.items()):
+            value = values.get(name)
+            if value not in levels:
+                continue
+            level, words = levels[value]
+            cells.append(
+                StripCell(
+                    x=round(scale.x(day) - scale.day_width / 2, 1),
+                    width=round(max(scale.day_width - 0.5, 0.5), 1),
+                    level=level,
+                    label=f"{title} on {_date_label(day)}: {words}",
+                )
+            )
+        rows.append(
+            StripRow(
+                name=title, y=round(y + 2, 1), height=round(row_height - 4, 1), cells=tuple(cells)
+            )
+        )
+    return Chart(
+        slug="function",
+        title="Weight bearing, walking aid, limping and sleep",
+        description=_describe(len(checkins), scale, "check-ins"),
+        x_ticks=scale.ticks(),
+        y_ticks=tuple(Tick(round(row.y + row.height / 2, 1), row.name.split()[0]) for row in rows),
+        y_label="",
+        strip_rows=tuple(rows),
+        markers=_markers(scale, flags, markers),
+        bands=_bands(scale, bands),
+        point_count=len(checkins),
+        legend=tuple((f"level-{level}", label) for level, label in STRIP_LEVEL_LABELS),
     )

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from apps.accounts.throttles import throttle_login_form
-from apps.dashboard import course_forms, views
+from apps.dashboard import course_forms, views, views_flags, views_today
 
 app_name = "dashboard"
 
@@ -14,16 +14,22 @@ urlpatterns = [
             auth_views.LoginView.as_view(
                 template_name="dashboard/login.html",
                 redirect_authenticated_user=True,
-                next_page="dashboard:cohort",
+                next_page="dashboard:today",
             )
         ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="dashboard:login"), name="logout"),
-    path("", views.cohort, name="cohort"),
-    path("flags/", views.flag_queue, name="flags"),
-    path("flags/<uuid:flag_id>/acknowledge/", views.flag_acknowledge, name="flag-acknowledge"),
-    path("flags/<uuid:flag_id>/resolve/", views.flag_resolve, name="flag-resolve"),
+    path("", views_today.today, name="today"),
+    path("patients/", views.cohort, name="cohort"),
+    path("flags/", views_flags.flag_queue, name="flags"),
+    path(
+        "flags/<uuid:flag_id>/acknowledge/",
+        views_flags.flag_acknowledge,
+        name="flag-acknowledge",
+    ),
+    path("flags/<uuid:flag_id>/resolve/", views_flags.flag_resolve, name="flag-resolve"),
+    path("flags/<uuid:flag_id>/reopen/", views_flags.flag_reopen, name="flag-reopen"),
     path("patients/<uuid:patient_id>/", views.patient_detail, name="patient"),
     # The clinical course's forms on the patient page (apps.dashboard.course_forms).
     path(

@@ -19,6 +19,7 @@ from apps.core.admin import ClinicScopedAdminMixin, ReadOnlyAdminMixin
 from apps.core.exceptions import Conflict
 from apps.flags import services
 from apps.flags.models import Evaluation, Flag, severity_rank_expression
+from apps.flags.rules import rule_title
 
 
 def _apply(
@@ -62,28 +63,35 @@ def _apply(
 class FlagAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     patient_path = "patient"
     list_display = [
-        "opened_at",
-        "rule",
         "severity_column",
-        "status",
+        "rule_name",
         "patient",
-        "opened_for_date",
-        "last_held_on",
-        "acknowledged_by",
-        "acknowledged_at",
+        "status",
+        "opened_at",
+        "acknowledged_by_name",
         "resolved_at",
-        "resolution",
+        "outcome",
     ]
     list_filter = ["status", "severity", "rule", "resolution"]
     list_select_related = ["patient__user", "acknowledged_by"]
     search_fields = ["rule", "=id", "=patient__id", "patient__user__last_name"]
     date_hierarchy = "opened_at"
-    ordering = ["-opened_at", "id"]
+    # Most pressing first (emergency … info), then the newest.
+    ordering = [severity_rank_expression().asc(), "-opened_at", "id"]
     actions = ["acknowledge", "resolve"]
 
     @admin.display(description="severity", ordering="severity_rank")
     def severity_column(self, flag: Flag) -> str:
         return flag.get_severity_display()
+
+    @admin.display(description="Rule", ordering="rule")
+    def rule_name(self, flag: Flag) -> str:
+        return rule_title(flag.rule)
+
+    @admin.display(description="Acknowledged by", ordering="acknowledged_by__last_name")
+    def acknowledged_by_name(self, flag: Flag) -> str:
+        user = flag.acknowledged_by
+        return "" if user is None else (user.full_name or user.email)
 
     fieldsets = [
         (None, {"fields": ["id", "patient", "episode", "rule", "rule_version", "severity"]}),

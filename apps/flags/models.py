@@ -41,7 +41,21 @@ class Resolution(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn after re-evaluation"
 
 
+class ResolutionOutcome(models.TextChoices):
+    """What the care team did about a flag they resolved (recorded with the resolution)."""
+
+    NONE = "", "Not recorded"
+    CONTACTED_PATIENT = "contacted_patient", "Contacted the patient"
+    APPOINTMENT_BOOKED = "appointment_booked", "Appointment booked"
+    ADVICE_GIVEN = "advice_given", "Advice given"
+    REFERRED = "referred", "Referred (GP, emergency department or specialist)"
+    NO_ACTION_NEEDED = "no_action_needed", "No action needed"
+    OTHER = "other", "Other (see the note)"
+
+
 LIVE_STATUSES = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
+#: Resolving a flag of these severities needs a note saying what was done.
+NOTE_REQUIRED_SEVERITIES = (FlagSeverity.EMERGENCY, FlagSeverity.URGENT)
 
 
 class Flag(models.Model):
@@ -74,7 +88,18 @@ class Flag(models.Model):
     resolution = models.CharField(
         max_length=10, choices=Resolution.choices, blank=True, default=Resolution.NONE
     )
+    outcome = models.CharField(
+        max_length=24,
+        choices=ResolutionOutcome.choices,
+        blank=True,
+        default=ResolutionOutcome.NONE,
+        help_text="What the care team did, recorded when they resolved the flag.",
+    )
     note = models.TextField(blank=True, default="")
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Re-opening after a resolution needs a date after the flag's last held date on which the
     # rule was evaluated and did not hold; the earliest such date is kept here.
     cleared_on = models.DateField(null=True, blank=True)

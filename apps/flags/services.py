@@ -7,7 +7,7 @@ lives in its own module and is re-exported here, so callers keep one import path
   `apps/flags/state_machine.py`.
 - `apps/flags/hooks.py` — `flags_opened`, the after-commit kick of the new flags' announcement
   (who hears about a flag is apps.notifications': `apps/notifications/flag_announcements.py`).
-- `apps/flags/lifecycle.py` — `flag_acknowledge`, `flag_resolve` (the care team).
+- `apps/flags/lifecycle.py` — `flag_acknowledge`, `flag_resolve`, `flag_reopen` (the care team).
 
 Call these through this module (``from apps.flags import services``; ``services.NAME``):
 the record-change consumer does, and tests replace ``services.episode_evaluate`` there.
@@ -25,7 +25,7 @@ from apps.flags.engine import (
     evaluate_snapshots,
     local_today_of_episode,
 )
-from apps.flags.lifecycle import flag_acknowledge, flag_resolve
+from apps.flags.lifecycle import flag_acknowledge, flag_reopen, flag_resolve
 from apps.flags.rules.base import SEVERITY_ORDER
 from apps.flags.walk import WITHDRAWN_NOTE, EvaluationOutcome
 
@@ -41,6 +41,7 @@ __all__ = [
     "evaluate_snapshot",
     "evaluate_snapshots",
     "flag_acknowledge",
+    "flag_reopen",
     "flag_resolve",
     "local_today_of_episode",
 ]

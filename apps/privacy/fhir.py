@@ -176,7 +176,14 @@ def _patient_resource(patient: Patient) -> dict[str, Any]:
         "identifier": [{"system": PATIENT_IDENTIFIER, "value": str(patient.pk)}],
         "active": user.is_active,
         "name": [{"use": "official", "family": user.last_name, "given": [user.first_name]}],
-        "telecom": [{"system": "email", "value": user.email, "use": "home"}],
+        "telecom": [
+            {"system": "email", "value": user.email, "use": "home"},
+            *(
+                [{"system": "phone", "value": patient.phone, "use": "mobile"}]
+                if patient.phone
+                else []
+            ),
+        ],
         "gender": patient.sex if patient.sex in GENDERS else "unknown",
         "birthDate": patient.date_of_birth.isoformat(),
     }

@@ -34,6 +34,10 @@ class ReminderSettings(models.Model):
     checkins_after_resolution = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = "reminder settings"
+        verbose_name_plural = "reminder settings"
+
     def __str__(self) -> str:
         return f"Reminder settings of {self.patient_id}"
 
@@ -90,6 +94,7 @@ class ReminderDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name_plural = "reminder deliveries"
         ordering = ["-local_date", "kind"]
         constraints = [
             models.UniqueConstraint(

@@ -388,6 +388,7 @@ SPECTACULAR_SETTINGS = {
         "AffectedSideEnum": "apps.episodes.models.Side",
         "WalkingAidEnum": "apps.checkins.models.WalkingAid",
         "AssessmentAidEnum": "apps.assessments.models.AssessmentAid",
+        "ResolutionOutcomeEnum": "apps.flags.models.ResolutionOutcome",
     },
 }
 

@@ -12,7 +12,7 @@ from tests.dashboard.conftest import NOW, TODAY, patient_with_course
 
 pytestmark = pytest.mark.django_db
 
-IDENTITY = ("id", "first_name", "last_name")
+IDENTITY = ("id", "first_name", "last_name", "date_of_birth")
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +50,7 @@ def test_list_and_detail_carry_the_summary_with_exact_values(physio_client, care
     expected = {
         "episode": str(patient.episodes.get().pk),
         "episode_status": "active",
+        "affected_side": patient.episodes.get().affected_side,
         "weeks_since_onset": 9,
         "last_checkin_date": TODAY.isoformat(),
         "pain_now_latest": 3,

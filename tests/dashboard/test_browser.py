@@ -77,11 +77,12 @@ def log_in(page: Page, base_url: str, email: str) -> None:
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
+    # The landing page is the today view (issue 18); the cohort is one link away.
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
 
 
 def cohort_names(page: Page) -> list[str]:
-    return page.locator("table#cohort tbody th[scope=row]").all_inner_texts()
+    return page.locator("table#cohort tbody th[scope=row] a").all_inner_texts()
 
 
 def test_physio_sees_own_patients_sorts_and_opens_charts(
@@ -89,6 +90,7 @@ def test_physio_sees_own_patients_sorts_and_opens_charts(
 ):
     page.set_viewport_size({"width": 1180, "height": 820})  # a landscape tablet
     log_in(page, live_server.url, "jo@clinic.example")
+    page.get_by_role("link", name="Patients", exact=True).click()
 
     # Needs action first: the urgent flag's patient heads the list; no other team's patient.
     assert cohort_names(page) == ["Worse, Bea", "Calm, Ada", "Middle, Cy"]
@@ -146,6 +148,7 @@ def test_acknowledging_a_flag_takes_it_out_of_the_open_queue(
     page.get_by_role("link", name="Flag queue").click()
     article = page.locator(f"article#flag-{flag.pk}")
     expect(article).to_contain_text("Worst pain 8, baseline 4.0")
+    article.locator("summary", has_text="Acknowledge or resolve").click()  # forms behind a button
     article.get_by_label("Acknowledgement note (optional)").fill("Phoned; seen in clinic today.")
     article.get_by_role("button", name="Acknowledge").click()
 

@@ -312,6 +312,23 @@ def _expected_order(rows, ordering: str) -> list:
         return sorted(
             ordered, key=lambda row: (row.user.last_name, row.user.first_name), reverse=descending
         )
+    # Every other ordering puts resolved episodes after the others (active, or none yet).
+    resolved_rows = [row for row in rows if row.episode_status == "resolved"]
+    other_rows = [row for row in rows if row.episode_status != "resolved"]
+    if name == "status":
+        first, last = (resolved_rows, other_rows) if descending else (other_rows, resolved_rows)
+        return sorted(first, key=tie_break) + sorted(last, key=tie_break)
+    if resolved_rows:
+        return _expected_order(other_rows, ordering) + _expected_order(resolved_rows, ordering)
+    if name == "affected_side":
+        side_rank = {"both": 2, "left": 1, "right": 1, None: 0}
+        return sorted(
+            rows,
+            key=lambda row: (
+                -side_rank[row.affected_side] if descending else side_rank[row.affected_side],
+                tie_break(row),
+            ),
+        )
     if name == "needs_action":
         sign = 1 if descending else -1  # flags descending by default
 
@@ -386,3 +403,42 @@ def test_a_page_of_a_filtered_cohort_is_counted_by_the_filter(physio, care_team)
     assert urgent.count() == 2
     assert len(urgent[0:1]) == 1
     assert everyone.count() == 3
+
+
+def _resolve(patient, *, on: dt.date) -> None:
+    episode = patient.episodes.get()
+    episode.status = "resolved"
+    episode.resolved_on = on
+    episode.save()
+
+
+def test_resolved_episodes_are_never_silent_never_first_and_their_weeks_stop(physio, care_team):
+    active = patient_with_course(care_team, pain_last_7=[3], user__last_name="Active")
+    gone = patient_with_course(
+        care_team,
+        pain_previous_7=[2],
+        onset=TODAY - dt.timedelta(days=70),
+        flags=("soon",),
+        user__last_name="Discharged",
+    )
+    _resolve(gone, on=TODAY - dt.timedelta(days=28))
+    PatientFactory(care_team=care_team, user__last_name="New")
+
+    default = summaries(physio)
+    assert names(default) == ["Active", "New", "Discharged"]  # soon flag, long silence: last
+    assert names(summaries(physio, status="active")) == ["Active", "New"]
+    assert names(summaries(physio, status="resolved")) == ["Discharged"]
+    assert names(summaries(physio, filters=SummaryFilters(silent_days_min=3))) == ["New"]
+    for ordering in ("-days_since_last_checkin", "open_flags", "-weeks_since_onset", "status"):
+        assert names(summaries(physio, ordering=ordering))[-1] == "Discharged"
+    assert names(summaries(physio, ordering="-status"))[0] == "Discharged"
+    discharged = next(row for row in default if row.pk == gone.pk)
+    assert discharged.episode_status == "resolved"
+    assert discharged.weeks_since_onset == 6  # 42 days from onset to resolution
+    assert next(row for row in default if row.pk == active.pk).episode_status == "active"
+
+
+def test_an_unknown_status_is_refused(physio):
+    with pytest.raises(ValidationFailed) as error:
+        summaries(physio, status="archived")
+    assert error.value.field == "status"

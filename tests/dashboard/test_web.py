@@ -32,7 +32,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client):
     assert response["Location"] == "/dashboard/login/?next=/dashboard/flags/"
 
 
-def test_a_physio_logs_in_with_email_and_password_and_lands_on_the_cohort(client, physio):
+def test_a_physio_logs_in_with_email_and_password_and_lands_on_the_today_view(client, physio):
     response = client.post(
         "/dashboard/login/", {"username": physio.email, "password": DEFAULT_PASSWORD}
     )
@@ -57,7 +57,7 @@ def test_the_cohort_lists_only_own_patients_with_the_api_numbers(
     )
     patient_with_course(CareTeamFactory(), user__last_name="Stranger")
 
-    html = physio_web.get("/dashboard/").content.decode()
+    html = physio_web.get("/dashboard/patients/").content.decode()
     api = physio_client.get("/api/v1/dashboard/patients/").json()["results"][0]
 
     assert "Mine," in html
@@ -71,7 +71,7 @@ def test_sort_links_toggle_and_announce_the_sort(physio_web, care_team, frozen_n
     patient_with_course(care_team, pain_last_7=[2], user__last_name="Low")
     patient_with_course(care_team, pain_last_7=[8], user__last_name="High")
 
-    html = physio_web.get("/dashboard/?ordering=-pain_7d_mean").content.decode()
+    html = physio_web.get("/dashboard/patients/?ordering=-pain_7d_mean").content.decode()
 
     assert re.search(r'aria-sort="descending" data-column="pain_7d_mean"', html)
     assert 'href="?ordering=pain_7d_mean"' in html
@@ -83,10 +83,10 @@ def test_cohort_filters_and_search_come_from_the_form(physio_web, care_team, fro
     patient_with_course(care_team, pain_last_7=[None, None, None, 3], user__last_name="Silent")
     patient_with_course(care_team, pain_last_7=[3], sessions_last_7=1, user__last_name="Lazenbury")
 
-    urgent = physio_web.get("/dashboard/", {"has_urgent_flags": "on"}).content.decode()
-    silent = physio_web.get("/dashboard/", {"silent": "on"}).content.decode()
-    low = physio_web.get("/dashboard/", {"low_adherence": "on"}).content.decode()
-    found = physio_web.get("/dashboard/", {"q": "lazenb"}).content.decode()
+    urgent = physio_web.get("/dashboard/patients/", {"has_urgent_flags": "on"}).content.decode()
+    silent = physio_web.get("/dashboard/patients/", {"silent": "on"}).content.decode()
+    low = physio_web.get("/dashboard/patients/", {"low_adherence": "on"}).content.decode()
+    found = physio_web.get("/dashboard/patients/", {"q": "lazenb"}).content.decode()
 
     assert ("Urgent," in urgent, "Silent," in urgent, "Lazenbury," in urgent) == (
         True,
@@ -223,7 +223,12 @@ def test_pages_carry_a_self_only_csp_and_no_inline_script_or_style(
 ):
     patient = patient_with_course(care_team, pain_last_7=[3], flags=("soon",))
 
-    for url in ("/dashboard/", "/dashboard/flags/", f"/dashboard/patients/{patient.pk}/"):
+    for url in (
+        "/dashboard/",
+        "/dashboard/patients/",
+        "/dashboard/flags/",
+        f"/dashboard/patients/{patient.pk}/",
+    ):
         response = physio_web.get(url)
         html = response.content.decode()
         csp = response["Content-Security-Policy"]
@@ -254,7 +259,7 @@ def test_five_and_fifty_patients_render_with_the_same_queries(
     build(5)
     first = care_team.patients.order_by("enrolled_at").first()
     url = (
-        "/dashboard/?ordering=-adherence_7d"
+        "/dashboard/patients/?ordering=-adherence_7d"
         if page_name == "cohort"
         else f"/dashboard/patients/{first.pk}/"
     )

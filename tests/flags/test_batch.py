@@ -87,7 +87,7 @@ def test_a_batch_stores_what_evaluating_each_episode_alone_stores(histories, lat
     # episode (re-opening, withdrawal and updates, in a batch and alone).
     for episode in (batched[0], alone[0]):
         for flag in Flag.objects.filter(episode=episode, status="open").order_by("rule"):
-            flag_resolve(flag=flag, by=None)
+            flag_resolve(flag=flag, by=None, note="Seen in clinic.")
     for episode in [*batched, *alone]:
         taken = set(episode.checkins.values_list("date", flat=True))
         for offset, values in late.items():

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from apps.accounts.models import Patient, Role, Sex, User
+from apps.accounts.models import Patient, Role, Sex, User, validate_phone
 from apps.accounts.readers import patient_summary_reader
 from apps.core.bounds import BoundedDateField
 from apps.core.i18n import offered_languages, offered_variant
@@ -58,6 +59,30 @@ class EnrolRequestSerializer(serializers.Serializer):
     )
 
 
+class PhoneField(serializers.CharField):
+    """A phone number in international form (``+44 20 7946 0958``); blank clears it."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("max_length", 24)
+        kwargs.setdefault(
+            "help_text",
+            "Phone number for the care team, in international form (+ and the country "
+            "code, e.g. +44 20 7946 0958); blank: none. Shown to the care team, never logged.",
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> str:
+        value = super().to_internal_value(data).strip()
+        if value:
+            try:
+                validate_phone(value)
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(error.messages) from error
+        return value
+
+
 class PatientCreateSerializer(serializers.Serializer):
     email = serializers.EmailField()
     first_name = serializers.CharField(max_length=150)
@@ -65,6 +90,7 @@ class PatientCreateSerializer(serializers.Serializer):
     date_of_birth = BoundedDateField(not_future=True)
     sex = serializers.ChoiceField(choices=Sex.choices)
     timezone = TimezoneField()
+    phone = PhoneField()
     care_team = serializers.UUIDField(
         required=False, help_text="Needed only when you are in several care teams."
     )
@@ -95,6 +121,7 @@ class PatientRecordSerializer(serializers.ModelSerializer):
             "date_of_birth",
             "sex",
             "timezone",
+            "phone",
             "care_team",
             "enrolled_at",
             "activated_at",
@@ -170,6 +197,14 @@ class MeSerializer(serializers.Serializer):
                 % {"languages": ", ".join(offered_languages())}
             )
         return chosen
+
+    phone = PhoneField(
+        allow_null=True,
+        help_text=(
+            "Patients: the phone number the care team may call, in international form "
+            "(e.g. +44 20 7946 0958); blank clears it. Null for staff."
+        ),
+    )
 
     def validate_timezone(self, value):
         if value is None:

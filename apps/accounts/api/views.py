@@ -221,6 +221,7 @@ class PatientListCreateView(generics.ListCreateAPIView):
             sex=data["sex"],
             timezone_name=data["timezone"],
             care_team_id=data.get("care_team"),
+            phone=data.get("phone", ""),
         )
         body = PatientRecordSerializer(patient).data
         body |= {"enrolment_code": code, "enrolment_code_expires_at": expires_at}
@@ -275,6 +276,7 @@ def _me_body(user: User) -> dict:
         "sex": patient.sex if patient else None,
         "timezone": patient.timezone if patient else None,
         "language": user.language,
+        "phone": patient.phone if patient else None,
     }
 
 
@@ -298,6 +300,8 @@ class MeView(APIView):
         else:
             if "timezone" in data:
                 raise ValidationFailed(_("Only patients have a time zone here."), field="timezone")
+            if "phone" in data:
+                raise ValidationFailed(_("Only patients have a phone number here."), field="phone")
             services.staff_update_profile(user=user, data=data)
         user.refresh_from_db()
         return Response(MeSerializer(_me_body(user)).data)

@@ -13,7 +13,8 @@ from apps.dashboard.api.course_serializers import (
     TimelineImagingSerializer,
     TimelineTreatmentSerializer,
 )
-from apps.dashboard.selectors import ORDERING_FIELDS, SEVERITIES, SummaryFilters
+from apps.dashboard.selectors import EPISODE_STATUSES, ORDERING_FIELDS, SEVERITIES, SummaryFilters
+from apps.episodes.models import Side
 
 ORDERING_CHOICES = [*ORDERING_FIELDS, *(f"-{name}" for name in ORDERING_FIELDS)]
 
@@ -25,9 +26,12 @@ class SummaryQuerySerializer(serializers.Serializer):
         choices=ORDERING_CHOICES,
         required=False,
         help_text=(
-            "Sort column; prefix '-' for descending. Default 'needs_action': patients with "
-            "emergency, then urgent, then soon flags first, then the longest without a "
-            "check-in. Patients without a value in the column come last."
+            "Sort column; prefix '-' for descending. Default 'needs_action': active episodes "
+            "first, then patients with emergency, urgent and soon flags, then the longest "
+            "silence (active episodes only: a resolved episode is never silent). Active "
+            "episodes come before resolved ones in every ordering but 'name' ('status': "
+            "active first, '-status': resolved first; 'affected_side': bilateral first "
+            "descending). Patients without a value in the column come last."
         ),
     )
     has_urgent_flags = serializers.BooleanField(
@@ -50,6 +54,15 @@ class SummaryQuerySerializer(serializers.Serializer):
     )
     search = serializers.CharField(
         required=False, max_length=100, help_text="Words of the patient's first or last name."
+    )
+    status = serializers.ChoiceField(
+        choices=EPISODE_STATUSES,
+        required=False,
+        default="all",
+        help_text=(
+            "Patients by the status of their current episode: 'active', 'resolved' (episodes, "
+            "none active) or 'all' (default, every patient in your care)."
+        ),
     )
 
     def filters(self) -> SummaryFilters:
@@ -101,8 +114,25 @@ class PatientSummarySerializer(serializers.Serializer):
         read_only=True,
         help_text="The current episode (the active one, else the latest).",
     )
-    episode_status = serializers.CharField(allow_null=True, read_only=True)
-    weeks_since_onset = serializers.IntegerField(allow_null=True, read_only=True)
+    date_of_birth = serializers.DateField(
+        read_only=True, help_text="Tells two patients of the same name apart."
+    )
+    episode_status = serializers.CharField(
+        allow_null=True,
+        read_only=True,
+        help_text="Status of the current episode: 'active' or 'resolved'; null without one.",
+    )
+    affected_side = serializers.ChoiceField(
+        choices=Side.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="The hip of the current episode: left, right or both (bilateral).",
+    )
+    weeks_since_onset = serializers.IntegerField(
+        allow_null=True,
+        read_only=True,
+        help_text="Whole weeks from symptom onset to today, frozen at resolved_on once resolved.",
+    )
     last_checkin_date = serializers.DateField(allow_null=True, read_only=True)
     pain_now_latest = serializers.IntegerField(
         allow_null=True, read_only=True, help_text="pain_now of the latest check-in (0-10)."
@@ -149,7 +179,9 @@ class PatientSummarySerializer(serializers.Serializer):
             "first_name": str(user.first_name),
             "last_name": str(user.last_name),
             "episode": _string(patient.episode_id),
+            "date_of_birth": patient.date_of_birth.isoformat(),
             "episode_status": _string(patient.episode_status),
+            "affected_side": _string(patient.affected_side),
             "weeks_since_onset": _integer(patient.weeks_since_onset),
             "last_checkin_date": None if last_checkin is None else last_checkin.isoformat(),
             "pain_now_latest": _integer(patient.pain_now_latest),
@@ -170,6 +202,7 @@ class SummarySerializer(PatientSummarySerializer):
     id = None
     first_name = None
     last_name = None
+    date_of_birth = None
 
 
 # --- GET patients/{id}/timeline/ (the course read model, apps.dashboard.course_by_date) -----

@@ -41,6 +41,7 @@ class PatientSummaryListView(generics.ListAPIView):
             ordering=query.validated_data.get("ordering"),
             filters=query.filters(),
             search=query.validated_data.get("search"),
+            status=query.validated_data.get("status", "all"),
         )
 
     @extend_schema(

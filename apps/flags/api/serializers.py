@@ -3,8 +3,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.flags.models import Flag, FlagSeverity, FlagStatus
-from apps.flags.rules import flag_patient_message
+from apps.flags.models import Flag, FlagSeverity, FlagStatus, ResolutionOutcome
+from apps.flags.rules import flag_patient_message, rule_title
 
 
 def _audience_field(value: str) -> serializers.SerializerMethodField:
@@ -38,6 +38,10 @@ class FlagSerializer(serializers.ModelSerializer):
             "values read, and `thresholds` (the values in force)."
         ),
     )
+    rule_title = serializers.SerializerMethodField(
+        help_text="The rule's name for people (e.g. 'Sudden severe pain')."
+    )
+    reopened_by = serializers.UUIDField(source="reopened_by_id", read_only=True, allow_null=True)
     held_dates = serializers.ListField(
         child=serializers.DateField(),
         read_only=True,
@@ -52,6 +56,7 @@ class FlagSerializer(serializers.ModelSerializer):
             "patient",
             "episode",
             "rule",
+            "rule_title",
             "rule_version",
             "severity",
             "status",
@@ -67,10 +72,16 @@ class FlagSerializer(serializers.ModelSerializer):
             "resolved_by",
             "resolved_at",
             "resolution",
+            "outcome",
             "note",
+            "reopened_by",
+            "reopened_at",
             "escalated_at",
         ]
         read_only_fields = fields
+
+    def get_rule_title(self, flag: Flag) -> str:
+        return rule_title(flag.rule)
 
 
 class PatientFlagSerializer(serializers.ModelSerializer):
@@ -114,3 +125,19 @@ class FlagListQuerySerializer(serializers.Serializer):
 
 class FlagActionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class FlagResolveSerializer(FlagActionSerializer):
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        default="",
+        help_text="What was done; required for emergency and urgent flags.",
+    )
+    outcome = serializers.ChoiceField(
+        choices=ResolutionOutcome.choices,
+        required=False,
+        default="",
+        help_text="What the care team did (recorded with the resolution).",
+    )

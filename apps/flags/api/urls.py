@@ -13,4 +13,5 @@ urlpatterns = [
         name="flag-acknowledge",
     ),
     path("flags/<uuid:flag_id>/resolve/", views.FlagResolveView.as_view(), name="flag-resolve"),
+    path("flags/<uuid:flag_id>/reopen/", views.FlagReopenView.as_view(), name="flag-reopen"),
 ]

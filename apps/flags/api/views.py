@@ -11,13 +11,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.models import Role
+from apps.accounts.models import Role, User
 from apps.accounts.permissions import IsClinician, signed_in_user
 from apps.accounts.selectors import access_patient
 from apps.flags import services
 from apps.flags.api.serializers import (
     FlagActionSerializer,
     FlagListQuerySerializer,
+    FlagResolveSerializer,
     FlagSerializer,
     PatientFlagSerializer,
 )
@@ -96,21 +97,24 @@ class FlagDetailView(APIView):
 
 class _FlagActionView(APIView):
     permission_classes = [IsClinician]
-    action_name = ""
+    body_serializer: type[FlagActionSerializer] = FlagActionSerializer
 
-    def perform(self, flag, by, note):
+    def perform(self, flag: Flag, by: User, data: dict[str, str]) -> Flag:
         raise NotImplementedError
 
     def post(self, request, flag_id):
-        body = FlagActionSerializer(data=request.data)
+        body = self.body_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         flag = access_flag(request.user, flag_id)
-        flag = self.perform(flag, request.user, body.validated_data.get("note", ""))
+        flag = self.perform(flag, request.user, body.validated_data)
         return Response(FlagSerializer(flag).data)
 
 
 _action_responses = {
     200: FlagSerializer,
+    400: OpenApiResponse(
+        description="Bad input, e.g. a note too long, or no note for an emergency or urgent flag.",
+    ),
     403: OpenApiResponse(description="Not care-team staff (e.g. the patient)."),
     404: OpenApiResponse(description="No such flag among the caller's patients."),
     409: OpenApiResponse(description="The flag is already resolved."),
@@ -120,8 +124,8 @@ _action_responses = {
 class FlagAcknowledgeView(_FlagActionView):
     """The care team has seen the flag and is acting on it (open → acknowledged)."""
 
-    def perform(self, flag, by, note):
-        return services.flag_acknowledge(flag=flag, by=by, note=note)
+    def perform(self, flag: Flag, by: User, data: dict[str, str]) -> Flag:
+        return services.flag_acknowledge(flag=flag, by=by, note=data.get("note", ""))
 
     @extend_schema(request=FlagActionSerializer, responses=_action_responses, tags=["flags"])
     def post(self, request, flag_id):
@@ -129,11 +133,39 @@ class FlagAcknowledgeView(_FlagActionView):
 
 
 class FlagResolveView(_FlagActionView):
-    """The care team has dealt with the flag (open/acknowledged → resolved)."""
+    """The care team has dealt with the flag (open/acknowledged → resolved), with an outcome;
+    a note is required for emergency and urgent flags."""
 
-    def perform(self, flag, by, note):
-        return services.flag_resolve(flag=flag, by=by, note=note)
+    body_serializer = FlagResolveSerializer
 
-    @extend_schema(request=FlagActionSerializer, responses=_action_responses, tags=["flags"])
+    def perform(self, flag: Flag, by: User, data: dict[str, str]) -> Flag:
+        return services.flag_resolve(
+            flag=flag, by=by, note=data.get("note", ""), outcome=data.get("outcome", "")
+        )
+
+    @extend_schema(request=FlagResolveSerializer, responses=_action_responses, tags=["flags"])
+    def post(self, request, flag_id):
+        return super().post(request, flag_id)
+
+
+class FlagReopenView(_FlagActionView):
+    """A flag the care team resolved is live again, as acknowledged (resolved → acknowledged).
+    409 when it is not resolved, was withdrawn, or the rule has another live flag."""
+
+    def perform(self, flag: Flag, by: User, data: dict[str, str]) -> Flag:
+        return services.flag_reopen(flag=flag, by=by, note=data.get("note", ""))
+
+    @extend_schema(
+        request=FlagActionSerializer,
+        responses={
+            **_action_responses,
+            409: OpenApiResponse(
+                description=(
+                    "Not resolved, withdrawn by the engine, or another live flag of the rule."
+                ),
+            ),
+        },
+        tags=["flags"],
+    )
     def post(self, request, flag_id):
         return super().post(request, flag_id)

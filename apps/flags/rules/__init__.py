@@ -62,6 +62,24 @@ ALL_RULES: tuple[Rule, ...] = (
     WeightBearingBeyondPrescription(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
+#: Names of rules whose class is not (yet) in `ALL_RULES`: their flags may exist or arrive
+#: with another app (``outcome_worsened``: the outcomes app's questionnaires).
+_OTHER_TITLES: dict[str, str] = {"outcome_worsened": "Questionnaire score worse"}
+
+
+def rule_title(code: str) -> str:
+    """The one human name of a rule code (the Rule's ``title``), for every screen."""
+    rule = RULES_BY_CODE.get(code)
+    if rule is not None:
+        return rule.title
+    return _OTHER_TITLES.get(code) or code.replace("_", " ").capitalize()
+
+
+def rule_titles() -> dict[str, str]:
+    """Every known rule code → its human name, in the registry's order."""
+    return {**{rule.code: rule.title for rule in ALL_RULES}, **_OTHER_TITLES}
+
+
 #: Rules evaluated inside the check-in request (their base severity is emergency or urgent).
 IMMEDIATE_RULES: tuple[Rule, ...] = tuple(
     rule for rule in ALL_RULES if rule.severity in IMMEDIATE_SEVERITIES

@@ -125,6 +125,8 @@ class Rule:
     The docstring of each subclass names its source (CLINICAL_RULES.md "why")."""
 
     code: ClassVar[str]
+    #: The rule's name for people (dashboard, admin, digests): "Sudden severe pain".
+    title: ClassVar[str]
     version: ClassVar[int] = 1
     severity: ClassVar[Severity]
     #: Plain-words advice to the patient; ``{emergency_number}`` and ``{helpline}`` are filled

@@ -56,6 +56,7 @@ class AssessmentDeclined(Rule):
     evaluated, and the evidence says so."""
 
     code = "assessment_declined"
+    title = "Clinic assessment declined"
     severity = Severity.ROUTINE
     patient_message = (
         "One of the tests your physiotherapist measured came out worse than last time. "
@@ -118,6 +119,7 @@ class WeightBearingBeyondPrescription(Rule):
     prescribed."""
 
     code = "weight_bearing_beyond_prescription"
+    title = "Weight bearing beyond prescription"
     severity = Severity.ROUTINE
     patient_message = (
         "You have reported putting more weight on your leg than your care team advised. "

@@ -16,6 +16,7 @@ class LowAdherence(Rule):
     Holds when over the last 7 days done / prescribed < 0.8, with a plan in force all 7 days."""
 
     code = "low_adherence"
+    title = "Exercises: low adherence"
     severity = Severity.INFO
     patient_message = gettext_lazy(
         "You have done fewer of your exercises than planned this week. Little and often helps; "
@@ -66,6 +67,7 @@ class MissedCheckins(Rule):
     nightly sweep for the patient's local today."""
 
     code = "missed_checkins"
+    title = "Missed check-ins"
     severity = Severity.INFO
     patient_message = gettext_lazy(
         "We have not heard from you for a few days. A quick check-in helps your care team "

@@ -33,6 +33,7 @@ class LostToFollowUp(Rule):
     a record dated today means the patient has been heard from, so it does not hold."""
 
     code = "lost_to_follow_up"
+    title = "Lost to follow-up"
     severity = Severity.ROUTINE
     digest_detail = True
     patient_message = gettext_lazy(

@@ -49,6 +49,7 @@ class FallOrInjury(RedFlagRule):
     weakened femoral neck can fracture."""
 
     code = "fall_or_injury"
+    title = "Fall or injury"
     severity = Severity.EMERGENCY
     red_flag = "fall_or_injury"
     label = "Fall or injury"
@@ -62,6 +63,7 @@ class LegDeformity(RedFlagRule):
     """TOH fracture warning sign: a leg that looks shortened or turned outwards."""
 
     code = "leg_deformity"
+    title = "Leg short or turned out"
     severity = Severity.EMERGENCY
     red_flag = "leg_short_or_turned_out"
     label = "Leg looking shortened or turned outwards"
@@ -75,6 +77,7 @@ class SkinColourChange(RedFlagRule):
     """NHS urgent (same day): the skin around the hip changes colour."""
 
     code = "skin_colour_change"
+    title = "Skin colour change"
     severity = Severity.URGENT
     red_flag = "skin_colour_change"
     label = "Skin colour change around the hip"
@@ -91,6 +94,7 @@ class CannotBearWeight(Rule):
     (or with no earlier check-in in the loaded 35 days)."""
 
     code = "cannot_bear_weight"
+    title = "Cannot bear weight"
     severity = Severity.EMERGENCY
     patient_message = gettext_lazy(
         "You reported that you cannot put weight on your leg. Call {emergency_number} or go "
@@ -130,6 +134,7 @@ class NerveSymptomsAfterInjury(Rule):
     """NHS emergency: tingling or loss of feeling in the hip or leg after an injury."""
 
     code = "nerve_symptoms_after_injury"
+    title = "Numbness or tingling after an injury"
     severity = Severity.EMERGENCY
     patient_message = gettext_lazy(
         "You reported numbness or tingling after a fall or injury. Call {emergency_number} or "
@@ -173,6 +178,7 @@ class InfectionSigns(Rule):
     together make it an emergency."""
 
     code = "infection_signs"
+    title = "Signs of infection"
     severity = Severity.URGENT
     patient_message = gettext_lazy(
         "You reported feeling unwell or feverish, or a hot or swollen hip. Please get medical "
@@ -216,6 +222,7 @@ class SuddenSeverePain(Rule):
     Holds when ``pain_worst_24h`` >= 8 and >= its baseline + 3, without ``fall_or_injury``."""
 
     code = "sudden_severe_pain"
+    title = "Sudden severe pain"
     severity = Severity.URGENT
     patient_message = gettext_lazy(
         "You reported sudden severe pain. Please get medical advice today: call {helpline} or "
@@ -302,6 +309,7 @@ class PossibleFracture(Rule):
     aid heavier than every aid of the 7 days before."""
 
     code = "possible_fracture"
+    title = "Possible fracture"
     severity = Severity.URGENT
     patient_message = gettext_lazy(
         "Your answers over the last two days show pain when standing that is getting worse. "

@@ -37,6 +37,7 @@ class OutcomeWorsened(Rule):
     docs/outcomes.md."""
 
     code = "outcome_worsened"
+    title = "Questionnaire score worse"
     severity = Severity.SOON
     digest_detail = True
     patient_message = (
@@ -104,6 +105,7 @@ class NewJointPainAfterResolution(Rule):
     foot."""
 
     code = "new_joint_pain_after_resolution"
+    title = "New joint pain after resolution"
     severity = Severity.SOON
     digest_detail = True
     patient_message = (

@@ -74,6 +74,7 @@ class OtherHipPain(CountRule):
     the episode's ``affected_side`` on >= 2 of the last 7 days; never for ``both``."""
 
     code = "other_hip_pain"
+    title = "Pain in the other hip"
     severity = Severity.SOON
     threshold_name = "other_hip_pain_days"
     label = "pain in the other hip"
@@ -112,6 +113,7 @@ class DailyLifeAffected(CountRule):
     """NHS routine: hip pain that affects daily activities or sleep."""
 
     code = "daily_life_affected"
+    title = "Daily life affected"
     severity = Severity.ROUTINE
     threshold_name = "daily_life_affected_days"
     label = "sleep or daily activities affected"
@@ -133,6 +135,7 @@ class MorningStiffness(CountRule):
     """NHS routine: stiffness for more than 30 minutes after waking."""
 
     code = "morning_stiffness"
+    title = "Long morning stiffness"
     severity = Severity.ROUTINE
     threshold_name = "morning_stiffness_days"
     label = "morning stiffness over 30 minutes"
@@ -155,6 +158,7 @@ class NotResolving(CountRule):
     ``pain_now`` >= 3 on >= 4 of the last 7 days."""
 
     code = "not_resolving"
+    title = "Not resolving after a year"
     severity = Severity.ROUTINE
     threshold_name = "not_resolving_days"
     label = "pain 3 or more"
@@ -221,6 +225,7 @@ class PainWorsening(Rule):
     ``pain_worst_24h`` of the last 7 days >= the mean of the 7 before + 2 and >= 1.3 × it."""
 
     code = "pain_worsening"
+    title = "Pain getting worse"
     severity = Severity.SOON
     patient_message = ADVICE_SOON
 
@@ -266,6 +271,7 @@ class PainReturned(Rule):
     >= 4 on 3 of the last 5 days; or on any ``pain_now`` >= 4 on an episode marked resolved."""
 
     code = "pain_returned"
+    title = "Pain came back"
     severity = Severity.SOON
     patient_message = gettext_lazy(
         "Your pain seems to have come back. Please let your care team know in the next 2-3 "
@@ -361,6 +367,7 @@ class NoImprovementTwoWeeks(Rule):
     days of treatment."""
 
     code = "no_improvement_2_weeks"
+    title = "No improvement in 2 weeks"
     severity = Severity.ROUTINE
     patient_message = ADVICE_ROUTINE
 

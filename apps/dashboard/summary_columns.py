@@ -1,0 +1,258 @@
+"""The summary columns of the dashboard as SQL expressions (one subquery each), so the cohort
+can be sorted and filtered by any column in the database.
+
+Reads: accounts.Patient (time zones), episodes.Episode (the current episode), checkins.CheckIn
+(latest check-in, 7-day pain means), exercises.PlanItem and exercises.ExerciseSession
+(adherence), flags.Flag (open flags by severity). Aggregates only; writes go through the
+owning apps' services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest, Least
+from django.utils import timezone
+
+from apps.accounts.models import Patient
+from apps.checkins.models import CheckIn
+from apps.core.timezones import local_today
+from apps.dashboard.expressions import DaysBetween, date_by_timezone, distinct_names
+from apps.episodes.models import EpisodeStatus
+from apps.episodes.selectors import current_episode_subquery
+from apps.exercises.adherence import adherence_parts_expression, adherence_ratio_expression
+from apps.flags.models import LIVE_STATUSES, Flag
+from apps.flags.rules.base import SEVERITY_ORDER, Severity
+
+#: Severities from most to least pressing (the `Severity` enum's order).
+SEVERITIES: tuple[str, ...] = SEVERITY_ORDER
+#: The severities "needs_action" ranks by, most pressing first (emergency, urgent, soon).
+NEEDS_ACTION: tuple[str, ...] = tuple(s.value for s in Severity if s.rank <= Severity.SOON.rank)
+WINDOW_DAYS = 7
+
+
+def _timezone_counts(patients: QuerySet[Patient]) -> dict[str, int]:
+    """Time-zone name → number of ``patients`` in it: the zones whose local dates the columns
+    need, and the size of the cohort, in one query."""
+    rows = patients.order_by().values_list("timezone").annotate(total=Count("pk"))
+    return {name: total for name, total in rows}
+
+
+def _current_episode(field: str) -> Subquery:
+    """A field of the patient's current episode (apps.episodes' one definition)."""
+    return current_episode_subquery(field)
+
+
+class _PlainAggregate(Func):
+    """An aggregate function Django does not know to be one, so a correlated subquery over it
+    needs no ``GROUP BY``: a plain aggregate is cheaper for PostgreSQL to run once per patient
+    (and over no rows it gives NULL, or 0 for a count, as the grouped form gave after
+    `Coalesce`)."""
+
+    contains_aggregate = False
+
+
+def _mean_pain(*, since: str, until: str) -> Subquery:
+    """Mean ``pain_now`` of the patient's check-ins (any episode) between two annotated dates."""
+    mean = _PlainAggregate(
+        Cast("pain_now", FloatField()), function="AVG", output_field=FloatField()
+    )
+    rows = CheckIn.objects.filter(
+        patient_id=OuterRef("pk"), date__gte=OuterRef(since), date__lte=OuterRef(until)
+    )
+    return Subquery(rows.order_by().values(value=mean), output_field=FloatField())
+
+
+def _adherence_parts() -> tuple[Subquery[FloatField], Subquery[FloatField]]:
+    """Sessions counted and prescribed in the current episode over the patient's last 7 local
+    dates: apps.exercises.adherence's SQL form of the one definition."""
+    return adherence_parts_expression(
+        episode_id=OuterRef("episode_id"),
+        date_from=OuterRef("window_start"),
+        date_to=OuterRef("local_today"),
+    )
+
+
+def _open_flag_count(severity: str) -> Subquery:
+    count = _PlainAggregate(Value(1), function="COUNT", output_field=IntegerField())
+    rows = Flag.objects.filter(
+        patient_id=OuterRef("pk"), status__in=LIVE_STATUSES, severity=severity
+    )
+    return Subquery(rows.order_by().values(count=count), output_field=IntegerField())
+
+
+def _dates_of(timezone_names: Iterable[str], now: dt.datetime | None) -> dict[str, dt.date]:
+    """Each time zone's local today (zones without a name are left out)."""
+    now = now or timezone.now()
+    return {name: local_today(name, now=now) for name in distinct_names(timezone_names)}
+
+
+def _with_dates(patients: QuerySet[Patient], dates: dict[str, dt.date]) -> QuerySet[Patient]:
+    """Each patient's local today and the bounds of their two 7-day windows, as aliases."""
+    shifted = {
+        "window_start": WINDOW_DAYS - 1,  # the 7 local dates ending today
+        "previous_end": WINDOW_DAYS,  # and the 7 before them
+        "previous_start": 2 * WINDOW_DAYS - 1,
+    }
+    return patients.alias(
+        local_today=date_by_timezone(dates),
+        **{
+            name: date_by_timezone({tz: day - dt.timedelta(days=back) for tz, day in dates.items()})
+            for name, back in shifted.items()
+        },
+    )
+
+
+def _latest_checkin(field: str, *ordering: str) -> Subquery:
+    """A field of the patient's latest check-in up to local today (by index, so a year of data
+    per patient stays unread)."""
+    rows = CheckIn.objects.filter(patient_id=OuterRef("pk"), date__lte=OuterRef("local_today"))
+    return Subquery(rows.order_by(*ordering).values(field)[:1])
+
+
+def _base_column_factories() -> dict[str, Callable[[], Any]]:
+    """The stored facts each summary column is derived from (one subquery each), built only
+    when asked for: building the adherence subqueries costs more than running them."""
+    adherence: list[tuple[Subquery, Subquery]] = []
+
+    def adherence_part(index: int) -> Subquery:
+        if not adherence:
+            adherence.append(_adherence_parts())
+        return adherence[0][index]
+
+    return {
+        "episode_id": lambda: _current_episode("id"),
+        "symptom_onset_date": lambda: _current_episode("symptom_onset_date"),
+        "episode_status": lambda: _current_episode("status"),
+        "episode_resolved_on": lambda: _current_episode("resolved_on"),
+        "affected_side": lambda: _current_episode("affected_side"),
+        "last_checkin_date": lambda: _latest_checkin("date", "-date"),
+        "pain_now_latest": lambda: _latest_checkin("pain_now", "-date", "-recorded_at"),
+        "pain_7d_mean": lambda: _mean_pain(since="window_start", until="local_today"),
+        "pain_previous_7d_mean": lambda: _mean_pain(since="previous_start", until="previous_end"),
+        "adherence_counted": lambda: adherence_part(0),
+        "adherence_prescribed": lambda: adherence_part(1),
+        **{
+            f"open_flags_{severity}": (lambda s=severity: _open_flag_count(s))
+            for severity in SEVERITIES
+        },
+    }
+
+
+def _derived_columns() -> dict[str, Any]:
+    return {
+        # Frozen at resolution: a resolved episode's weeks count up to its resolved_on.
+        "weeks_since_onset": Case(
+            When(symptom_onset_date__isnull=True, then=Value(None)),
+            default=Greatest(
+                DaysBetween(
+                    F("symptom_onset_date"),
+                    Least(F("local_today"), Coalesce(F("episode_resolved_on"), F("local_today"))),
+                ),
+                Value(0),
+            )
+            / Value(7),
+            output_field=IntegerField(),
+        ),
+        "days_since_last_checkin": DaysBetween(F("last_checkin_date"), F("local_today")),
+        # 1 for a resolved current episode, 0 otherwise (active, or no episode yet): every
+        # ordering but the name's puts resolved episodes after the others.
+        "is_resolved": Case(
+            When(episode_status=EpisodeStatus.RESOLVED, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        # Days without a check-in, except for a resolved episode: it is never silent.
+        "silent_days": Case(
+            When(episode_status=EpisodeStatus.RESOLVED, then=Value(None)),
+            default=DaysBetween(F("last_checkin_date"), F("local_today")),
+            output_field=IntegerField(),
+        ),
+        # Bilateral first when sorted worst-first (descending).
+        "side_rank": Case(
+            When(affected_side="both", then=Value(2)),
+            When(affected_side__isnull=False, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        "pain_7d_change": F("pain_7d_mean") - F("pain_previous_7d_mean"),
+        "adherence_7d": adherence_ratio_expression(
+            F("adherence_counted"), F("adherence_prescribed")
+        ),
+    }
+
+
+#: What each computed column is built from, in an order where dependencies come first.
+_DEPENDENCIES: dict[str, tuple[str, ...]] = {
+    "episode_id": (),
+    "symptom_onset_date": (),
+    "episode_status": (),
+    "episode_resolved_on": (),
+    "affected_side": (),
+    "last_checkin_date": (),
+    "pain_now_latest": (),
+    "pain_7d_mean": (),
+    "pain_previous_7d_mean": (),
+    "adherence_counted": ("episode_id",),
+    "adherence_prescribed": ("episode_id",),
+    **{f"open_flags_{severity}": () for severity in SEVERITIES},
+    "weeks_since_onset": ("symptom_onset_date", "episode_resolved_on"),
+    "days_since_last_checkin": ("last_checkin_date",),
+    "is_resolved": ("episode_status",),
+    "silent_days": ("episode_status", "last_checkin_date"),
+    "side_rank": ("affected_side",),
+    "pain_7d_change": ("pain_7d_mean", "pain_previous_7d_mean"),
+    "adherence_7d": ("adherence_counted", "adherence_prescribed"),
+}
+
+
+def _ranking(
+    patients: QuerySet[Patient],
+    dates: dict[str, dt.date],
+    columns: set[str],
+    *,
+    selected: Collection[str] = (),
+) -> QuerySet[Patient]:
+    """``patients`` with ``columns`` (and what they are built from) as aliases, for a filter
+    or an ordering to use: only those reach the SQL, so sorting by one column computes only
+    that column for the whole cohort. Those in ``selected`` are annotations instead, read with
+    each row (PostgreSQL computes a selected column that is not sorted on only for the rows
+    kept by ``LIMIT``)."""
+    needed = set()
+    pending = [*columns, *selected]
+    while pending:
+        name = pending.pop()
+        if name not in needed:
+            needed.add(name)
+            pending.extend(_DEPENDENCIES[name])
+    base = _base_column_factories()
+    derived = None
+    patients = _with_dates(patients, dates)
+    for name in _DEPENDENCIES:
+        if name not in needed:
+            continue
+        if name in base:
+            expression = base[name]()
+        else:
+            derived = derived or _derived_columns()
+            expression = derived[name]
+        if name in selected:
+            patients = patients.annotate(**{name: expression})
+        else:
+            patients = patients.alias(**{name: expression})
+    return patients

@@ -1,0 +1,144 @@
+"""The summary rows of one page of the cohort: the page's patients completed by bulk reads.
+
+Reads: episodes.Episode (the current episodes of the page's patients), exercises.PlanItem and
+exercises.ExerciseSession (their adherence), flags.Flag (through
+`apps.flags.selectors.open_flag_counts_by_patient`); records the access (apps.core).
+Four bulk reads whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+
+from apps.accounts.models import Patient
+from apps.core.access_recorder import record_patient_access
+from apps.dashboard.summary_columns import SEVERITIES, WINDOW_DAYS
+from apps.episodes.selectors import current_episodes_by_patient
+from apps.exercises.selectors import adherence_of_windows
+from apps.flags.selectors import open_flag_counts_by_patient
+
+
+def _current_episodes(ids: list[Any]) -> dict[Any, dict[str, Any]]:
+    """Patient id → their current episode (apps.episodes' one definition)."""
+    return current_episodes_by_patient(ids, "resolved_on", "affected_side")
+
+
+def _adherence(
+    episodes: dict[Any, dict[str, Any]], windows: dict[Any, tuple[dt.date, dt.date]]
+) -> dict[Any, float | None]:
+    """Patient id → the adherence of their current episode over their own 7-day window; two
+    queries (apps.exercises.adherence, the one definition, whose SQL form `_adherence_parts`
+    uses, so a sort by it agrees with the values shown)."""
+    found = adherence_of_windows(
+        {episode["id"]: windows[patient_id] for patient_id, episode in episodes.items()}
+    )
+    ratios = {patient: found[episode["id"]].adherence for patient, episode in episodes.items()}
+    return {patient: None if r is None else float(r) for patient, r in ratios.items()}
+
+
+#: Columns read with the page's rows in the ranking query itself (cheap index lookups for the
+#: page's patients only); the rest come from bulk reads of those patients.
+_ROW_COLUMNS: tuple[str, ...] = (
+    "last_checkin_date",
+    "pain_now_latest",
+    "pain_7d_mean",
+    "pain_previous_7d_mean",
+)
+
+
+def _weeks_since_onset(episode: dict[str, Any] | None, today: dt.date | None) -> int | None:
+    """Whole weeks from onset to local today, or to ``resolved_on`` once resolved (frozen)."""
+    if episode is None or today is None or episode["symptom_onset_date"] is None:
+        return None
+    end = min(today, episode["resolved_on"] or today)
+    return max((end - episode["symptom_onset_date"]).days, 0) // 7
+
+
+def _summarise(rows: list[Patient], dates: dict[str, dt.date]) -> list[Patient]:
+    """``rows`` (patients read with `_ROW_COLUMNS`) completed with the other summary columns,
+    from four bulk reads whatever their number: the current episodes, the adherence of their
+    7-day windows (two reads) and the open flags. Adherence is computed exactly as
+    `_adherence_parts` computes it in SQL, so a sort by it agrees with the values shown."""
+    if not rows:
+        return []
+    ids = [row.pk for row in rows]
+    # These rows are patient data handed to the caller (the cohort is read by id, not through
+    # the recording access selectors): the access log must list them.
+    record_patient_access(ids)
+    todays = {row.pk: dates.get(row.timezone) for row in rows}
+    episodes = _current_episodes(ids)
+    windows = {
+        pk: (today - dt.timedelta(days=WINDOW_DAYS - 1), today)
+        for pk, today in todays.items()
+        if today is not None
+    }
+    adherence = _adherence(
+        {pk: episode for pk, episode in episodes.items() if pk in windows}, windows
+    )
+    flags = open_flag_counts_by_patient(ids)
+    for row in rows:
+        today = todays[row.pk]
+        episode = episodes.get(row.pk)
+        row.episode_id = episode["id"] if episode else None
+        row.episode_status = episode["status"] if episode else None
+        row.affected_side = episode["affected_side"] if episode else None
+        row.weeks_since_onset = _weeks_since_onset(episode, today)
+        last = row.last_checkin_date
+        row.days_since_last_checkin = None if last is None else (today - last).days
+        row.pain_7d_change = (
+            None
+            if row.pain_7d_mean is None or row.pain_previous_7d_mean is None
+            else row.pain_7d_mean - row.pain_previous_7d_mean
+        )
+        row.adherence_7d = adherence.get(row.pk)
+        for severity in SEVERITIES:
+            setattr(row, f"open_flags_{severity}", flags[row.pk][severity])
+    return rows
+
+
+class PatientSummaries(Sequence):
+    """The cohort, sorted and filtered in SQL, summarised only for the rows asked for.
+
+    Behaves like a queryset for paginators (``count()``, slicing): a slice costs one query for
+    the page's rows in order and four bulk reads for their summaries, whatever the size of the
+    cohort; ``count()`` is free when the cohort is not filtered (the time-zone query counted
+    it), one query otherwise."""
+
+    ordered = True
+
+    def __init__(
+        self,
+        page: QuerySet[Patient],
+        dates: dict[str, dt.date],
+        *,
+        count: int | None = None,
+        ranking: Callable[[], QuerySet[Patient]] | None = None,
+    ) -> None:
+        self._page = page
+        self._dates = dates
+        self._count = count
+        self._ranking = ranking
+
+    def count(self) -> int:
+        if self._count is None:
+            # Only the filtered columns, no rows: the count needs no join to the users.
+            self._count = self._ranking().count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return _summarise(list(self._page[key]), self._dates)
+        rows = self[key : key + 1]
+        if not rows:
+            raise IndexError(key)
+        return rows[0]
+
+    def __iter__(self):
+        return iter(self[:])
