@@ -248,6 +248,11 @@ CELERY_BEAT_SCHEDULE["flags-process-record-changes"] = {
 }
 # Overrides of apps.episodes.record_changes.DEFAULTS (lease, batch, retry backoff, pruning).
 RECORD_CHANGES: dict[str, float] = {"LEASE_SECONDS": 180}
+# The nightly sweep in leased chunks (apps/flags/sweep.py: DEFAULTS): chunk size, lease,
+# attempts, and how many tasks share one day's chunks (the tick and PARALLEL_TASKS - 1 helpers).
+FLAG_SWEEP: dict[str, float] = {
+    "PARALLEL_TASKS": int(os.environ.get("FLAG_SWEEP_PARALLEL_TASKS", "4")),
+}
 CELERY_BEAT_SCHEDULE["flags-escalate-unacknowledged-urgent"] = {
     "task": "flags.escalate_unacknowledged_urgent",
     "schedule": 5 * 60,
