@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import binascii
+from collections.abc import Callable
 from hmac import compare_digest
 
+from django.db.models import Expression
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -14,6 +16,17 @@ from knox.models import get_token_model
 from knox.settings import CONSTANTS, knox_settings
 from rest_framework import exceptions
 from rest_framework.authentication import get_authorization_header
+
+#: Values a higher app wants with every device-token lookup, read in the same query (name ->
+#: a factory of an expression over the token row, e.g. a Subquery on ``OuterRef("user_id")``).
+#: Registered from an AppConfig.ready (apps.consent registers the latest consent's state); the
+#: values land on the user as ``token_values`` (a dict), absent for a session user.
+_TOKEN_ANNOTATIONS: dict[str, Callable[[], Expression]] = {}
+
+
+def register_token_annotation(name: str, factory: Callable[[], Expression]) -> None:
+    _TOKEN_ANNOTATIONS[name] = factory
+
 
 #: Attribute of the HttpRequest holding the (user, token) the consent gate already authenticated
 #: from this request's own header (apps/consent/gate.py), so DRF does not look the token up again.
@@ -49,6 +62,7 @@ class DeviceTokenAuthentication(TokenAuthentication):
             get_token_model()
             .objects.filter(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH])
             .select_related("user__patient__care_team")
+            .annotate(**{name: factory() for name, factory in _TOKEN_ANNOTATIONS.items()})
         )
         for auth_token in candidates:
             if self._cleanup_token(auth_token):
@@ -60,6 +74,9 @@ class DeviceTokenAuthentication(TokenAuthentication):
             if compare_digest(digest, auth_token.digest):
                 if knox_settings.AUTO_REFRESH and auth_token.expiry:
                     self.renew_token(auth_token)
+                auth_token.user.token_values = {
+                    name: getattr(auth_token, name) for name in _TOKEN_ANNOTATIONS
+                }
                 return self.validate_user(auth_token)
         raise exceptions.AuthenticationFailed(message)
 
