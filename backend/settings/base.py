@@ -218,6 +218,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         (CELERY_BROKER_FILESYSTEM_DIR / _folder).mkdir(parents=True, exist_ok=True)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Queues split by kind (docs/scaling.md): with a name here, the provider calls (push, SMS,
+# e-mail) go to that queue, for workers of their own (`celery worker -Q <name>`); the rest
+# stay on the default queue "celery". Empty: one queue for everything.
+CELERY_DELIVERIES_QUEUE = os.environ.get("CELERY_DELIVERIES_QUEUE", "").strip()
+if CELERY_DELIVERIES_QUEUE:
+    CELERY_TASK_ROUTES = {
+        "notifications.deliver_notification": {"queue": CELERY_DELIVERIES_QUEUE},
+        "notifications.deliver_notifications": {"queue": CELERY_DELIVERIES_QUEUE},
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

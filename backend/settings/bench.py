@@ -53,3 +53,6 @@ NOTIFICATIONS = {
     "DEFAULT_QUIET_HOURS_END": "",
     "DAILY_BUDGET": 1000,
 }
+# The in-process sweep figures time the tick working alone (no helpers published to a queue
+# no worker reads); the 2-process figure starts its workers itself (scripts/benchmarks).
+FLAG_SWEEP = {"PARALLEL_TASKS": 1}
