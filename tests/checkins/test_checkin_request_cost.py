@@ -148,9 +148,7 @@ def test_a_check_in_post_costs_five_queries_and_one_transaction(patient, episode
     assert [s.split()[0] for s in sql[3:]] == ["BEGIN", "INSERT", "INSERT", "COMMIT"]
 
 
-def test_a_withdrawn_patient_with_a_device_token_is_refused_from_the_token_query(
-    patient, episode
-):
+def test_a_withdrawn_patient_with_a_device_token_is_refused_from_the_token_query(patient, episode):
     from tests.consent.factories import withdrawn
 
     withdrawn(patient)
