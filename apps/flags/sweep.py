@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.episodes.models import Episode, EpisodeStatus
@@ -221,14 +221,3 @@ def sweep_run(
         for _ in range(min(config.parallel_tasks, chunks) - 1):
             publish_helper()
     return sweep_work(day, config=config)
-
-
-def sweep_progress(day: dt.date) -> dict[str, int]:
-    """Chunks of the day's sweep by state, and episodes evaluated (for logs and the bench)."""
-    chunks = SweepChunk.objects.filter(sweep__day=day)
-    return {
-        "chunks": chunks.count(),
-        "done": chunks.filter(done_at__isnull=False).count(),
-        "redone": chunks.filter(attempts__gt=1).count(),
-        "evaluated": chunks.aggregate(total=Sum("evaluated"))["total"] or 0,
-    }
