@@ -40,6 +40,7 @@ from scripts.benchmarks.environment import (
 from scripts.benchmarks.http_figures import run_http
 from scripts.benchmarks.reminders_figures import run_reminders
 from scripts.benchmarks.report import table, write_report
+from scripts.benchmarks.scale_figures import sweep_worker
 from scripts.benchmarks.sweep_figures import run_sweep, sweep_phase
 
 
@@ -64,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--skip", default="", help="comma-separated: http,sweep,reminders")
     parser.add_argument("--no-report", action="store_true")
     parser.add_argument("--sweep-phase", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--sweep-worker", default="", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--sweep-worker-repeats", type=int, default=3, help="pairs of 1- and 2-process sweeps"
+    )
     return parser
 
 
@@ -85,6 +90,9 @@ def main() -> int:
     args = _parser().parse_args()
     if args.sweep_phase:
         sweep_phase(args)
+        return 0
+    if args.sweep_worker:
+        sweep_worker(args.sweep_worker)
         return 0
 
     database_url = os.environ.get("DATABASE_URL", "")

@@ -2,7 +2,9 @@
 
 Services: with DATABASE_URL pointing at PostgreSQL and REDIS_URL set (CI's second pass), the
 tests marked `postgres` / `redis` run and an unreachable service fails the run; without them
-(the embedded pass) those tests are skipped, and the run says so.
+(the embedded pass) those tests are skipped, and the run says so. A RabbitMQ broker
+(CELERY_BROKER_URL=amqp://…, CI's third pass) must answer too. Tests that start a real Celery
+worker carry the `celery_worker` marker (given here to every user of the fixture).
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ def pytest_collection_modifyitems(config, items):
     uses_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
     uses_redis = bool(os.environ.get("REDIS_URL"))
     for item in items:
+        # The Celery-dependent tests (CI's broker pass selects them with `-m celery_worker`):
+        # every test that starts a real worker, through the fixture or its own processes.
+        if "celery_worker" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.celery_worker)
         if "postgres" in item.keywords and not uses_postgres:
             item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL=postgres://…"))
         if "redis" in item.keywords and not uses_redis:
@@ -51,6 +57,12 @@ def configured_services_answer():
         import redis
 
         redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+    broker_url = os.environ.get("CELERY_BROKER_URL", "")
+    if broker_url.startswith(("amqp://", "pyamqp://")):
+        from kombu import Connection
+
+        with Connection(broker_url, connect_timeout=3) as broker:
+            broker.ensure_connection(max_retries=1)
 
 
 @pytest.fixture

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import binascii
+from collections.abc import Callable
 from hmac import compare_digest
 
+from django.db.models import Expression
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -16,6 +18,17 @@ from rest_framework import exceptions
 from rest_framework.authentication import get_authorization_header
 
 from apps.core.i18n import activate_for_request
+
+#: Values a higher app wants with every device-token lookup, read in the same query (name ->
+#: a factory of an expression over the token row, e.g. a Subquery on ``OuterRef("user_id")``).
+#: Registered from an AppConfig.ready (apps.consent registers the latest consent's state); the
+#: values land on the user as ``token_values`` (a dict), absent for a session user.
+_TOKEN_ANNOTATIONS: dict[str, Callable[[], Expression]] = {}
+
+
+def register_token_annotation(name: str, factory: Callable[[], Expression]) -> None:
+    _TOKEN_ANNOTATIONS[name] = factory
+
 
 #: Attribute of the HttpRequest holding the (user, token) the consent gate already authenticated
 #: from this request's own header (apps/consent/gate.py), so DRF does not look the token up again.
@@ -59,6 +72,7 @@ class DeviceTokenAuthentication(TokenAuthentication):  # type: ignore[misc]  # k
             get_token_model()
             .objects.filter(token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH])
             .select_related("user__patient__care_team")
+            .annotate(**{name: factory() for name, factory in _TOKEN_ANNOTATIONS.items()})
         )
         for auth_token in candidates:
             if self._cleanup_token(auth_token):
@@ -70,6 +84,9 @@ class DeviceTokenAuthentication(TokenAuthentication):  # type: ignore[misc]  # k
             if compare_digest(digest, auth_token.digest):
                 if knox_settings.AUTO_REFRESH and auth_token.expiry:
                     self.renew_token(auth_token)
+                auth_token.user.token_values = {
+                    name: getattr(auth_token, name) for name in _TOKEN_ANNOTATIONS
+                }
                 return self.validate_user(auth_token)
         raise exceptions.AuthenticationFailed(message)
 

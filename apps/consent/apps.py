@@ -12,3 +12,8 @@ class ConsentConfig(AppConfig):
         from apps.consent.services import consent_at_enrolment
 
         enrolment_activating.register(consent_at_enrolment)
+        # The consent gate's read rides on the device-token lookup (apps/consent/gate.py).
+        from apps.accounts.authentication import register_token_annotation
+        from apps.consent.gate import LATEST_WITHDRAWN_AT, latest_withdrawn_at_of_token_user
+
+        register_token_annotation(LATEST_WITHDRAWN_AT, latest_withdrawn_at_of_token_user)

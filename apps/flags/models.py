@@ -176,8 +176,44 @@ class SweepState(models.Model):
     patient-independent sweep ``day`` (UTC)."""
 
     day = models.DateField(unique=True)
+    # The highest episode id a finished chunk evaluated (progress, for the admin).
     last_episode_id = models.UUIDField(null=True, blank=True)
+    # When the active episodes were cut into chunks (SweepChunk rows): once per day.
+    planned_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Sweep {self.day}"
+
+
+class SweepChunk(models.Model):
+    """One slice of a day's sweep (apps/flags/sweep.py): the active episodes with ids in
+    (``after_id``, ``through_id``] (an open end is None), so the chunks of a day partition
+    the id space and each episode belongs to exactly one. A worker claims a chunk with a lease
+    (``claimed_by``, ``lease_until``); a chunk whose worker died is claimable again once the
+    lease has run out, at most ``MAX_ATTEMPTS`` times in all."""
+
+    sweep = models.ForeignKey(SweepState, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    after_id = models.UUIDField(null=True, blank=True)
+    through_id = models.UUIDField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    evaluated = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sweep", "number"], name="flags_sweepchunk_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["sweep", "number"],
+                condition=Q(done_at__isnull=True),
+                name="flags_sweepchunk_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Sweep {self.sweep_id} chunk {self.number}"

@@ -6,19 +6,13 @@ import datetime as dt
 import logging
 
 from celery import shared_task
-from django.db import transaction
 from django.utils import timezone
 
 from apps.core.queueing import send_or_leave_to_sweep
-from apps.episodes.selectors import active_episodes
-from apps.flags import services
-from apps.flags.models import SweepState
+from apps.flags import sweep
 from apps.flags.record_changes import evaluate_through_today, record_changes_process
-from apps.flags.rules import thresholds_in_force
 
 logger = logging.getLogger(__name__)
-
-SWEEP_BATCH_SIZE = 200
 
 
 @shared_task(name="flags.process_record_changes")
@@ -57,32 +51,25 @@ def evaluate_episode(episode_id: str, dates: list[str] | None = None) -> None:
 
 
 @shared_task(name="flags.sweep_active_episodes")
-def sweep_active_episodes(batch_size: int = SWEEP_BATCH_SIZE) -> int:
+def sweep_active_episodes(batch_size: int | None = None) -> int:
     """Nightly: evaluate every active episode for its patient's local today, for what time
     alone changes (missed_checkins, not_resolving, no_improvement_2_weeks, low_adherence).
     Not a safety net for writes: every write's evaluation is durable in the record-change
-    outbox (`process_record_changes`). In batches keyed by episode id,
-    recording progress, so a run cut short resumes where it stopped; re-running is harmless
-    because evaluation is idempotent. Returns how many episodes this run evaluated."""
+    outbox (`process_record_changes`). The first run of the (UTC) day cuts the active
+    episodes into chunks and publishes helpers (`sweep_chunks`); every run then claims chunks
+    until none is left (apps/flags/sweep.py), so any number of workers share the sweep and a
+    chunk whose worker died is claimed again once its lease has run out (the next hourly run
+    at the latest). Re-running is harmless: evaluation is idempotent. Returns how many
+    episodes this run evaluated."""
     day = timezone.now().date()
-    with transaction.atomic():
-        state, _ = SweepState.objects.get_or_create(day=day)
-    if state.finished_at is not None:
-        return 0
-    thresholds = thresholds_in_force()
-    evaluated = 0
-    last_id = state.last_episode_id
-    while True:
-        ids = active_episodes().order_by("id")
-        if last_id is not None:
-            ids = ids.filter(id__gt=last_id)
-        batch = list(ids.values_list("id", flat=True)[:batch_size])
-        if not batch:
-            break
-        # One transaction per batch: a run cut short loses at most the batch in progress,
-        # which the next run evaluates again.
-        evaluated += services.episodes_evaluate_today(episode_ids=batch, thresholds=thresholds)
-        last_id = batch[-1]
-        SweepState.objects.filter(pk=state.pk).update(last_episode_id=last_id)
-    SweepState.objects.filter(pk=state.pk).update(finished_at=timezone.now())
-    return evaluated
+    return sweep.sweep_run(
+        day,
+        publish_helper=lambda: send_or_leave_to_sweep(sweep_chunks, day.isoformat()),
+        batch_size=batch_size,
+    )
+
+
+@shared_task(name="flags.sweep_chunks")
+def sweep_chunks(day: str) -> int:
+    """A helper of the day's sweep: claim and evaluate its chunks until none is left."""
+    return sweep.sweep_work(dt.date.fromisoformat(day), config=sweep.sweep_config())

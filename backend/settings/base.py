@@ -156,6 +156,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# PostgreSQL behind PgBouncer in transaction pooling mode (docs/scaling.md): each transaction
+# (or lone statement) may run on another server connection, so nothing may live in a session.
+# - no server-side cursors: `.iterator()` would DECLARE a cursor that outlives its statement;
+# - no prepared statements: psycopg 3 prepares a query run 5 times on a connection
+#   (prepare_threshold); PgBouncer 1.18 cannot route them. Django's default client-side
+#   binding never prepares; prepare_threshold=None makes that hold whatever the binding;
+# - no SET / LISTEN / advisory locks outside a transaction: the code has none (SET LOCAL in
+#   the cohort generator is transaction-scoped); the time zone Django sets on connect is one of
+#   the parameters PgBouncer itself tracks and replays per client;
+# - the connection to PgBouncer may persist (CONN_MAX_AGE): it is the pooler's client side;
+# - CREATE/DROP DATABASE (the test runner) go straight to PostgreSQL: DATABASE_DIRECT_URL
+#   (apps/core/db_backends/pgbouncer).
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip().lower()
+if DATABASE_POOLER not in {"", "pgbouncer"}:
+    raise ValueError("DATABASE_POOLER must be empty or 'pgbouncer'.")
+# (It applies to a PostgreSQL DATABASE_URL; the embedded SQLite file has no pooler.)
+if (
+    DATABASE_POOLER == "pgbouncer"
+    and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+):
+    DATABASES["default"]["ENGINE"] = "apps.core.db_backends.pgbouncer"
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+    if os.environ.get("DATABASE_DIRECT_URL"):
+        _direct = dj_database_url.parse(os.environ["DATABASE_DIRECT_URL"])
+        DATABASES["default"]["DIRECT"] = {
+            key: _direct[key] for key in ("HOST", "PORT", "USER", "PASSWORD")
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, broker --------------------------------------------------------------------
@@ -198,6 +226,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         (CELERY_BROKER_FILESYSTEM_DIR / _folder).mkdir(parents=True, exist_ok=True)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Queues split by kind (docs/scaling.md): with a name here, the provider calls (push, SMS,
+# e-mail) go to that queue, for workers of their own (`celery worker -Q <name>`); the rest
+# stay on the default queue "celery". Empty: one queue for everything.
+CELERY_DELIVERIES_QUEUE = os.environ.get("CELERY_DELIVERIES_QUEUE", "").strip()
+if CELERY_DELIVERIES_QUEUE:
+    CELERY_TASK_ROUTES = {
+        "notifications.deliver_notification": {"queue": CELERY_DELIVERIES_QUEUE},
+        "notifications.deliver_notifications": {"queue": CELERY_DELIVERIES_QUEUE},
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -234,6 +271,11 @@ CELERY_BEAT_SCHEDULE["notifications-announce-new-flags"] = {
     "task": "notifications.announce_new_flags",
     "schedule": 60,
     "options": {"expires": 55},
+}
+# The nightly sweep in leased chunks (apps/flags/sweep.py: DEFAULTS): chunk size, lease,
+# attempts, and how many tasks share one day's chunks (the tick and PARALLEL_TASKS - 1 helpers).
+FLAG_SWEEP: dict[str, float] = {
+    "PARALLEL_TASKS": int(os.environ.get("FLAG_SWEEP_PARALLEL_TASKS", "4")),
 }
 CELERY_BEAT_SCHEDULE["flags-escalate-unacknowledged-urgent"] = {
     "task": "flags.escalate_unacknowledged_urgent",

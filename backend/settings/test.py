@@ -68,6 +68,9 @@ else:
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(_RUN_DIR / "celerybeat-schedule")
+# An eager helper of the sweep would run inline at its publish and take every chunk: the tick
+# does the sweep alone here; the worker tests and tests/flags/test_sweep_chunks.py set more.
+FLAG_SWEEP = {"PARALLEL_TASKS": 1}
 
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
@@ -76,6 +79,11 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "password_reset_email": "1000/minute",
     "exports": "100000/minute",
 }
+
+if CELERY_BROKER_URL.startswith(("amqp://", "pyamqp://")):  # noqa: F405
+    # The machine's RabbitMQ is shared by every run on it: each run publishes to and consumes
+    # its own queue (the worker processes a test starts inherit the name).
+    CELERY_TASK_DEFAULT_QUEUE = os.environ.setdefault("TOH_TEST_QUEUE", f"toh-test-{os.getpid()}")
 
 if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -30,6 +30,14 @@ def utc_today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
+def recorded_at_for(day: str) -> str:
+    """When a bench item for local date ``day`` was recorded: 19:00 UTC that day, or a minute
+    ago for today before 19:00 (a recorded_at ahead of the clock is refused, API.md)."""
+    evening = dt.datetime.fromisoformat(f"{day}T19:00:00+00:00")
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=1)
+    return min(evening, now).isoformat()
+
+
 def ratio_figure(
     name: str, products: list[float], floors: list[float], *, unit: str, target: str, check
 ) -> Figure:

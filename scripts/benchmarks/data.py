@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from scripts.benchmarks.common import utc_today
+from scripts.benchmarks.common import recorded_at_for, utc_today
 
 
 def bulk_patients(
@@ -74,8 +74,61 @@ def physio_token(team_name: str) -> str:
     return key
 
 
+def sync_plan_items(patients: list, per_plan: int = 3) -> dict:
+    """An exercise plan in force for the last 60 days with ``per_plan`` items, for each
+    patient's episode: {patient id: [plan item ids]} (sync/ sessions name them)."""
+    from apps.episodes.models import Episode
+    from apps.exercises.models import Exercise, ExercisePlan, PlanItem
+
+    exercises = []
+    for n in range(per_plan):
+        exercise, _ = Exercise.objects.get_or_create(
+            slug=f"bench-exercise-{n}",
+            defaults={
+                "name": f"Bench exercise {n}",
+                "category": Exercise._meta.get_field("category").choices[0][0],
+                "instructions": "Benchmark only.",
+                "default_sets": 2,
+                "default_reps": 10,
+            },
+        )
+        exercises.append(exercise)
+    starts_on = utc_today() - dt.timedelta(days=60)
+    items: dict = {}
+    for episode in Episode.objects.filter(patient__in=patients):
+        plan = ExercisePlan.objects.create(episode=episode, starts_on=starts_on)
+        created = PlanItem.objects.bulk_create(
+            PlanItem(plan=plan, exercise=exercise, position=n, sets=2, reps=10, days_per_week=7)
+            for n, exercise in enumerate(exercises)
+        )
+        items[episode.patient_id] = [str(item.pk) for item in created]
+    return items
+
+
+def sync_body(count: int, plan_items: list[str]) -> dict:
+    """One POST sync/ body of ``count`` items that are all accepted: a check-in for each of
+    the 31 dates a patient may send (today and the 30 days before, API.md) and exercise
+    sessions for the rest, spread over those dates and the plan's items."""
+    checkins = sync_items(min(count, 31))
+    today = utc_today()
+    sessions = []
+    for n in range(count - len(checkins)):
+        day = (today - dt.timedelta(days=n % 31)).isoformat()
+        sessions.append(
+            {
+                "client_id": str(uuid.uuid4()),
+                "date": day,
+                "plan_item": plan_items[n % len(plan_items)],
+                "sets_done": 1 + n % 3,
+                "pain_during": n % 5,
+                "recorded_at": recorded_at_for(day),
+            }
+        )
+    return {"checkins": checkins, "exercise_sessions": sessions}
+
+
 def sync_items(count: int) -> list[dict]:
-    """``count`` check-ins of consecutive dates ending today: the body of one POST sync/."""
+    """``count`` check-ins of consecutive dates ending today."""
     today = utc_today()
     items = []
     for n in range(count):
@@ -96,7 +149,7 @@ def sync_items(count: int) -> list[dict]:
                 "limping": False,
                 "painful_sides": ["left"],
                 "red_flags": [],
-                "recorded_at": f"{day}T19:00:00+00:00",
+                "recorded_at": recorded_at_for(day),
             }
         )
     return items

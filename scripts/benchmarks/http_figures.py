@@ -10,8 +10,8 @@ import sys
 import uuid
 from pathlib import Path
 
-from scripts.benchmarks.common import Figure, ratio_figure, utc_today
-from scripts.benchmarks.data import bulk_patients, physio_token, sync_items
+from scripts.benchmarks.common import Figure, ratio_figure, recorded_at_for, utc_today
+from scripts.benchmarks.data import bulk_patients, physio_token, sync_body, sync_plan_items
 from scripts.benchmarks.environment import Server, purge_queue
 from scripts.benchmarks.load import CHECKIN_LUA, GET_LUA, lua_list, request, wrk
 from scripts.benchmarks.outcomes_figures import bench_questionnaire
@@ -31,6 +31,7 @@ def bench_checkin(port: int, args, pool: list[str]) -> Figure:
             script = CHECKIN_LUA % {
                 "tokens": lua_list(tokens),
                 "dates": lua_list(dates),
+                "recorded": lua_list([recorded_at_for(d) for d in dates]),
                 "path": path,
                 "kind": kind,
                 "threads": args.threads,
@@ -59,13 +60,21 @@ def bench_checkin(port: int, args, pool: list[str]) -> Figure:
     return figure
 
 
-def bench_sync(
-    port: int, args, sync_patients: list[tuple[str, list[dict]]], singles: list[str]
-) -> Figure:
-    """POST sync/ with 500 check-ins vs one check-in POST, latency at concurrency 1."""
+def _count_statuses(data: bytes, statuses: dict[str, int]) -> None:
+    answer = json.loads(data)
+    for kind in ("checkins", "exercise_sessions"):
+        for item in answer.get(kind, []):
+            statuses[item["status"]] = statuses.get(item["status"], 0) + 1
+
+
+def bench_sync(port: int, args, sync_patients: list[tuple[str, dict]], singles: list[str]) -> list:
+    """POST sync/ with 500 items, all accepted (31 check-ins, one per allowed date, and
+    exercise sessions), vs one check-in POST, latency at concurrency 1; then the same body
+    again (500 replays, all unchanged) vs one check-in POST."""
     today = utc_today()
-    products, floors = [], []
+    products, floors, replays = [], [], []
     statuses: dict[str, int] = {}
+    replay_statuses: dict[str, int] = {}
     single_index = 0
     for round_index, (token, items) in enumerate(sync_patients):
         latencies = []
@@ -85,7 +94,7 @@ def bench_sync(
                 "limping": False,
                 "painful_sides": ["left"],
                 "red_flags": [],
-                "recorded_at": f"{date}T19:00:00+00:00",
+                "recorded_at": recorded_at_for(date),
             }
             status, _, elapsed = request(
                 port, "POST", "/api/v1/checkins/", singles[single_index % len(singles)], body
@@ -93,18 +102,19 @@ def bench_sync(
             single_index += 1
             if status == 201:
                 latencies.append(elapsed)
-        status, data, elapsed = request(
-            port, "POST", "/api/v1/sync/", token, {"checkins": items, "exercise_sessions": []}
-        )
+        status, data, elapsed = request(port, "POST", "/api/v1/sync/", token, items)
         if status == 200:
-            for item in json.loads(data)["checkins"]:
-                statuses[item["status"]] = statuses.get(item["status"], 0) + 1
+            _count_statuses(data, statuses)
+        status, again, replayed = request(port, "POST", "/api/v1/sync/", token, items)
+        if status == 200:
+            _count_statuses(again, replay_statuses)
         if round_index == 0 or not latencies:
             continue
         products.append(elapsed * 1000)
+        replays.append(replayed * 1000)
         floors.append(statistics.median(latencies) * 1000)
     figure = ratio_figure(
-        "POST sync/ (500 check-ins) time",
+        "POST sync/ (500 items, all accepted) time",
         products,
         floors,
         unit="ms",
@@ -112,7 +122,16 @@ def bench_sync(
         check=lambda r: r <= 10,
     )
     figure.notes.append(f"sync item statuses: {statuses}")
-    return figure
+    replay = ratio_figure(
+        "POST sync/ (the same 500 again: replays) time",
+        replays,
+        floors,
+        unit="ms",
+        target="≤ 10× one check-in POST",
+        check=lambda r: r <= 10,
+    )
+    replay.notes.append(f"replay item statuses: {replay_statuses}")
+    return [figure, replay]
 
 
 def bench_dashboard(port: int, args, token: str) -> Figure:
@@ -194,7 +213,11 @@ def run_http(args, env: dict[str, str], logs: Path) -> list[Figure]:
     _, pool = bulk_patients(300 * (args.pairs + 1), label="checkin", onset_days_ago=60)
     _, singles = bulk_patients(100, label="single", onset_days_ago=60)
     sync_people, sync_tokens = bulk_patients(args.pairs + 1, label="sync", onset_days_ago=600)
-    sync_patients = [(token, sync_items(args.sync_items)) for token in sync_tokens]
+    plans = sync_plan_items(sync_people)
+    sync_patients = [
+        (token, sync_body(args.sync_items, plans[person.pk]))
+        for person, token in zip(sync_people, sync_tokens, strict=True)
+    ]
     print("Generating the dashboard cohorts (500 and 50 patients × 1 year)…", file=sys.stderr)
     for size in (500, 50):
         generate_cohort(
@@ -218,7 +241,7 @@ def run_http(args, env: dict[str, str], logs: Path) -> list[Figure]:
         figures.append(bench_checkin(server.port, args, pool))
         figures.append(bench_questionnaire(server.port, args, pool))  # outcomes_figures.py
         print("sync/ vs one POST…", file=sys.stderr)
-        figures.append(bench_sync(server.port, args, sync_patients, singles))
+        figures += bench_sync(server.port, args, sync_patients, singles)
         print("Dashboard vs bare list…", file=sys.stderr)
         figures.append(bench_dashboard(server.port, args, physio))
     finally:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 CHECKIN_LUA = r"""
 local tokens = {%(tokens)s}
 local dates = {%(dates)s}
+local recorded = {%(recorded)s}
 local path = "%(path)s"
 local kind = "%(kind)s"
 local counter = 0
@@ -44,7 +45,7 @@ function request()
       '"pain_weight_bearing":6,"morning_stiffness_minutes":20,"sleep_disturbed":false,' ..
       '"daily_activities_affected":true,"weight_bearing":"full","night_or_rest_pain":false,' ..
       '"walking_aid":"cane","limping":true,"painful_sides":["left"],"red_flags":[],' ..
-      '"steps":4200,"recorded_at":"%%sT19:00:00+00:00"}', uuid4(), dates[d], dates[d])
+      '"steps":4200,"recorded_at":"%%s"}', uuid4(), dates[d], recorded[d])
   else
     body = string.format('{"name":"row %%d","value":%%d,"score":%%d}', k, k, k %% 100)
   end

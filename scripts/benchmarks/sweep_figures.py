@@ -18,6 +18,7 @@ from scripts.benchmarks.environment import (
     recreate_database,
     setup_django,
 )
+from scripts.benchmarks.scale_figures import sweep_worker_results, sweep_workers_figure
 
 
 def sweep_phase(args) -> None:
@@ -58,7 +59,8 @@ def sweep_phase(args) -> None:
             }
         )
         print(f"sweep {size}: {timings} (generation {generation:.0f}s)", file=sys.stderr)
-    print(json.dumps(results))
+    workers = sweep_worker_results(args.sweep_worker_repeats) if args.sweep_worker_repeats else {}
+    print(json.dumps({"sizes": results, "workers": workers}))
 
 
 def bench_sweep(args, env: dict[str, str]) -> list[Figure]:
@@ -71,7 +73,8 @@ def bench_sweep(args, env: dict[str, str]) -> list[Figure]:
         text=True,
         check=True,
     ).stdout
-    results = json.loads(out.strip().splitlines()[-1])
+    phase = json.loads(out.strip().splitlines()[-1])
+    results = phase["sizes"]
     largest = results[-1]
     figures = [
         Figure(
@@ -102,6 +105,8 @@ def bench_sweep(args, env: dict[str, str]) -> list[Figure]:
             ],
         )
     )
+    if phase["workers"]:
+        figures.append(sweep_workers_figure(phase["workers"], largest["patients"]))
     return figures
 
 

@@ -123,3 +123,41 @@ def test_a_bad_token_is_still_refused_with_401(patient, episode):
 
     assert response.status_code == 401
     assert not CheckIn.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the real BEGIN/COMMIT, no test transaction
+def test_a_check_in_post_costs_five_queries_and_one_transaction(patient, episode):
+    """Pinned (docs/benchmarks.md): the token lookup (user, patient, care team and the latest
+    consent's state in one query), the active episode, the rules' window, then the check-in
+    and its record-change row in one transaction. Before issue 19: 6 queries (the consent
+    gate read the consent on its own)."""
+    client = token_client(patient.user)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(URL, checkin_payload(TODAY), format="json")
+
+    assert response.status_code == 201
+    captured = [q["sql"] for q in queries.captured_queries]
+    # The request's own statements: through its COMMIT (after it, the eager test settings run
+    # the outbox's kick in this process; in production that is the worker's).
+    sql = captured[: captured.index("COMMIT") + 1]
+    assert len(sql) == 7, sql
+    assert 'FROM "knox_authtoken"' in sql[0]
+    assert '"consent_consentacceptance"' in sql[0]  # the gate's read, in the token query
+    assert not any(s.startswith('SELECT "consent_') for s in sql)
+    assert [s.split()[0] for s in sql[3:]] == ["BEGIN", "INSERT", "INSERT", "COMMIT"]
+
+
+def test_a_withdrawn_patient_with_a_device_token_is_refused_from_the_token_query(patient, episode):
+    from tests.consent.factories import withdrawn
+
+    withdrawn(patient)
+    client = token_client(patient.user)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(URL, checkin_payload(TODAY), format="json")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "consent_withdrawn"
+    assert not any(q["sql"].startswith('SELECT "consent_') for q in queries.captured_queries)
+    assert not CheckIn.objects.filter(patient=patient).exists()

@@ -21,12 +21,13 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
-SECRETS = ("DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD")
+SECRETS = ("DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "RABBITMQ_PASSWORD")
 REQUIRED = {
     "DJANGO_SECRET_KEY": "test-secret-key-not-for-use",
     "DJANGO_ALLOWED_HOSTS": "toh.example.org",
     "POSTGRES_PASSWORD": "pg0123456789abcdef",
     "REDIS_PASSWORD": "redis0123456789abcdef",
+    "RABBITMQ_PASSWORD": "rabbit0123456789abcdef",
 }
 DOCKER_COMPOSE = shutil.which("docker-compose")
 needs_compose = pytest.mark.skipif(
@@ -67,6 +68,35 @@ class TestComposeValidates:
         assert environment["REDIS_URL"] == f"redis://:{REQUIRED['REDIS_PASSWORD']}@redis:6379/0"
         assert REQUIRED["POSTGRES_PASSWORD"] in environment["DATABASE_URL"]
 
+    def test_the_scale_profile_runs_on_pgbouncer_and_rabbitmq(self, tmp_path):
+        """`--profile scale` (docs/scaling.md): PgBouncer in transaction pooling mode and
+        RabbitMQ, and the web and the two kinds of worker pointed at them."""
+        result = compose_config(REQUIRED, tmp_path)
+        assert result.returncode == 0, result.stderr
+        services = yaml.safe_load(result.stdout)["services"]
+        assert services["pgbouncer"]["environment"]["PGBOUNCER_POOL_MODE"] == "transaction"
+        assert "RABBITMQ_DEFAULT_PASS" in services["rabbitmq"]["environment"]
+        for name in ("web-scale", "worker-scale", "worker-deliveries"):
+            environment = services[name]["environment"]
+            assert environment["DATABASE_URL"].endswith("@pgbouncer:6432/toh"), name
+            assert environment["DATABASE_POOLER"] == "pgbouncer", name
+            assert environment["CELERY_BROKER_URL"] == (
+                f"amqp://toh:{REQUIRED['RABBITMQ_PASSWORD']}@rabbitmq:5672//"
+            ), name
+            assert environment["CELERY_DELIVERIES_QUEUE"] == "deliveries", name
+            assert environment["DJANGO_SETTINGS_MODULE"] == "backend.settings.production", name
+        queues = {
+            name: services[name]["command"][services[name]["command"].index("-Q") + 1]
+            for name in ("worker-scale", "worker-deliveries")
+        }
+        assert queues == {"worker-scale": "celery", "worker-deliveries": "deliveries"}
+
+    def test_the_scale_profile_is_not_started_by_default(self, raw):
+        for name in ("pgbouncer", "rabbitmq", "web-scale", "worker-scale", "worker-deliveries"):
+            assert raw["services"][name]["profiles"] == ["scale"], name
+        for name in ("postgres", "redis", "migrate", "web", "worker", "beat"):
+            assert "profiles" not in raw["services"][name], name
+
     @pytest.mark.parametrize("secret", SECRETS)
     def test_it_refuses_to_start_without_each_secret(self, secret, tmp_path):
         env = {k: v for k, v in REQUIRED.items() if k != secret}
@@ -98,8 +128,11 @@ class TestComposeFile:
         web = raw["services"]["web"]
         assert all(str(port).startswith("127.0.0.1:") for port in web["ports"])
         assert "--forwarded-allow-ips" in web["command"]
+        scaled = raw["services"]["web-scale"]
+        assert all(str(port).startswith("127.0.0.1:") for port in scaled["ports"])
+        assert "--forwarded-allow-ips" in scaled["command"]
         for name, service in raw["services"].items():
-            if name != "web":
+            if name not in {"web", "web-scale"}:
                 assert "ports" not in service, name
 
     def test_redis_has_a_password_and_an_append_only_volume(self, raw):
