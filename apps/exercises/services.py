@@ -144,7 +144,7 @@ def plan_create(
 # --- Sessions -------------------------------------------------------------------------------
 
 
-def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[ItemResult]:
+def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[ItemResult]:  # noqa: C901 - temporary, split later in branch ruff (issue 14)
     """Store the sessions a patient's phone sent, each handled as its own POST would be.
 
     Returns one ItemResult per item, in request order: ``created``; ``unchanged`` for a

@@ -120,7 +120,7 @@ def notify(
     return notify_many([request], single=True)[dedup_key]
 
 
-def notify_many(
+def notify_many(  # noqa: C901 - temporary, split later in branch ruff (issue 14)
     requests: Sequence[NotificationRequest], *, single: bool = False
 ) -> dict[str, Notification]:
     """``notify`` for many notifications at once, in a fixed number of queries: the same

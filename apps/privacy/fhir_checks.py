@@ -96,7 +96,7 @@ def _refs(value: Any) -> list[str]:
     return []
 
 
-def resource_problems(resource: dict[str, Any], full_urls: set[str]) -> list[str]:
+def resource_problems(resource: dict[str, Any], full_urls: set[str]) -> list[str]:  # noqa: C901 - temporary, split later in branch ruff (issue 14)
     """What is wrong with one resource (codes, statuses, ranges, references not in
     ``full_urls``); empty when nothing is."""
     problems: list[str] = []

@@ -233,7 +233,7 @@ def _copy_or_bulk(
     return len(objects)
 
 
-def _write_chunk(
+def _write_chunk(  # noqa: C901 - temporary, split later in branch ruff (issue 14)
     courses: list[PatientCourse],
     *,
     care_teams: list[Any],
