@@ -14,6 +14,7 @@ pick the answer once the database has refused or accepted the row. Every accepte
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -234,7 +235,7 @@ def checkin_submit(*, patient: Patient, data: Any, advise: Advise) -> ItemResult
     return ItemResult(ItemStatus.CREATED, id=checkin.id, advice=list(advice), obj=checkin)
 
 
-def checkins_submit_many(  # noqa: C901 - temporary, split later in branch ruff (issue 14)
+def checkins_submit_many(
     *, patient: Patient, items: Sequence[Any], advise: Advise
 ) -> list[ItemResult]:
     """`POST sync/` for check-ins: each item gets the result its own POST would get, in
@@ -244,7 +245,41 @@ def checkins_submit_many(  # noqa: C901 - temporary, split later in branch ruff 
     the episode, one of the dates already taken, one bulk INSERT ... ON CONFLICT DO NOTHING,
     one re-read to learn which rows are ours (primary keys are generated here, so a row
     holding our client_id but another id was inserted concurrently by someone else)."""
-    results: list[ItemResult | None] = [None] * len(items)
+    batch = _sort_batch(patient, items, advise)
+    # Advice before the INSERT, in one call: each new row on the stored window with the rest
+    # of the batch in place, so that it is stored with its row; refused values and old rows
+    # whose advice was never recorded are answered from the same call.
+    advice = _advice(
+        advise,
+        [*batch.new_rows.values(), *batch.refused_rows.values(), *batch.legacy.values()],
+        alongside=list(batch.new_rows.values()),
+    )
+    _answer_from_advice(batch, advice)
+    if batch.new_rows:
+        assert batch.episode is not None  # noqa: S101
+        _insert_new_rows(batch, patient, batch.episode)
+    _answer_repeats(batch, advice)
+    return [result for result in batch.results if result is not None]
+
+
+@dataclasses.dataclass
+class _CheckInBatch:
+    """A `POST sync/` batch of check-ins sorted by what each item needs, by index: unsaved
+    new rows to insert, unsaved rows of validated values refused (by the date or the
+    episode), stored rows whose advice was never recorded (legacy), and repeats of an
+    earlier item's ("client_id" or "date", earlier index)."""
+
+    episode: Episode | None
+    results: list[ItemResult | None]
+    new_rows: dict[int, CheckIn] = dataclasses.field(default_factory=dict)
+    refused_rows: dict[int, CheckIn] = dataclasses.field(default_factory=dict)
+    legacy: dict[int, CheckIn] = dataclasses.field(default_factory=dict)
+    repeats: dict[int, tuple[str, int]] = dataclasses.field(default_factory=dict)
+
+
+def _sort_batch(patient: Patient, items: Sequence[Any], advise: Advise) -> _CheckInBatch:
+    """Answer the replays and the invalid items; sort the others into new rows, legacy rows
+    and repeats of an earlier item (the same client_id or date twice in the batch)."""
     client_ids = [client_id_of(raw) for raw in items]
     stored_by_client_id = {
         checkin.client_id: checkin
@@ -253,133 +288,135 @@ def checkins_submit_many(  # noqa: C901 - temporary, split later in branch ruff 
         )
     }
     episode = active_episode_for(patient)
+    batch = _CheckInBatch(episode=episode, results=[None] * len(items))
     today = local_today(patient.timezone)
     shape = CheckInInputSerializer()
-
-    new_rows: dict[int, CheckIn] = {}  # index -> unsaved row
-    refused_rows: dict[int, CheckIn] = {}  # index -> unsaved row of validated values refused
-    legacy: dict[int, CheckIn] = {}  # index -> stored row whose advice was never recorded
     first_index_by_client_id: dict[uuid.UUID, int] = {}
     first_index_by_date: dict[dt.date, int] = {}
-    repeats: dict[int, tuple[str, int]] = {}  # index -> ("client_id"|"date", earlier index)
-
     for index, raw in enumerate(items):
         client_id = client_ids[index]
         if client_id in stored_by_client_id:
             stored = stored_by_client_id[client_id]
             if stored.advice is None:
-                legacy[index] = stored
+                batch.legacy[index] = stored
             else:
-                results[index] = replayed(stored, advise)
+                batch.results[index] = replayed(stored, advise)
             continue
         if client_id in first_index_by_client_id:
-            repeats[index] = ("client_id", first_index_by_client_id[client_id])
+            batch.repeats[index] = ("client_id", first_index_by_client_id[client_id])
             continue
         values, errors = _validate(raw, patient=patient, episode=episode, today=today, shape=shape)
         if errors:
             if values is not None:
-                refused_rows[index] = _unsaved(patient, episode, values)
-            results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
+                batch.refused_rows[index] = _unsaved(patient, episode, values)
+            batch.results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
             continue
         assert values is not None  # noqa: S101
         if values["date"] in first_index_by_date:
-            refused_rows[index] = _unsaved(patient, episode, values)
-            repeats[index] = ("date", first_index_by_date[values["date"]])
+            batch.refused_rows[index] = _unsaved(patient, episode, values)
+            batch.repeats[index] = ("date", first_index_by_date[values["date"]])
             continue
         first_index_by_client_id[values["client_id"]] = index
         first_index_by_date[values["date"]] = index
-        new_rows[index] = _unsaved(patient, episode, values)
+        batch.new_rows[index] = _unsaved(patient, episode, values)
+    return batch
 
-    # Advice before the INSERT, in one call: each new row on the stored window with the rest
-    # of the batch in place, so that it is stored with its row; refused values and old rows
-    # whose advice was never recorded are answered from the same call.
-    advice = _advice(
-        advise,
-        [*new_rows.values(), *refused_rows.values(), *legacy.values()],
-        alongside=list(new_rows.values()),
-    )
-    for index, stored in legacy.items():
-        results[index] = ItemResult(
+
+def _answer_from_advice(batch: _CheckInBatch, advice: Mapping[Any, Any]) -> None:
+    """Legacy rows and refused values answered with their advice; new rows carry theirs."""
+    for index, stored in batch.legacy.items():
+        batch.results[index] = ItemResult(
             ItemStatus.UNCHANGED, id=stored.id, advice=advice[stored.id], obj=stored
         )
-    for index, row in refused_rows.items():
-        result = results[index]
+    for index, row in batch.refused_rows.items():
+        result = batch.results[index]
         if result is not None:  # invalid: the date or the episode refused the values
-            results[index] = ItemResult(result.status, errors=result.errors, advice=advice[row.id])
-    for row in new_rows.values():
+            batch.results[index] = ItemResult(
+                result.status, errors=result.errors, advice=advice[row.id]
+            )
+    for row in batch.new_rows.values():
         row.advice = advice[row.id]
 
-    if new_rows:
-        assert episode is not None  # noqa: S101
-        with transaction.atomic():
-            taken = {
-                checkin.date: checkin
-                for checkin in CheckIn.objects.filter(
-                    episode=episode, date__in=[row.date for row in new_rows.values()]
-                )
-            }
-            insertable = [row for row in new_rows.values() if row.date not in taken]
-            CheckIn.objects.bulk_create(insertable, ignore_conflicts=True)
-            by_client_id = {
-                checkin.client_id: checkin
-                for checkin in CheckIn.objects.filter(
-                    patient=patient, client_id__in=[row.client_id for row in new_rows.values()]
-                )
-            }
-            missing_dates = [
-                row.date
-                for row in new_rows.values()
-                if row.client_id not in by_client_id and row.date not in taken
-            ]
-            if missing_dates:  # lost a race on the date: read who holds it
-                taken |= {
-                    checkin.date: checkin
-                    for checkin in CheckIn.objects.filter(episode=episode, date__in=missing_dates)
-                }
-            created_dates = []
-            for index, row in new_rows.items():
-                stored = by_client_id.get(row.client_id)
-                sent = list(row.advice or [])
-                if stored is not None and stored.id == row.id:
-                    results[index] = ItemResult(
-                        ItemStatus.CREATED, id=row.id, advice=sent, obj=stored
-                    )
-                    created_dates.append(row.date)
-                elif stored is not None:  # stored concurrently by another request
-                    results[index] = ItemResult(
-                        ItemStatus.UNCHANGED,
-                        id=stored.id,
-                        advice=sent if stored.advice is None else list(stored.advice),
-                        obj=stored,
-                    )
-                elif row.date in taken:
-                    holder = taken[row.date]
-                    results[index] = ItemResult(
-                        ItemStatus.CONFLICT, id=holder.id, advice=sent, obj=holder
-                    )
-                else:
-                    results[index] = ItemResult(
-                        ItemStatus.INVALID, errors={NON_FIELD: [NOT_STORED]}, advice=sent
-                    )
-            if created_dates:
-                episode_record_changed(episode=episode, changed_dates=sorted(created_dates))
 
-    for index, (kind, earlier_index) in repeats.items():
-        earlier = results[earlier_index]
+def _insert_new_rows(batch: _CheckInBatch, patient: Patient, episode: Episode) -> None:
+    """One bulk INSERT ... ON CONFLICT DO NOTHING of the new rows, then the read-back that
+    tells each item whether it was created, stored concurrently, refused by a taken date, or
+    lost."""
+    new_rows = batch.new_rows
+    with transaction.atomic():
+        taken = {
+            checkin.date: checkin
+            for checkin in CheckIn.objects.filter(
+                episode=episode, date__in=[row.date for row in new_rows.values()]
+            )
+        }
+        insertable = [row for row in new_rows.values() if row.date not in taken]
+        CheckIn.objects.bulk_create(insertable, ignore_conflicts=True)
+        by_client_id = {
+            checkin.client_id: checkin
+            for checkin in CheckIn.objects.filter(
+                patient=patient, client_id__in=[row.client_id for row in new_rows.values()]
+            )
+        }
+        missing_dates = [
+            row.date
+            for row in new_rows.values()
+            if row.client_id not in by_client_id and row.date not in taken
+        ]
+        if missing_dates:  # lost a race on the date: read who holds it
+            taken |= {
+                checkin.date: checkin
+                for checkin in CheckIn.objects.filter(episode=episode, date__in=missing_dates)
+            }
+        created_dates = []
+        for index, row in new_rows.items():
+            result = _result_of_insert(row, by_client_id.get(row.client_id), taken)
+            batch.results[index] = result
+            if result.status == ItemStatus.CREATED:
+                created_dates.append(row.date)
+        if created_dates:
+            episode_record_changed(episode=episode, changed_dates=sorted(created_dates))
+
+
+def _result_of_insert(
+    row: CheckIn, stored: CheckIn | None, taken: Mapping[dt.date, CheckIn]
+) -> ItemResult:
+    """What the INSERT of ``row`` came to, from the row now holding its client_id (if any)
+    and the rows holding dates."""
+    sent = list(row.advice or [])
+    if stored is not None and stored.id == row.id:
+        return ItemResult(ItemStatus.CREATED, id=row.id, advice=sent, obj=stored)
+    if stored is not None:  # stored concurrently by another request
+        return ItemResult(
+            ItemStatus.UNCHANGED,
+            id=stored.id,
+            advice=sent if stored.advice is None else list(stored.advice),
+            obj=stored,
+        )
+    if row.date in taken:
+        holder = taken[row.date]
+        return ItemResult(ItemStatus.CONFLICT, id=holder.id, advice=sent, obj=holder)
+    return ItemResult(ItemStatus.INVALID, errors={NON_FIELD: [NOT_STORED]}, advice=sent)
+
+
+def _answer_repeats(batch: _CheckInBatch, advice: Mapping[Any, Any]) -> None:
+    """An item repeating an earlier one's client_id or date is answered from that one."""
+    for index, (kind, earlier_index) in batch.repeats.items():
+        earlier = batch.results[earlier_index]
         assert earlier is not None  # noqa: S101
         if kind == "date":
             # Another check-in for a date taken earlier in the batch: its own values' advice.
-            own = advice[refused_rows[index].id]
+            own = advice[batch.refused_rows[index].id]
             if earlier.status == ItemStatus.INVALID:
-                results[index] = ItemResult(
+                batch.results[index] = ItemResult(
                     ItemStatus.INVALID, errors={NON_FIELD: [NOT_STORED]}, advice=own
                 )
             else:
-                results[index] = ItemResult(
+                batch.results[index] = ItemResult(
                     ItemStatus.CONFLICT, id=earlier.id, advice=own, obj=earlier.obj
                 )
         elif earlier.status == ItemStatus.INVALID:
-            results[index] = ItemResult(
+            batch.results[index] = ItemResult(
                 ItemStatus.INVALID, errors={NON_FIELD: [NOT_STORED]}, advice=earlier.advice
             )
         else:
@@ -388,11 +425,9 @@ def checkins_submit_many(  # noqa: C901 - temporary, split later in branch ruff 
             status = (
                 ItemStatus.UNCHANGED if earlier.status == ItemStatus.CREATED else earlier.status
             )
-            results[index] = ItemResult(
+            batch.results[index] = ItemResult(
                 status, id=earlier.id, advice=earlier.advice, obj=earlier.obj
             )
-
-    return [result for result in results if result is not None]
 
 
 CORRECTABLE_FIELDS = tuple(CheckInCorrectionSerializer().fields)

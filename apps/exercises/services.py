@@ -144,7 +144,7 @@ def plan_create(
 # --- Sessions -------------------------------------------------------------------------------
 
 
-def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[ItemResult]:  # noqa: C901 - temporary, split later in branch ruff (issue 14)
+def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[ItemResult]:
     """Store the sessions a patient's phone sent, each handled as its own POST would be.
 
     Returns one ItemResult per item, in request order: ``created``; ``unchanged`` for a
@@ -163,40 +163,14 @@ def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> 
             patient=patient, client_id__in=client_ids
         ).select_related("plan_item")
     }
-
     today = local_today(patient.timezone)
-    oldest = today - dt.timedelta(days=DAYS_BACK_ALLOWED)
     candidates: list[tuple[int, dict[str, Any]]] = []
     for index, raw in enumerate(items):
-        client_id = client_id_of(raw)
-        if client_id in stored:
-            session = stored[client_id]
-            results[index] = ItemResult(ItemStatus.UNCHANGED, id=session.id, obj=session)
-            continue
-        if not isinstance(raw, dict):
-            results[index] = ItemResult(
-                ItemStatus.INVALID, errors={"non_field_errors": ["Expected an object."]}
-            )
-            continue
-        serializer = ExerciseSessionInputSerializer(data=raw)
-        if not serializer.is_valid():
-            results[index] = ItemResult(
-                ItemStatus.INVALID, errors=flatten_errors(serializer.errors)
-            )
-            continue
-        data = serializer.validated_data
-        if data["date"] > today:
-            results[index] = ItemResult(
-                ItemStatus.INVALID, errors={"date": ["Cannot be after your local today."]}
-            )
-            continue
-        if data["date"] < oldest:
-            results[index] = ItemResult(
-                ItemStatus.INVALID,
-                errors={"date": [f"Cannot be more than {DAYS_BACK_ALLOWED} days back."]},
-            )
-            continue
-        candidates.append((index, data))
+        answer = _session_answer_or_values(raw, stored, today)
+        if isinstance(answer, ItemResult):
+            results[index] = answer
+        else:
+            candidates.append((index, answer))
 
     plan_items = {
         item.id: item
@@ -205,66 +179,110 @@ def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> 
             plan__episode__patient=patient,
         ).select_related("plan__episode")
     }
-
     to_create: dict[uuid.UUID, ExerciseSession] = {}  # by client_id, first occurrence wins
     pending: list[tuple[int, uuid.UUID]] = []
     for index, data in candidates:
-        if data["client_id"] in to_create:
-            pending.append((index, data["client_id"]))
-            continue
-        plan_item = plan_items.get(data["plan_item"])
-        if plan_item is None:
-            results[index] = ItemResult(
-                ItemStatus.INVALID, errors={"plan_item": ["Not an item of your exercise plan."]}
+        if data["client_id"] not in to_create:
+            refusal = _plan_item_refusal(plan_items.get(data["plan_item"]), data["date"])
+            if refusal is not None:
+                results[index] = refusal
+                continue
+            to_create[data["client_id"]] = _unsaved_session(
+                patient, plan_items[data["plan_item"]], data
             )
-            continue
-        if not item_in_force_on(plan_item, data["date"]):
-            results[index] = ItemResult(
-                ItemStatus.INVALID,
-                errors={
-                    "plan_item": [f"This plan item is not in force on {data['date'].isoformat()}."]
-                },
-            )
-            continue
-        to_create[data["client_id"]] = ExerciseSession(
-            id=uuid.uuid4(),
-            patient=patient,
-            episode=plan_item.plan.episode,
-            plan_item=plan_item,
-            client_id=data["client_id"],
-            date=data["date"],
-            sets_done=data["sets_done"],
-            pain_during=data.get("pain_during"),
-            recorded_at=data["recorded_at"],
-        )
         pending.append((index, data["client_id"]))
 
     if to_create:
-        with transaction.atomic():
-            # A concurrent request may store the same client_id first: the unique constraint
-            # decides, and the read-back tells ours (created) from theirs (unchanged).
-            ExerciseSession.objects.bulk_create(to_create.values(), ignore_conflicts=True)
-            saved = {
-                session.client_id: session
-                for session in ExerciseSession.objects.filter(
-                    patient=patient, client_id__in=to_create.keys()
-                ).select_related("plan_item")
-            }
-            reported: set[uuid.UUID] = set()
-            changed: dict[Any, tuple[Any, set[dt.date]]] = {}
-            for index, client_id in pending:
-                session = saved[client_id]
-                ours = session.id == to_create[client_id].id and client_id not in reported
-                reported.add(client_id)
-                status = ItemStatus.CREATED if ours else ItemStatus.UNCHANGED
-                results[index] = ItemResult(status, id=session.id, obj=session)
-                if ours:
-                    episode = to_create[client_id].episode
-                    changed.setdefault(episode.pk, (episode, set()))[1].add(session.date)
-            for episode, dates in changed.values():
-                episode_record_changed(episode=episode, changed_dates=sorted(dates))
-
+        _store_sessions(patient, to_create, pending, results)
     return [result for result in results if result is not None]
+
+
+def _session_answer_or_values(
+    raw: Any, stored: dict[Any, ExerciseSession], today: dt.date
+) -> ItemResult | dict[str, Any]:
+    """The answer of an item already stored or invalid; else its validated values."""
+    client_id = client_id_of(raw)
+    if client_id in stored:
+        session = stored[client_id]
+        return ItemResult(ItemStatus.UNCHANGED, id=session.id, obj=session)
+    if not isinstance(raw, dict):
+        return ItemResult(ItemStatus.INVALID, errors={"non_field_errors": ["Expected an object."]})
+    serializer = ExerciseSessionInputSerializer(data=raw)
+    if not serializer.is_valid():
+        return ItemResult(ItemStatus.INVALID, errors=flatten_errors(serializer.errors))
+    data = serializer.validated_data
+    if data["date"] > today:
+        return ItemResult(
+            ItemStatus.INVALID, errors={"date": ["Cannot be after your local today."]}
+        )
+    if data["date"] < today - dt.timedelta(days=DAYS_BACK_ALLOWED):
+        return ItemResult(
+            ItemStatus.INVALID,
+            errors={"date": [f"Cannot be more than {DAYS_BACK_ALLOWED} days back."]},
+        )
+    return data
+
+
+def _plan_item_refusal(plan_item: PlanItem | None, date: dt.date) -> ItemResult | None:
+    """Why a session of ``plan_item`` on ``date`` is refused, if it is."""
+    if plan_item is None:
+        return ItemResult(
+            ItemStatus.INVALID, errors={"plan_item": ["Not an item of your exercise plan."]}
+        )
+    if not item_in_force_on(plan_item, date):
+        return ItemResult(
+            ItemStatus.INVALID,
+            errors={"plan_item": [f"This plan item is not in force on {date.isoformat()}."]},
+        )
+    return None
+
+
+def _unsaved_session(
+    patient: Patient, plan_item: PlanItem, data: dict[str, Any]
+) -> ExerciseSession:
+    return ExerciseSession(
+        id=uuid.uuid4(),
+        patient=patient,
+        episode=plan_item.plan.episode,
+        plan_item=plan_item,
+        client_id=data["client_id"],
+        date=data["date"],
+        sets_done=data["sets_done"],
+        pain_during=data.get("pain_during"),
+        recorded_at=data["recorded_at"],
+    )
+
+
+def _store_sessions(
+    patient: Patient,
+    to_create: dict[uuid.UUID, ExerciseSession],
+    pending: list[tuple[int, uuid.UUID]],
+    results: list[ItemResult | None],
+) -> None:
+    """Insert the new sessions and answer each pending item from the read-back."""
+    with transaction.atomic():
+        # A concurrent request may store the same client_id first: the unique constraint
+        # decides, and the read-back tells ours (created) from theirs (unchanged).
+        ExerciseSession.objects.bulk_create(to_create.values(), ignore_conflicts=True)
+        saved = {
+            session.client_id: session
+            for session in ExerciseSession.objects.filter(
+                patient=patient, client_id__in=to_create.keys()
+            ).select_related("plan_item")
+        }
+        reported: set[uuid.UUID] = set()
+        changed: dict[Any, tuple[Any, set[dt.date]]] = {}
+        for index, client_id in pending:
+            session = saved[client_id]
+            ours = session.id == to_create[client_id].id and client_id not in reported
+            reported.add(client_id)
+            status = ItemStatus.CREATED if ours else ItemStatus.UNCHANGED
+            results[index] = ItemResult(status, id=session.id, obj=session)
+            if ours:
+                episode = to_create[client_id].episode
+                changed.setdefault(episode.pk, (episode, set()))[1].add(session.date)
+        for episode, dates in changed.values():
+            episode_record_changed(episode=episode, changed_dates=sorted(dates))
 
 
 def exercise_session_submit(*, patient: Patient, data: Any) -> ItemResult:
