@@ -86,28 +86,33 @@ def flatten_errors(detail: object) -> dict[str, list[str]]:
     choice."]}``, a plan's second item -> ``{"items": ["1.reps: Give reps ..."]}``. Messages at
     the top level (a list, not an object) go under ``non_field_errors``."""
     flat: dict[str, list[str]] = {}
-
-    def walk(value: object, field: str, path: str) -> None:
-        if isinstance(value, Mapping):
-            for key, item in value.items():
-                walk(item, field, f"{path}.{key}" if path else str(key))
-        elif isinstance(value, list | tuple):
-            if all(not isinstance(item, Mapping | list | tuple) for item in value):
-                for item in value:
-                    walk(item, field, path)
-            else:  # per position (many=True); an empty entry was a valid item
-                for position, item in enumerate(value):
-                    if item:
-                        walk(item, field, f"{path}.{position}" if path else str(position))
-        else:
-            flat.setdefault(field, []).append(f"{path}: {value}" if path else str(value))
-
     if isinstance(detail, Mapping):
         for field, value in detail.items():
-            walk(value, str(field), "")
+            _walk_errors(value, str(field), "", flat)
     else:
-        walk(detail, NON_FIELD, "")
+        _walk_errors(detail, NON_FIELD, "", flat)
     return flat
+
+
+def _below(path: str, key: object) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _walk_errors(value: Any, field: str, path: str, flat: dict[str, list[str]]) -> None:
+    """Add the messages in ``value`` (found at ``path`` below ``field``) to ``flat``."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _walk_errors(item, field, _below(path, key), flat)
+    elif isinstance(value, list | tuple):
+        if all(not isinstance(item, Mapping | list | tuple) for item in value):
+            for item in value:
+                _walk_errors(item, field, path, flat)
+        else:  # per position (many=True); an empty entry was a valid item
+            for position, item in enumerate(value):
+                if item:
+                    _walk_errors(item, field, _below(path, position), flat)
+    else:
+        flat.setdefault(field, []).append(f"{path}: {value}" if path else str(value))
 
 
 def error_body(message: str, *, code: str, field: str = NON_FIELD) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from typing import Any
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # A path (or URL) followed by a query string: keep the path, keep only the parameter names.
@@ -74,30 +75,7 @@ class RedactHealthData(logging.Filter):
         return True
 
     def _rewrite(self, record: logging.LogRecord) -> None:
-        name = record.name
-        if name == "celery.redirected":
-            # Whatever a worker printed (a console mailer, a stray print): length only.
-            length = len(str(record.getMessage()))
-            record.msg, record.args = "stdout output of %d characters (not logged)", (length,)
-        elif name.startswith("django.db.backends") and hasattr(record, "sql"):
-            duration = getattr(record, "duration", None)
-            record.msg, record.args = "SQL query in %ss (statement not logged)", (duration,)
-            record.sql, record.params = REDACTED, None
-        elif name.startswith("django.template") and record.exc_info:
-            # VariableDoesNotExist carries the whole template context (names, check-ins):
-            # keep which variable of which template, drop the exception's text.
-            record.exc_info, record.exc_text = None, None
-        elif name.startswith("celery") and isinstance(record.args, Mapping):
-            record.args = {
-                key: (REDACTED if key in _CELERY_PRIVATE_KEYS else value)
-                for key, value in record.args.items()
-            }
-            data = getattr(record, "data", None)
-            if isinstance(data, Mapping):
-                record.data = {
-                    key: (REDACTED if key in _CELERY_PRIVATE_KEYS else value)
-                    for key, value in data.items()
-                }
+        _rewrite_for_logger(record)
         message = record.getMessage()
         clean = redact(message)
         if clean != message:
@@ -112,3 +90,31 @@ class RedactHealthData(logging.Filter):
         # and none may (its body and query string are exactly what must stay out).
         if hasattr(record, "request") and not isinstance(record.request, str):
             record.request = REDACTED
+
+
+def _private_removed(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        key: (REDACTED if key in _CELERY_PRIVATE_KEYS else value) for key, value in values.items()
+    }
+
+
+def _rewrite_for_logger(record: logging.LogRecord) -> None:
+    """What a logger known to carry health data outside the message leaves in its record."""
+    name = record.name
+    if name == "celery.redirected":
+        # Whatever a worker printed (a console mailer, a stray print): length only.
+        length = len(str(record.getMessage()))
+        record.msg, record.args = "stdout output of %d characters (not logged)", (length,)
+    elif name.startswith("django.db.backends") and hasattr(record, "sql"):
+        duration = getattr(record, "duration", None)
+        record.msg, record.args = "SQL query in %ss (statement not logged)", (duration,)
+        record.sql, record.params = REDACTED, None
+    elif name.startswith("django.template") and record.exc_info:
+        # VariableDoesNotExist carries the whole template context (names, check-ins):
+        # keep which variable of which template, drop the exception's text.
+        record.exc_info, record.exc_text = None, None
+    elif name.startswith("celery") and isinstance(record.args, Mapping):
+        record.args = _private_removed(record.args)
+        data = getattr(record, "data", None)
+        if isinstance(data, Mapping):
+            record.data = _private_removed(data)

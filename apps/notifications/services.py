@@ -132,13 +132,7 @@ def notify_many(
     deliveries enqueued after commit, ``DELIVERY_BATCH_SIZE`` per task. Returns each
     ``dedup_key``'s notification: the new one, or the one stored before under that key.
     (``single`` enqueues the one-notification task, as ``notify`` always has.)"""
-    for request in requests:
-        if request.priority not in Priority.values:
-            raise ValueError(f"Unknown priority {request.priority!r}")
-    first_of_key: dict[str, NotificationRequest] = {}
-    for request in requests:
-        first_of_key.setdefault(request.dedup_key, request)
-    requests = list(first_of_key.values())
+    requests = _first_of_each_key(requests)
     keys = [r.dedup_key for r in requests]
     result = {n.dedup_key: n for n in Notification.objects.filter(dedup_key__in=keys)}
     new = [r for r in requests if r.dedup_key not in result]
@@ -148,15 +142,7 @@ def notify_many(
     with transaction.atomic():
         users = _with_patients({r.user.pk: r.user for r in new})
         ruled = {r.user.pk for r in new if _patient_rules(users[r.user.pk], r.priority)}
-        if ruled:
-            # One writer at a time per patient, so two callers cannot both take the last
-            # slot of the day's budget.
-            list(
-                User.objects.select_for_update()
-                .filter(pk__in=ruled)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
+        _lock_users(ruled)
         preferences = preferences_of(users.values())
         rows = [
             _unsaved_notification(
@@ -171,12 +157,9 @@ def notify_many(
                 "pk", flat=True
             )
         )
-        to_send = []
-        for row in rows:
-            if row.pk in ours:
-                result[row.dedup_key] = row
-                if row.enqueued_at is not None:
-                    to_send.append(row.pk)
+        stored = [row for row in rows if row.pk in ours]
+        result.update({row.dedup_key: row for row in stored})
+        to_send = [row.pk for row in stored if row.enqueued_at is not None]
         if single:
             for pk in to_send:
                 _enqueue_delivery(pk)
@@ -190,6 +173,28 @@ def notify_many(
         if missing:
             raise IntegrityError(f"{len(missing)} notification(s) could not be stored")
     return result
+
+
+def _first_of_each_key(requests: Sequence[NotificationRequest]) -> list[NotificationRequest]:
+    """The first request of each ``dedup_key``, in order (refusing an unknown priority)."""
+    first_of_key: dict[str, NotificationRequest] = {}
+    for request in requests:
+        if request.priority not in Priority.values:
+            raise ValueError(f"Unknown priority {request.priority!r}")
+        first_of_key.setdefault(request.dedup_key, request)
+    return list(first_of_key.values())
+
+
+def _lock_users(pks: set[Any]) -> None:
+    """One writer at a time per patient, so two callers cannot both take the last slot of the
+    day's budget."""
+    if pks:
+        list(
+            User.objects.select_for_update()
+            .filter(pk__in=pks)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
 
 def _patient_rules(user: User, priority: str) -> bool:

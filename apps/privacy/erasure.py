@@ -7,8 +7,11 @@ it must reach every app's rows, and apps.accounts may import none of them. Who m
 
 from __future__ import annotations
 
+from typing import Any
+
 from axes.models import AccessAttempt
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.deletion import ProtectedError, RestrictedError
 
 from apps.accounts.models import Patient, User
@@ -36,43 +39,52 @@ def patient_erase(*, patient: Patient, by: User, confirmation: str) -> dict[str,
         )
     patient_id, user = patient.pk, patient.user
     counts: dict[str, int] = {}
-
-    def tally(deleted: dict[str, int]) -> None:
-        for label, number in deleted.items():
-            if number:
-                counts[label] = counts.get(label, 0) + number
-
     with transaction.atomic():
         remaining = [
             model._default_manager.filter(**{lookup: patient_id})
             for model, lookup in patient_data_models()
         ]
-        for rows in remaining:
-            # A row protecting another row of the same kind (a plan "superseded_by" the next
-            # one) would block itself: break those links first.
-            for field in rows.model._meta.concrete_fields:
-                if field.is_relation and field.related_model is rows.model and field.null:
-                    rows.update(**{field.name: None})
-        for _round in range(len(remaining) + 1):
-            blocked = []
-            for rows in remaining:
-                try:
-                    with transaction.atomic():
-                        _total, deleted = rows.delete()
-                except (ProtectedError, RestrictedError):
-                    blocked.append(rows)  # another of the patient's rows still points here
-                    continue
-                tally(deleted)
-            remaining = blocked
-            if not remaining:
-                break
-        if remaining:
-            raise RuntimeError(
-                "Erasure blocked by protected rows: "
-                + ", ".join(rows.model._meta.label for rows in remaining)
-            )
+        _break_self_links(remaining)
+        _delete_in_rounds(remaining, counts)
         _total, deleted = user.delete()  # the patient, tokens, devices, notifications, ...
-        tally(deleted)
-        tally(AccessAttempt.objects.filter(username__iexact=user.email).delete()[1])
+        _tally(counts, deleted)
+        _tally(counts, AccessAttempt.objects.filter(username__iexact=user.email).delete()[1])
         erasure_record(patient_id=patient_id, by=by, counts=counts)
     return counts
+
+
+def _tally(counts: dict[str, int], deleted: dict[str, int]) -> None:
+    for label, number in deleted.items():
+        if number:
+            counts[label] = counts.get(label, 0) + number
+
+
+def _break_self_links(querysets: list[QuerySet[Any]]) -> None:
+    """A row protecting another row of the same kind (a plan "superseded_by" the next one)
+    would block itself: break those links first."""
+    for rows in querysets:
+        for field in rows.model._meta.concrete_fields:
+            if field.is_relation and field.related_model is rows.model and field.null:
+                rows.update(**{field.name: None})
+
+
+def _delete_in_rounds(remaining: list[QuerySet[Any]], counts: dict[str, int]) -> None:
+    """Delete every queryset, again and again while one is still protected by another, until
+    none is left (adding what went to ``counts``)."""
+    for _round in range(len(remaining) + 1):
+        blocked = []
+        for rows in remaining:
+            try:
+                with transaction.atomic():
+                    _total, deleted = rows.delete()
+            except (ProtectedError, RestrictedError):
+                blocked.append(rows)  # another of the patient's rows still points here
+                continue
+            _tally(counts, deleted)
+        remaining = blocked
+        if not remaining:
+            return
+    raise RuntimeError(
+        "Erasure blocked by protected rows: "
+        + ", ".join(rows.model._meta.label for rows in remaining)
+    )

@@ -5,6 +5,7 @@ on each entry as the export is produced (``resource_problems``) and on a whole b
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import Any
 
 LOINC = "http://loinc.org"
@@ -99,35 +100,69 @@ def _refs(value: object) -> list[str]:
 def resource_problems(resource: dict[str, Any], full_urls: set[str]) -> list[str]:
     """What is wrong with one resource (codes, statuses, ranges, references not in
     ``full_urls``); empty when nothing is."""
-    problems: list[str] = []
     kind, rid = resource["resourceType"], resource.get("id")
-    for reference in _refs(resource):
-        if reference not in full_urls:
-            problems.append(f"{kind}/{rid} refers to {reference}, not in the bundle")
-    if kind == "Patient" and resource.get("gender") not in GENDERS:
-        problems.append(f"Patient.gender {resource.get('gender')!r}")
-    elif kind == "Condition":
-        if not _codes(resource["clinicalStatus"], CONDITION_CLINICAL) <= (
-            CONDITION_CLINICAL_CODES
-        ) or not _codes(resource["clinicalStatus"], CONDITION_CLINICAL):
-            problems.append(f"Condition/{rid} clinicalStatus")
-        verification = _codes(resource["verificationStatus"], CONDITION_VERIFICATION)
-        if not verification or not verification <= CONDITION_VERIFICATION_CODES:
-            problems.append(f"Condition/{rid} verificationStatus")
-    elif kind == "Observation":
-        if resource.get("status") not in OBSERVATION_STATUSES:
-            problems.append(f"Observation/{rid} status {resource.get('status')!r}")
-        loinc = _codes(resource["code"], LOINC)
-        if "72514-3" in loinc and not 0 <= resource.get("valueInteger", -1) <= 10:
-            problems.append(f"Observation/{rid} pain outside 0-10")
-        if "41950-7" in loinc and resource.get("valueQuantity", {}).get("value", -1) < 0:
-            problems.append(f"Observation/{rid} negative steps")
-        if not resource["code"].get("coding"):
-            problems.append(f"Observation/{rid} has no code")
-    elif kind == "Procedure" and resource.get("status") not in PROCEDURE_STATUSES:
-        problems.append(f"Procedure/{rid} status {resource.get('status')!r}")
-    elif kind == "CarePlan" and resource.get("status") not in CAREPLAN_STATUSES:
-        problems.append(f"CarePlan/{rid} status {resource.get('status')!r}")
-    elif kind == "Flag" and resource.get("status") not in FLAG_STATUSES:
-        problems.append(f"Flag/{rid} status {resource.get('status')!r}")
+    problems = [
+        f"{kind}/{rid} refers to {reference}, not in the bundle"
+        for reference in _refs(resource)
+        if reference not in full_urls
+    ]
+    check = _CHECKS_BY_KIND.get(kind)
+    if check is not None:
+        problems += check(resource, rid)
     return problems
+
+
+def _patient_problems(resource: dict[str, Any], rid: str | None) -> list[str]:
+    if resource.get("gender") not in GENDERS:
+        return [f"Patient.gender {resource.get('gender')!r}"]
+    return []
+
+
+def _condition_problems(resource: dict[str, Any], rid: str | None) -> list[str]:
+    problems = []
+    if not _codes(resource["clinicalStatus"], CONDITION_CLINICAL) <= (
+        CONDITION_CLINICAL_CODES
+    ) or not _codes(resource["clinicalStatus"], CONDITION_CLINICAL):
+        problems.append(f"Condition/{rid} clinicalStatus")
+    verification = _codes(resource["verificationStatus"], CONDITION_VERIFICATION)
+    if not verification or not verification <= CONDITION_VERIFICATION_CODES:
+        problems.append(f"Condition/{rid} verificationStatus")
+    return problems
+
+
+def _observation_problems(resource: dict[str, Any], rid: str | None) -> list[str]:
+    problems = []
+    if resource.get("status") not in OBSERVATION_STATUSES:
+        problems.append(f"Observation/{rid} status {resource.get('status')!r}")
+    loinc = _codes(resource["code"], LOINC)
+    if "72514-3" in loinc and not 0 <= resource.get("valueInteger", -1) <= 10:
+        problems.append(f"Observation/{rid} pain outside 0-10")
+    if "41950-7" in loinc and resource.get("valueQuantity", {}).get("value", -1) < 0:
+        problems.append(f"Observation/{rid} negative steps")
+    if not resource["code"].get("coding"):
+        problems.append(f"Observation/{rid} has no code")
+    return problems
+
+
+def _status_in(
+    statuses: Collection[str],
+) -> Callable[[dict[str, Any], str | None], list[str]]:
+    """A check that the resource's ``status`` is one of ``statuses``."""
+
+    def check(resource: dict[str, Any], rid: str | None) -> list[str]:
+        if resource.get("status") not in statuses:
+            return [f"{resource['resourceType']}/{rid} status {resource.get('status')!r}"]
+        return []
+
+    return check
+
+
+# The checks of each kind of resource beyond its references.
+_CHECKS_BY_KIND: dict[str, Callable[[dict[str, Any], str | None], list[str]]] = {
+    "Patient": _patient_problems,
+    "Condition": _condition_problems,
+    "Observation": _observation_problems,
+    "Procedure": _status_in(PROCEDURE_STATUSES),
+    "CarePlan": _status_in(CAREPLAN_STATUSES),
+    "Flag": _status_in(FLAG_STATUSES),
+}

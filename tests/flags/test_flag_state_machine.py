@@ -171,7 +171,7 @@ def columns(item):
 @pytest.mark.parametrize(("state", "holds", "make"), TRANSITION_CASES)
 def test_each_transition_does_what_its_action_says(state, holds, make):
     live, resolved = make()
-    before_live, before_resolved = columns(live), columns(resolved)
+    before = SimpleNamespace(live=columns(live), resolved=columns(resolved))
     result = RuleResult(
         holds=HOLDS_VALUES[holds], reason="a fall was reported", evidence={"red_flags": ["f"]}
     )
@@ -190,49 +190,84 @@ def test_each_transition_does_what_its_action_says(state, holds, make):
     )
 
     opened = [new for new, _ in writes.new]
-    if action == Action.OPEN:
-        [new] = opened
-        assert (new.status, new.opened_for_date, new.held_dates) == (
-            FlagStatus.OPEN,
-            D,
-            [D.isoformat()],
-        )
-        assert (outcome.updated, outcome.withdrawn) == ([], [])
-    else:
+    if action != Action.OPEN:
         assert opened == []
-    if action == Action.UPDATE:
-        assert D.isoformat() in live.held_dates
-        assert live.last_seen_at > before_live["last_seen_at"]
-        assert outcome.updated == [live.id]
-        assert live.last_held_on == max(D, before_live["last_held_on"])
-        if before_live["last_held_on"] <= D:
-            assert live.evidence["date"] == D.isoformat()
-            assert live.clinician_summary == "a fall was reported"
-    if action == Action.DROP_DATE:
-        assert D.isoformat() not in live.held_dates
-        assert live.held_dates == [d for d in before_live["held_dates"] if d != D.isoformat()]
-        assert live.status == before_live["status"]
-        assert live.opened_for_date == dt.date.fromisoformat(live.held_dates[0])
-        assert live.last_held_on == dt.date.fromisoformat(live.held_dates[-1])
-        assert outcome.updated == [live.id]
-        assert outcome.withdrawn == []
-    if action == Action.WITHDRAW:
-        assert (live.status, live.resolution, live.held_dates) == (
-            FlagStatus.RESOLVED,
-            Resolution.WITHDRAWN,
-            [],
-        )
-        assert outcome.withdrawn == [live.id]
-        assert outcome.updated == []
-    if action == Action.CLEAR:
-        assert resolved.cleared_on == D
-    if action == Action.UNCLEAR:
-        assert resolved.cleared_on is None
-    if action in (Action.CLEAR, Action.UNCLEAR):
-        changed = {k for k, v in columns(resolved).items() if before_resolved[k] != v}
-        assert changed == {"cleared_on"}
-    if action == Action.NOTHING:
-        assert (columns(live), columns(resolved)) == (before_live, before_resolved)
-        assert (outcome.opened, outcome.updated, outcome.withdrawn) == ([], [], [])
-    if action != Action.NOTHING and action not in (Action.CLEAR, Action.UNCLEAR):
-        assert columns(resolved) == before_resolved
+    if action not in (Action.NOTHING, Action.CLEAR, Action.UNCLEAR):
+        assert columns(resolved) == before.resolved
+    AFTER_ACTION[action](live, resolved, outcome, opened, before)
+
+
+def _after_open(live, resolved, outcome, opened, before):
+    [new] = opened
+    assert (new.status, new.opened_for_date, new.held_dates) == (
+        FlagStatus.OPEN,
+        D,
+        [D.isoformat()],
+    )
+    assert (outcome.updated, outcome.withdrawn) == ([], [])
+
+
+def _after_update(live, resolved, outcome, opened, before):
+    assert D.isoformat() in live.held_dates
+    assert live.last_seen_at > before.live["last_seen_at"]
+    assert outcome.updated == [live.id]
+    assert live.last_held_on == max(D, before.live["last_held_on"])
+    if before.live["last_held_on"] <= D:
+        assert live.evidence["date"] == D.isoformat()
+        assert live.clinician_summary == "a fall was reported"
+
+
+def _after_drop_date(live, resolved, outcome, opened, before):
+    assert D.isoformat() not in live.held_dates
+    assert live.held_dates == [d for d in before.live["held_dates"] if d != D.isoformat()]
+    assert live.status == before.live["status"]
+    assert live.opened_for_date == dt.date.fromisoformat(live.held_dates[0])
+    assert live.last_held_on == dt.date.fromisoformat(live.held_dates[-1])
+    assert outcome.updated == [live.id]
+    assert outcome.withdrawn == []
+
+
+def _after_withdraw(live, resolved, outcome, opened, before):
+    assert (live.status, live.resolution, live.held_dates) == (
+        FlagStatus.RESOLVED,
+        Resolution.WITHDRAWN,
+        [],
+    )
+    assert outcome.withdrawn == [live.id]
+    assert outcome.updated == []
+
+
+def _only_cleared_on_changed(resolved, before):
+    changed = {k for k, v in columns(resolved).items() if before.resolved[k] != v}
+    assert changed == {"cleared_on"}
+
+
+def _after_clear(live, resolved, outcome, opened, before):
+    assert resolved.cleared_on == D
+    _only_cleared_on_changed(resolved, before)
+
+
+def _after_unclear(live, resolved, outcome, opened, before):
+    assert resolved.cleared_on is None
+    _only_cleared_on_changed(resolved, before)
+
+
+def _after_nothing(live, resolved, outcome, opened, before):
+    assert (columns(live), columns(resolved)) == (before.live, before.resolved)
+    assert (outcome.opened, outcome.updated, outcome.withdrawn) == ([], [], [])
+
+
+# What each action leaves, checked after it ran (every Action has its entry).
+AFTER_ACTION = {
+    Action.OPEN: _after_open,
+    Action.UPDATE: _after_update,
+    Action.DROP_DATE: _after_drop_date,
+    Action.WITHDRAW: _after_withdraw,
+    Action.CLEAR: _after_clear,
+    Action.UNCLEAR: _after_unclear,
+    Action.NOTHING: _after_nothing,
+}
+
+
+def test_every_action_has_its_checks():
+    assert set(AFTER_ACTION) == set(Action)
