@@ -186,6 +186,9 @@ def test_timeline_shows_empty_dates_too(patient_client, patient):
             "sessions_done": [],
             "sessions_prescribed": [],
             "flags_opened": [],
+            "assessments": [],
+            "treatments_in_force": [],
+            "imaging": [],
         }
         for day in (days_ago(1), TODAY)
     ]
@@ -233,8 +236,9 @@ def test_timeline_uses_the_same_number_of_queries_for_7_and_90_days(
 ):
     full_record(patient, 90)
 
-    # auth + patient + check-ins + episodes + sessions + prescriptions + flags
-    with django_assert_num_queries(7):
+    # auth + patient + check-ins + episodes + sessions + prescriptions + flags, and the
+    # clinical course (apps.dashboard.course_clinical): assessments, treatments, imaging
+    with django_assert_num_queries(10):
         response = physio_client.get(
             timeline_url(patient, **{"from": days_ago(days - 1), "to": TODAY})
         )
