@@ -89,7 +89,18 @@ def score_chart(
         x_ticks=scale.ticks(),
         y_ticks=_y_ticks(low, high),
         y_label=title,
-        series=(charts.Series(name=title, css_class="score", points=points),),
+        series=(
+            charts.Series(
+                name=title,
+                css_class="score",
+                points=points,
+                # The scored values joined in order (a missing score leaves no gap to guess).
+                path=" ".join(
+                    f"{'M' if index == 0 else 'L'}{point.x},{point.y}"
+                    for index, point in enumerate(points)
+                ),
+            ),
+        ),
         markers=layout_markers(
             markers, x_of=scale.x, start=scale.start, end=scale.end, top=charts.PLOT_TOP
         ),
