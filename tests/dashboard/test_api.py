@@ -172,8 +172,8 @@ def test_the_schema_describes_the_latest_scores(physio_client):
     schema = physio_client.get("/api/v1/schema/", {"format": "json"}).json()
     row = schema["components"]["schemas"]["PatientSummary"]["properties"]["latest_scores"]
     assert row["type"] == "array"
-    assert row["items"]["$ref"].endswith("/LatestScore")
-    latest = schema["components"]["schemas"]["LatestScore"]["properties"]
+    assert row["items"]["$ref"].endswith("/DashboardLatestScore")
+    latest = schema["components"]["schemas"]["DashboardLatestScore"]["properties"]
     assert set(latest) == {
         "instrument",
         "score",

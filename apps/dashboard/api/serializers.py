@@ -85,7 +85,7 @@ class OpenFlagsSerializer(serializers.Serializer):
     total = serializers.IntegerField()
 
 
-class LatestScoreSerializer(serializers.Serializer):
+class DashboardLatestScoreSerializer(serializers.Serializer):
     """The latest score of one questionnaire score in the current episode
     (`apps.outcomes.selectors.latest_scores_by_episode`)."""
 
@@ -195,7 +195,7 @@ class PatientSummarySerializer(serializers.Serializer):
     )
     open_flags = serializers.SerializerMethodField()
     days_since_last_checkin = serializers.IntegerField(allow_null=True, read_only=True)
-    latest_scores = LatestScoreSerializer(
+    latest_scores = DashboardLatestScoreSerializer(
         many=True,
         read_only=True,
         help_text=(
