@@ -77,11 +77,14 @@ class Bar:
 
 @dataclass(frozen=True)
 class Band:
-    """The expected course: the 10th–90th percentile area and the median line."""
+    """A horizontal band with its middle line: the expected course (the 10th–90th
+    percentile area and the median) or a score's MCID around its baseline (``css`` "mcid")."""
 
     area: str
     median: str
     label: str
+    description: str = "10th–90th percentile and median of weekly pain now"
+    css: str = "expected"
 
 
 @dataclass(frozen=True)

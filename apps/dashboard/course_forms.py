@@ -24,10 +24,10 @@ from apps.accounts.models import Role
 from apps.assessments import services as assessment_services
 from apps.assessments.catalogue import TEST_CHOICES, definition
 from apps.assessments.inputs import AssessmentInputSerializer
-from apps.assessments.models import AssessmentAid, AssessmentSide, Method, Movement
+from apps.assessments.models import Assessment, AssessmentAid, AssessmentSide, Method, Movement
 from apps.assessments.selectors import assessments_of_episode, change_of
 from apps.core.exceptions import DomainError
-from apps.dashboard.views import clinician_required
+from apps.dashboard.web import clinician_required
 from apps.episodes.models import Episode
 from apps.episodes.selectors import access_episode
 from apps.treatments import services as treatment_services
@@ -211,11 +211,11 @@ def effect_line(effect: Effect | None) -> str:
     return line
 
 
-def _assessment_table(episode: Episode) -> list[dict[str, Any]]:
+def _assessment_table(assessments: list[Assessment]) -> list[dict[str, Any]]:
     """One row per test, side and movement: its measurements oldest first, with the change
-    from the previous one and whether it is beyond the MDC."""
+    from the previous one and whether it is beyond the MDC (``assessments`` newest first)."""
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in reversed(list(assessments_of_episode(episode))):
+    for row in reversed(assessments):
         change = change_of(test=row.test, value=row.value, previous_value=row.previous_value)
         groups[(row.test, row.side, row.movement)].append({"assessment": row, "change": change})
     return [
@@ -239,9 +239,11 @@ def course_context(episode: Episode | None) -> dict[str, Any]:
     effects = effects_for(episode, treatments)
     imaging = list(imaging_of_episode(episode))
     bands, markers = chart_bands_and_markers(episode, treatments=treatments, imaging=imaging)
+    assessments = list(assessments_of_episode(episode))
     return {
         "course_episode": episode,
-        "assessment_rows": _assessment_table(episode),
+        "assessments": assessments,
+        "assessment_rows": _assessment_table(assessments),
         "treatment_rows": [
             {"treatment": t, "effect": effect_line(effects.get(t.pk))} for t in treatments
         ],

@@ -87,7 +87,8 @@ def new_flags(user: User, since: dt.datetime) -> TodayItems:
 
 def outcome_worsened_flags(user: User) -> TodayItems:
     """The slot for questionnaires with a meaningful worsening: live flags of the outcomes
-    app's rule `OUTCOME_WORSENED_RULE` (none until that rule is deployed)."""
+    app's rule `OUTCOME_WORSENED_RULE` (apps/flags/rules/outcomes.py), most severe then the
+    longest waiting."""
     flags = _live_flags(user).filter(rule=OUTCOME_WORSENED_RULE)
     return _capped(flags.order_by("severity_rank", "opened_at", "id"))
 

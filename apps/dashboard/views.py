@@ -19,10 +19,15 @@ from django.views.decorators.http import require_GET
 
 from apps.accounts.permissions import signed_in_user
 from apps.accounts.selectors import access_patient
-from apps.dashboard.api.serializers import PatientSummarySerializer
-from apps.dashboard.course import expected_course, patient_course
+from apps.dashboard.api.serializers import PatientSummarySerializer, SummarySerializer
+from apps.dashboard.charts import Chart
+from apps.dashboard.course import Course, ExpectedCourse, expected_course, patient_course
+from apps.dashboard.course_forms import course_context
 from apps.dashboard.forms import CohortForm
 from apps.dashboard.patient_charts import course_charts
+from apps.dashboard.record_layers import record_layers
+from apps.dashboard.row_scores import with_latest_scores
+from apps.dashboard.score_charts import score_charts
 from apps.dashboard.selectors import (
     DEFAULT_ORDERING,
     EPISODE_STATUSES,
@@ -33,6 +38,7 @@ from apps.dashboard.selectors import (
 from apps.dashboard.views_flags import flag_context
 from apps.dashboard.web import PAGE_SIZE, clinician_required, render_page
 from apps.flags.models import LIVE_STATUSES, Flag
+from apps.outcomes.selectors import score_series
 
 #: The cohort's columns: (ordering key, heading, the ordering of the first click). Every
 #: column sorts worst-first on the first click: most flags, longest since onset, most pain,
@@ -95,7 +101,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
         status=status,
     )
     page = Paginator(summaries, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = PatientSummarySerializer(page.object_list, many=True).data
+    rows = PatientSummarySerializer(with_latest_scores(list(page.object_list)), many=True).data
     params = {key: value for key, value in request.GET.items() if key != "page"}
     return render_page(
         request,
@@ -134,13 +140,43 @@ def _flags_in_order(flags: list[Flag]) -> list[Flag]:
     return [*live, *done]
 
 
+def _record_charts(
+    course: Course, expected: ExpectedCourse
+) -> tuple[dict[str, Any], list[Chart], list[Chart]]:
+    """The clinical-course section (read once: its tables, and the charts' treatment,
+    imaging and assessment layers), the course charts with the record apps' layers, and one
+    chart per questionnaire score (one query: ``score_series``)."""
+    episode = course.episode
+    if episode is None or course.date_to is None:
+        return {}, course_charts(course, expected), []
+    section = course_context(episode)
+    series = score_series(episode.pk)
+    layers = record_layers(
+        chart_end=course.date_to,
+        treatment_bands=section["chart_bands"],
+        treatment_markers=section["chart_markers"],
+        assessments=section["assessments"],
+        scores=series,
+    )
+    charts = course_charts(course, expected, extra_markers=layers.markers, extra_bands=layers.bands)
+    scores = score_charts(
+        series,
+        start=course.date_from,
+        end=course.date_to,
+        markers=layers.treatment_markers,
+        bands=layers.bands,
+    )
+    return section, charts, scores
+
+
 @require_GET
 @clinician_required
 def patient_detail(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = access_patient(signed_in_user(request), patient_id)
-    summary = PatientSummarySerializer(summary_for_patient(patient)).data
+    summary = SummarySerializer(summary_for_patient(patient)).data
     course = patient_course(patient=patient, episode_id=request.GET.get("episode"))
     expected = expected_course(clinic_id=patient.care_team.clinic_id)
+    section, charts, scores = _record_charts(course, expected)
     flags = _flags_in_order(list(course.flags))
     live = [flag for flag in flags if flag.status in LIVE_STATUSES]
     return render_page(
@@ -152,7 +188,9 @@ def patient_detail(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
             "severities": SEVERITIES,
             "course": course,
             "expected": expected,
-            "charts": course_charts(course, expected),
+            "charts": charts,
+            "score_charts": scores,
+            "course_section": section,
             "live_flags": live,
             "flag_items": [flag_context(flag, flag.status) for flag in flags],
             "nav": "cohort",

@@ -7,9 +7,11 @@ from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from apps.dashboard.api.serializers import PatientSummarySerializer, SummarySerializer
+from apps.dashboard.row_scores import with_latest_scores
 from apps.dashboard.selectors import patient_summaries
 from tests.accounts.factories import CareTeamFactory, PatientFactory
-from tests.dashboard.conftest import NOW, TODAY, patient_with_course
+from tests.dashboard.conftest import NOW, TODAY, days_ago, patient_with_course
+from tests.outcomes.factories import psfs_answers, stored_response
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +54,7 @@ def test_rows_carry_every_summary_column(physio_client, care_team, frozen_now):
                 "total": 3,
             },
             "days_since_last_checkin": 0,
+            "latest_scores": [],
         }
     ]
 
@@ -116,17 +119,71 @@ def test_five_and_fifty_patients_take_the_same_queries(
     physio_client, care_team, frozen_now, django_assert_num_queries
 ):
     for _ in range(5):
-        patient_with_course(care_team, pain_last_7=[3, 4], sessions_last_7=2, flags=("soon",))
+        with_scores(
+            patient_with_course(care_team, pain_last_7=[3, 4], sessions_last_7=2, flags=("soon",))
+        )
     # time zones with the count, the page's rows, 4 bulk reads, one INSERT of the access log
-    # (apps.audit)
-    with django_assert_num_queries(7) as small:
+    # (apps.audit), and the latest scores (apps.dashboard.row_scores)
+    with django_assert_num_queries(8) as small:
         assert physio_client.get(URL, {"ordering": "-pain_7d_change"}).json()["count"] == 5
     for _ in range(45):
-        patient_with_course(care_team, pain_last_7=[5, 1], sessions_last_7=1, flags=("urgent",))
+        with_scores(
+            patient_with_course(care_team, pain_last_7=[5, 1], sessions_last_7=1, flags=("urgent",))
+        )
     with django_assert_num_queries(len(small.captured_queries)):
         body = physio_client.get(URL, {"ordering": "-pain_7d_change"}).json()
     assert body["count"] == 50
     assert len(body["results"]) == 50
+    assert all(len(row["latest_scores"]) == 1 for row in body["results"])
+
+
+def with_scores(patient, ratings=((5, 6, 7), (2, 3, 3))):
+    """PSFS answered two weeks apart in the patient's episode (default: worse by more than
+    the MCID)."""
+    episode = patient.episodes.get()
+    for index, answers in enumerate(ratings):
+        stored_response(
+            episode=episode,
+            day=days_ago(14 * (len(ratings) - 1 - index)),
+            answers=psfs_answers(*answers),
+        )
+    return patient
+
+
+def test_rows_carry_the_latest_scores(physio_client, care_team, frozen_now):
+    patient = with_scores(patient_with_course(care_team, pain_last_7=[3]))
+    patient_with_course(care_team, pain_last_7=[4])  # none answered
+
+    rows = {row["id"]: row for row in physio_client.get(URL).json()["results"]}
+
+    [psfs] = rows[str(patient.pk)]["latest_scores"]
+    assert psfs == {
+        "instrument": "psfs",
+        "score": "psfs_mean",
+        "value": pytest.approx(8 / 3, abs=1e-3),
+        "date": TODAY.isoformat(),
+        "change_from_baseline": pytest.approx(8 / 3 - 6, abs=1e-3),
+        "meaningful": "worse",
+    }
+    assert [row["latest_scores"] for key, row in rows.items() if key != str(patient.pk)] == [[]]
+
+
+def test_the_schema_describes_the_latest_scores(physio_client):
+    schema = physio_client.get("/api/v1/schema/", {"format": "json"}).json()
+    row = schema["components"]["schemas"]["PatientSummary"]["properties"]["latest_scores"]
+    assert row["type"] == "array"
+    assert row["items"]["$ref"].endswith("/DashboardLatestScore")
+    latest = schema["components"]["schemas"]["DashboardLatestScore"]["properties"]
+    assert set(latest) == {
+        "instrument",
+        "score",
+        "value",
+        "date",
+        "change_from_baseline",
+        "meaningful",
+    }
+    assert all(field.get("description") for field in latest.values())
+    assert "latest_scores" not in schema["components"]["schemas"]["Summary"]["properties"]
 
 
 def test_the_schema_documents_the_endpoint_and_its_parameters(physio_client):
@@ -152,11 +209,12 @@ def test_rows_render_exactly_as_drfs_generic_serializer_would(physio, care_team,
     )
     patient_with_course(care_team, pain_previous_7=[2], flags=("urgent", "urgent", "info"))
     PatientFactory(care_team=care_team)  # no episode, no check-in: the empty values
+    with_scores(patient_with_course(care_team, pain_last_7=[2]))
     serializer = serializer_class()
 
-    rows = patient_summaries(user=physio, now=NOW)[:]
+    rows = with_latest_scores(patient_summaries(user=physio, now=NOW)[:])
 
-    assert len(rows) == 3
+    assert len(rows) == 4
     for row in rows:
         generic = serializers.Serializer.to_representation(serializer, row)
         assert serializer.to_representation(row) == generic

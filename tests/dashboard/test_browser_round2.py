@@ -7,8 +7,11 @@ Playwright at a laptop's 1440×900 and a phone's 390×844.
 - axe-core (npm, `package.json`; injected through the DevTools protocol, so the pages' strict
   CSP stays on) reports no violations on any dashboard page;
 - an htmx action keeps focus on its result and names the patient;
-- screenshots of today, the cohort, a bilateral patient, a patient with flags and the flag
-  queue at both sizes go to test-artifacts/ (kept by CI; docs/dashboard.md shows them).
+- a patient with treatments (a weight-bearing phase, a zoledronic acid dose), assessments and
+  PSFS scores: the pain chart's legend lists them, the score chart draws its MCID band;
+- screenshots of today, the cohort, a bilateral patient, a patient with flags, a patient with
+  treatments and scores, and the flag queue at both sizes go to test-artifacts/ (kept by CI;
+  docs/dashboard.md shows them).
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.accounts.factories import DEFAULT_PASSWORD, CareTeamFactory, physio_in
+from tests.course.factories import AssessmentFactory, ImagingStudyFactory, TreatmentFactory
 from tests.dashboard.conftest import NOW, days_ago, patient_with_course
 from tests.dashboard.factories import CheckInFactory, FlagFactory
+from tests.outcomes.factories import psfs_answers, stored_response
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -109,7 +114,65 @@ def world(frozen_now):
         resolved = gone.episodes.get()
         resolved.status, resolved.resolved_on = "resolved", days_ago(40)
         resolved.save()
-    return {"bilateral": bilateral, "emergency": emergency, "routine": routine, "silent": silent}
+    treated = _patient_with_treatments_and_scores(team)
+    return {
+        "bilateral": bilateral,
+        "emergency": emergency,
+        "routine": routine,
+        "silent": silent,
+        "treated": treated,
+    }
+
+
+def _patient_with_treatments_and_scores(team):
+    """Six weeks of check-ins; toe-touch weight bearing for three weeks, then partial (still in
+    force); a zoledronic acid dose; an MRI; TUG and hip ROM on both sides twice; PSFS every two
+    weeks, worse by more than the MCID at first, then better."""
+    patient = patient_with_course(
+        team, onset=days_ago(60), user__first_name="Tam", user__last_name="Treated"
+    )
+    episode = patient.episodes.get()
+    for offset in range(42):
+        CheckInFactory(
+            episode=episode,
+            date=days_ago(offset),
+            pain_now=max(1, 7 - (42 - offset) // 7),
+            pain_worst_24h=min(10, max(2, 8 - (42 - offset) // 8)),
+            weight_bearing="partial" if offset < 21 else "none",
+            walking_aid="crutches",
+        )
+    TreatmentFactory(
+        episode=episode,
+        starts_on=days_ago(42),
+        ends_on=days_ago(22),
+        detail={"level": "toe_touch", "aid": "crutches"},
+    )
+    TreatmentFactory(
+        episode=episode, starts_on=days_ago(21), ends_on=None, detail={"level": "partial"}
+    )
+    TreatmentFactory(
+        episode=episode,
+        kind="bisphosphonate",
+        starts_on=days_ago(35),
+        ends_on=days_ago(35),
+        detail={"drug": "zoledronic_acid", "dose": "5 mg", "route": "iv"},
+    )
+    ImagingStudyFactory(episode=episode, date=days_ago(40))
+    for offset, tug, flexion in ((38, "14.2", 80), (10, "11.8", 95)):
+        AssessmentFactory(episode=episode, date=days_ago(offset), value=tug)
+        for side in ("left", "right"):
+            AssessmentFactory(
+                episode=episode,
+                date=days_ago(offset),
+                test="hip_rom",
+                side=side,
+                movement="flexion",
+                method="goniometer",
+                value=flexion if side == "left" else 110,
+            )
+    for offset, ratings in ((40, (4, 5, 5)), (26, (2, 3, 3)), (12, (5, 6, 6)), (0, (7, 7, 8))):
+        stored_response(episode=episode, day=days_ago(offset), answers=psfs_answers(*ratings))
+    return patient
 
 
 def log_in(page: Page, base_url: str) -> None:
@@ -214,6 +277,40 @@ def test_every_page_at_both_sizes(page: Page, live_server, world, artifacts_dir,
     assert fits(page)
 
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_patient_with_treatments_assessments_and_scores(
+    page: Page, live_server, world, artifacts_dir, size
+):
+    page.set_viewport_size(SIZES[size])
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/dashboard/patients/{world['treated'].pk}/")
+    expect(page.get_by_role("heading", name="Treated, Tam")).to_be_visible()
+
+    pain = page.locator("#chart-pain")
+    expect(pain.locator("rect.band-treatment")).to_have_count(2)  # both weight-bearing phases
+    expect(pain.locator('g[data-kind="treatment"]')).to_have_count(1)  # the zoledronic acid dose
+    expect(pain.locator('g[data-kind="assessment"]')).to_have_count(2)
+    expect(pain.locator('g[data-kind="imaging"]')).to_have_count(1)
+    expect(pain.locator('g[data-kind="score"]')).to_have_count(4)
+    legend = pain.locator(".legend li.legend-layer").all_inner_texts()
+    assert {"Treatment", "Assessment", "Questionnaire score"} <= set(legend)
+    assert "Imaging" in legend
+    # The phase still in force runs to the chart's last date.
+    assert "still in force" in (pain.locator("rect.band-treatment title").last.text_content() or "")
+
+    score = page.locator("#chart-score-psfs-psfs-mean")
+    expect(score.locator("circle.point")).to_have_count(4)
+    expect(score.locator("path.mcid-area")).to_have_count(1)
+    expect(score.locator(".legend")).to_contain_text("Within the MCID of baseline")
+    box = score.locator(".x-axis text.tick-label").last.bounding_box()
+    assert box is not None
+    assert box["height"] >= 9  # readable on a phone too
+
+    assert fits(page)
+    assert axe_violations(page) == []
+    shot(page, artifacts_dir, "patient-treatments", size)
 
 
 def test_acknowledging_keeps_focus_names_the_patient_and_updates_the_counts(

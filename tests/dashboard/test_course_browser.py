@@ -77,6 +77,11 @@ def test_physio_records_an_assessment_and_a_treatment_on_the_patient_page(
     expect(row).to_contain_text("Protected weight bearing")
     expect(row).to_contain_text("toe_touch")
     expect(row.locator("td.effect")).to_contain_text("Before/after")
+    # Drawn on the charts too: the phase as a treatment band, the assessment as a marker.
+    pain = page.locator("#chart-pain")
+    expect(pain.locator("rect.band-treatment")).to_have_count(1)
+    expect(pain.locator('g[data-kind="assessment"]')).to_have_count(1)
+    expect(pain.locator(".legend")).to_contain_text("Treatment")
     page.locator("#course").screenshot(path=str(artifacts_dir / "dashboard-course.png"))
     page.screenshot(path=str(artifacts_dir / "dashboard-patient-course.png"), full_page=True)
 

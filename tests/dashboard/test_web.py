@@ -266,9 +266,12 @@ def test_five_and_fifty_patients_render_with_the_same_queries(
     with CaptureQueriesContext(connection) as small:
         assert physio_web.get(url).status_code == 200
     # Session, user, a handful of bulk reads and the access log's INSERT; nothing per row.
+    # The cohort: + 1 for the rows' latest scores (apps.dashboard.row_scores).
     # The patient page: 20, and 3 for its clinical-course section (assessments, treatments,
-    # imaging: apps.dashboard.course_forms; a fourth, the pain course, only with treatments).
-    assert len(small.captured_queries) <= (12 if page_name == "cohort" else 23)
+    # imaging: apps.dashboard.course_forms, read once for the section and the charts' layers;
+    # a fourth, the pain course, only with treatments), + 1 for the score series
+    # (apps.outcomes.selectors.score_series: the score charts and their markers).
+    assert len(small.captured_queries) <= (13 if page_name == "cohort" else 24)
     build(45)
     with django_assert_num_queries(len(small.captured_queries)):
         response = physio_web.get(url)

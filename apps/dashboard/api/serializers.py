@@ -85,6 +85,47 @@ class OpenFlagsSerializer(serializers.Serializer):
     total = serializers.IntegerField()
 
 
+class DashboardLatestScoreSerializer(serializers.Serializer):
+    """The latest score of one questionnaire score in the current episode
+    (`apps.outcomes.selectors.latest_scores_by_episode`)."""
+
+    instrument = serializers.CharField(help_text="Instrument code, e.g. 'psfs'.")
+    score = serializers.CharField(help_text="Score code of the instrument, e.g. 'psfs_mean'.")
+    value = serializers.FloatField(
+        allow_null=True, help_text="The score; null when the response could not be scored."
+    )
+    date = serializers.DateField(help_text="The patient's local date of the response.")
+    change_from_baseline = serializers.FloatField(
+        source="change.change_from_baseline",
+        allow_null=True,
+        help_text="This value minus the episode's first scored value; null without one.",
+    )
+    meaningful = serializers.ChoiceField(
+        source="change.meaningful",
+        choices=["better", "worse", "none"],
+        allow_null=True,
+        help_text=(
+            "'better' or 'worse' when the change from baseline reaches the MCID that way, "
+            "'none' when it does not; null without a baseline or an MCID."
+        ),
+    )
+
+
+def _latest_score(latest: Any) -> dict[str, Any]:
+    return {
+        "instrument": str(latest.instrument),
+        "score": str(latest.score),
+        "value": None if latest.value is None else float(latest.value),
+        "date": latest.date.isoformat(),
+        "change_from_baseline": (
+            None
+            if latest.change.change_from_baseline is None
+            else float(latest.change.change_from_baseline)
+        ),
+        "meaningful": _string(latest.change.meaningful),
+    }
+
+
 def _rounded(value: float | None, places: int) -> float | None:
     return None if value is None else round(value, places)
 
@@ -154,6 +195,14 @@ class PatientSummarySerializer(serializers.Serializer):
     )
     open_flags = serializers.SerializerMethodField()
     days_since_last_checkin = serializers.IntegerField(allow_null=True, read_only=True)
+    latest_scores = DashboardLatestScoreSerializer(
+        many=True,
+        read_only=True,
+        help_text=(
+            "The latest score of each questionnaire score in the current episode, by "
+            "instrument and score code; empty without one."
+        ),
+    )
 
     def get_pain_7d_mean(self, patient) -> float | None:
         return _rounded(patient.pain_7d_mean, 1)
@@ -191,6 +240,8 @@ class PatientSummarySerializer(serializers.Serializer):
             "open_flags": self.get_open_flags(patient),
             "days_since_last_checkin": _integer(patient.days_since_last_checkin),
         }
+        if "latest_scores" in self.fields:
+            row["latest_scores"] = [_latest_score(latest) for latest in patient.latest_scores]
         return {name: row[name] for name in self.fields.keys()}  # noqa: SIM118 - the stubs iterate Fields
 
 
@@ -203,6 +254,7 @@ class SummarySerializer(PatientSummarySerializer):
     first_name = None
     last_name = None
     date_of_birth = None
+    latest_scores = None  # type: ignore[assignment]  # the dashboard row's (`apps.dashboard.row_scores`), not the summary's
 
 
 # --- GET patients/{id}/timeline/ (the course read model, apps.dashboard.course_by_date) -----

@@ -22,6 +22,7 @@ from apps.dashboard.course_by_date import (
     default_range,
     patient_course_by_date,
 )
+from apps.dashboard.row_scores import with_latest_scores
 from apps.dashboard.selectors import patient_summaries
 
 
@@ -43,6 +44,10 @@ class PatientSummaryListView(generics.ListAPIView):
             search=query.validated_data.get("search"),
             status=query.validated_data.get("status", "all"),
         )
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return None if page is None else with_latest_scores(page)
 
     @extend_schema(
         parameters=[SummaryQuerySerializer],

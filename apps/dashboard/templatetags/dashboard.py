@@ -7,6 +7,7 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
+from apps.dashboard.record_layers import score_name
 from apps.flags.rules import rule_title as _rule_title
 
 register = template.Library()
@@ -34,3 +35,9 @@ def waited(since: dt.datetime, now: dt.datetime | None = None) -> str:
 @register.filter
 def waiting(since: dt.datetime | None) -> str:
     return "" if since is None else waited(since)
+
+
+@register.filter
+def score_title(score: str, instrument: str) -> str:
+    """A questionnaire score's readable name ("PSFS, mean of the activities")."""
+    return score_name(str(instrument), str(score))
