@@ -8,6 +8,8 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -51,9 +53,13 @@ class FhirJSONRenderer(JSONRenderer):
 
 
 def _languages(request: Request) -> list[str]:
+    """The caller's language first (apps.core.i18n: the patient's own ``language``, else
+    ``Accept-Language``, else the default; active once DRF has authenticated the caller), then
+    the rest of ``Accept-Language``, then the deployment's defaults."""
     header = request.headers.get("Accept-Language", "")
     tags = [part.split(";")[0].strip() for part in header.split(",") if part.strip()]
-    return [*tags, str(outcomes_setting("DEFAULT_LANGUAGE")), settings.LANGUAGE_CODE]
+    active = translation.get_language() or settings.LANGUAGE_CODE
+    return [active, *tags, str(outcomes_setting("DEFAULT_LANGUAGE")), settings.LANGUAGE_CODE]
 
 
 class InstrumentListView(generics.ListAPIView):
@@ -100,14 +106,15 @@ class InstrumentDetailView(APIView):
             ),
             404: OpenApiResponse(description="No such instrument."),
         },
-        description="Items and options in the caller's language (`Accept-Language`, else the "
-        "deployment's default).",
+        description="Items and options in the caller's language (a patient's own `language`, "
+        "else `Accept-Language`, else the deployment's default; the first of these the "
+        "instrument has wording in).",
         tags=["outcomes"],
     )
     def get(self, request: Request, code: str) -> Response:
         instrument = selectors.instrument_by_code(code)
         if instrument is None:
-            raise NotFound("No such instrument.")
+            raise NotFound(_("No such instrument."))
         wording = pick_wording(instrument, _languages(request))
         if request.accepted_renderer.format == "fhir":
             return Response(fhir_questionnaire(instrument, wording))
@@ -125,13 +132,13 @@ class ResponseListQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
-            raise ValidationError({"from": ["Must not be after `to`."]})
+            raise ValidationError({"from": [_("Must not be after `to`.")]})
         return attrs
 
 
 def _patient_or_403(request: Request):
     if request.user.role != Role.PATIENT:
-        raise NotAllowed("Only patients answer questionnaires.")
+        raise NotAllowed(_("Only patients answer questionnaires."))
     return patient_of_user(request.user)
 
 
@@ -150,7 +157,7 @@ class QuestionnaireResponseListCreateView(generics.ListAPIView):
             try:
                 access_patient(self.request.user, params["patient"])
             except Http404 as error:
-                raise NotFound("No such patient.") from error
+                raise NotFound(_("No such patient.")) from error
         responses = selectors.responses_visible_to(
             self.request.user, patient_id=params.get("patient")
         )
@@ -236,7 +243,7 @@ class MyQuestionnairesView(APIView):
 
 def _staff_or_403(request: Request) -> None:
     if request.user.role == Role.PATIENT and not request.user.is_superuser:
-        raise NotAllowed("Only the care team sets questionnaire schedules and requests.")
+        raise NotAllowed(_("Only the care team sets questionnaire schedules and requests."))
 
 
 def _schedule_body(episode: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ class ExpectedCourseSerializer(serializers.Serializer):
         allow_null=True,
         help_text="[p10, p90] of those weekly means; null from published figures.",
     )
-    source = serializers.ChoiceField(
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # the API field `source`
         choices=["clinic", "published"],
         help_text="`clinic`: the clinic's resolved episodes (enough of them, as the staff "
         "band); `published`: the Mayo Clinic series (Kotwal 2019) and reviews.",
@@ -36,9 +36,11 @@ class ExpectedCourseSerializer(serializers.Serializer):
 
 
 class QuestionnaireDueSerializer(serializers.Serializer):
+    """As `GET me/questionnaires/`."""
+
     instrument = serializers.CharField()
     due_on = serializers.DateField()
-    expires_on = serializers.DateField(allow_null=True)
+    expires_on = serializers.DateField()
     reason = serializers.ChoiceField(
         choices=["baseline", "scheduled", "resolution", "requested", "surveillance"]
     )
@@ -47,8 +49,20 @@ class QuestionnaireDueSerializer(serializers.Serializer):
 class LatestScoreSerializer(serializers.Serializer):
     instrument = serializers.CharField()
     score = serializers.CharField(help_text="The score's code within the instrument.")
-    value = serializers.FloatField(allow_null=True)
-    completed_at = serializers.DateTimeField()
+    value = serializers.FloatField(
+        allow_null=True, help_text="Null when too few items were answered for the score."
+    )
+    date = serializers.DateField(help_text="The local date of the response.")
+    change_from_baseline = serializers.FloatField(
+        allow_null=True,
+        help_text="Against the episode's first scored value of this score; null without one.",
+    )
+    meaningful = serializers.ChoiceField(
+        choices=["better", "worse", "none"],
+        allow_null=True,
+        help_text="`better`/`worse` when the change from baseline reaches the MCID that way, "
+        "else `none`; null without a baseline or an MCID.",
+    )
 
 
 class NextSerializer(serializers.Serializer):
