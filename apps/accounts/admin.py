@@ -60,7 +60,8 @@ CLINIC_ADMIN_GROUP = "Clinic admins"
 #: patient record of their clinic, act on flags (the flag actions), keep the clinic's care
 #: teams and the exercise library. Users, patients and the clinical history are written
 #: through the API and the dashboard, not here. Migration accounts/0003 creates the group
-#: and accounts/0006 adds the clinical records' view permissions; `clinic_admin_group()` brings an existing group up to date.
+#: and accounts/0006 adds the clinical records' view permissions; `clinic_admin_group()`
+#: brings an existing group up to date.
 CLINIC_ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("accounts", "view_user"),
     ("accounts", "view_clinic"),
