@@ -79,7 +79,7 @@ def checkin_due_at(
     return local_instant(day, settings.checkin_time, patient.timezone)
 
 
-class _SummaryRow(Protocol):
+class SummaryRow(Protocol):
     """The dashboard summary row's columns this reads (annotations on the Patient)."""
 
     weeks_since_onset: int | None
@@ -88,7 +88,7 @@ class _SummaryRow(Protocol):
     adherence_7d: float | None
 
 
-def _episode(summary: object) -> Episode | None:
+def episode_of_summary(summary: object) -> Episode | None:
     episode_id = getattr(summary, "episode_id", None)
     return Episode.objects.filter(pk=episode_id).first() if episode_id else None
 
@@ -97,8 +97,8 @@ def patient_progress(patient: Patient, *, now: dt.datetime | None = None) -> Pro
     """The patient's progress (see the module docstring)."""
     now = now or timezone.now()
     today = local_today(patient.timezone, now=now)
-    summary = cast(_SummaryRow, summary_for_patient(patient, now=now))
-    episode = _episode(summary)
+    summary = cast(SummaryRow, summary_for_patient(patient, now=now))
+    episode = episode_of_summary(summary)
     week: int | None = summary.weeks_since_onset
     resolved = episode is not None and episode.status == EpisodeStatus.RESOLVED
     weekly = episode_weekly_pain(episode_id=episode.pk) if episode is not None else []
