@@ -59,8 +59,9 @@ CLINIC_ADMIN_GROUP = "Clinic admins"
 #: The model permissions of the "Clinic admins" group (app label, codename): read every
 #: patient record of their clinic, act on flags (the flag actions), keep the clinic's care
 #: teams and the exercise library. Users, patients and the clinical history are written
-#: through the API and the dashboard, not here. Migration accounts/0002 creates the group
-#: with this list; `clinic_admin_group()` brings an existing group up to date.
+#: through the API and the dashboard, not here. Migration accounts/0003 creates the group
+#: and accounts/0006 adds the clinical records' view permissions; `clinic_admin_group()`
+#: brings an existing group up to date.
 CLINIC_ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("accounts", "view_user"),
     ("accounts", "view_clinic"),
@@ -93,6 +94,17 @@ CLINIC_ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("reminders", "view_reminderschedule"),
     ("reminders", "view_reminderdelivery"),
     ("audit", "view_accesslogentry"),
+    # accounts/0006: the clinical records (questionnaires, assessments, treatments, imaging).
+    ("outcomes", "view_instrument"),
+    ("outcomes", "view_scoredefinition"),
+    ("outcomes", "view_questionnaireresponse"),
+    ("outcomes", "view_answer"),
+    ("outcomes", "view_score"),
+    ("outcomes", "view_questionnairerequest"),
+    ("outcomes", "view_questionnaireschedule"),
+    ("assessments", "view_assessment"),
+    ("treatments", "view_treatment"),
+    ("treatments", "view_imagingstudy"),
 )
 
 

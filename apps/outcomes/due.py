@@ -3,6 +3,7 @@ many patients in a fixed number of queries (``schedules.due_questionnaires`` dec
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 import zoneinfo
 from collections import defaultdict
@@ -39,8 +40,11 @@ def _current_episodes(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, Episode]:
     return chosen
 
 
-def due_for_patients(patients: Iterable[Patient]) -> dict[uuid.UUID, list[Due]]:
-    """Patient id → what is due on their local today. Five queries for any number."""
+def due_for_patients(
+    patients: Iterable[Patient], *, now: dt.datetime | None = None
+) -> dict[uuid.UUID, list[Due]]:
+    """Patient id → what is due on their local today (at ``now``, default the clock). Five
+    queries for any number."""
     patients = list(patients)
     ids = [patient.pk for patient in patients]
     episodes = _current_episodes(ids)
@@ -49,7 +53,7 @@ def due_for_patients(patients: Iterable[Patient]) -> dict[uuid.UUID, list[Due]]:
             episode_id__in=[e.pk for e in episodes.values()]
         ).values_list("episode_id", "rules")
     )
-    answered: dict[uuid.UUID, list[tuple[str, object]]] = defaultdict(list)
+    answered: dict[uuid.UUID, list[tuple[str, dt.date]]] = defaultdict(list)
     for patient_id, code, day in QuestionnaireResponse.objects.filter(
         patient_id__in=ids
     ).values_list("patient_id", "instrument__code", "date"):
@@ -72,7 +76,7 @@ def due_for_patients(patients: Iterable[Patient]) -> dict[uuid.UUID, list[Due]]:
         result[patient.pk] = due_questionnaires(
             rules=overrides.get(episode.pk, defaults) if episode else [],
             episode=_facts(episode, patient.timezone) if episode else None,
-            today=local_today(patient.timezone),
+            today=local_today(patient.timezone, now=now),
             responses=answered[patient.pk],
             requests=requests[patient.pk],
             expiry_days=expiry,
@@ -81,5 +85,5 @@ def due_for_patients(patients: Iterable[Patient]) -> dict[uuid.UUID, list[Due]]:
     return result
 
 
-def due_for_patient(patient: Patient) -> list[Due]:
-    return due_for_patients([patient])[patient.pk]
+def due_for_patient(patient: Patient, *, now: dt.datetime | None = None) -> list[Due]:
+    return due_for_patients([patient], now=now)[patient.pk]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.core.bounds import RecordedAtField
@@ -20,9 +21,11 @@ class AnswerValueField(serializers.JSONField):
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool) or not isinstance(data, str | int | float):
-            raise serializers.ValidationError("Send an option code, a number or a text.")
+            raise serializers.ValidationError(_("Send an option code, a number or a text."))
         if isinstance(data, str) and len(data) > MAX_TEXT:
-            raise serializers.ValidationError(f"At most {MAX_TEXT} characters.")
+            raise serializers.ValidationError(
+                _("At most %(count)d characters.") % {"count": MAX_TEXT}
+            )
         return data
 
 
@@ -56,7 +59,9 @@ class QuestionnaireResponseInputSerializer(serializers.Serializer):
         items = [answer["item"] for answer in answers]
         repeated = sorted({item for item in items if items.count(item) > 1})
         if repeated:
-            raise serializers.ValidationError(f"Items answered twice: {', '.join(repeated)}.")
+            raise serializers.ValidationError(
+                _("Items answered twice: %(items)s.") % {"items": ", ".join(repeated)}
+            )
         return answers
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import Patient, User
 from apps.core.exceptions import ValidationFailed, flatten_errors
@@ -94,17 +95,20 @@ def _answer_weight(item: Item, value: Any) -> tuple[float | None, str | None]:
     if item.kind == "choice":
         weights = {option.code: option.weight for option in item.options.all()}
         if str(value) not in weights:
-            return None, f"not an option (one of {', '.join(weights)})"
+            return None, _("not an option (one of %(codes)s)") % {"codes": ", ".join(weights)}
         return weights[str(value)], None
     if item.kind == "string":
-        return (None, None) if isinstance(value, str) else (None, "expected a text")
+        return (None, None) if isinstance(value, str) else (None, _("expected a text"))
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return None, "expected a number"
+        return None, _("expected a number")
     if item.kind == "integer" and not float(value).is_integer():
-        return None, "expected a whole number"
+        return None, _("expected a whole number")
     low, high = item.min_value, item.max_value
     if (low is not None and value < low) or (high is not None and value > high):
-        return None, f"must be between {low:g} and {high:g}"
+        return None, _("must be between %(low)s and %(high)s") % {
+            "low": f"{low:g}",
+            "high": f"{high:g}",
+        }
     return float(value), None
 
 
@@ -123,13 +127,14 @@ def _check(
 ) -> tuple[dict[str, list[str]], dict[str, float | None]]:
     errors: dict[str, list[str]] = {}
     if instrument is None:
-        return {"instrument_version": ["No such instrument version."]}, {}
+        return {"instrument_version": [_("No such instrument version.")]}, {}
     languages = {wording.language for wording in instrument.wordings.all()}
     if not languages:
-        return {"instrument": ["This instrument is not available in this deployment."]}, {}
+        return {"instrument": [_("This instrument is not available in this deployment.")]}, {}
     if data["language"] not in languages:
         errors["language"] = [
-            f"Not a language of this instrument ({', '.join(sorted(languages))})."
+            _("Not a language of this instrument (%(languages)s).")
+            % {"languages": ", ".join(sorted(languages))}
         ]
     items = {item.link_id: item for item in instrument.items.all()}
     weights: dict[str, float | None] = {}
@@ -137,11 +142,16 @@ def _check(
     for answer in data["answers"]:
         item = items.get(answer["item"])
         if item is None:
-            problems.append(f"{answer['item']}: not an item of {instrument.code}.")
+            problems.append(
+                _("%(item)s: not an item of %(instrument)s.")
+                % {"item": answer["item"], "instrument": instrument.code}
+            )
             continue
         weight, problem = _answer_weight(item, answer["value"])
         if problem:
-            problems.append(f"{answer['item']}: {problem}.")
+            problems.append(
+                _("%(item)s: %(problem)s.") % {"item": answer["item"], "problem": problem}
+            )
         weights[item.link_id] = weight
     if problems:
         errors["answers"] = problems
@@ -170,7 +180,8 @@ def questionnaire_responses_submit_many(
     }
     valid: list[tuple[int, dict[str, Any]]] = []
     for index, raw in enumerate(items):
-        found = stored.get(client_id_of(raw))
+        client_id = client_id_of(raw)
+        found = stored.get(client_id) if client_id is not None else None
         if found is not None:
             results[index] = ItemResult(ItemStatus.UNCHANGED, id=found.id, obj=found)
             continue
@@ -179,7 +190,7 @@ def questionnaire_responses_submit_many(
             errors = (
                 flatten_errors(serializer.errors)
                 if isinstance(raw, dict)
-                else {"non_field_errors": ["Expected an object."]}
+                else {"non_field_errors": [_("Expected an object.")]}
             )
             results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
             continue
@@ -194,10 +205,10 @@ def questionnaire_responses_submit_many(
         day = _local_date(data["completed_at"], patient.timezone)
         episode = _episode_for(episodes)
         if not errors and episode is None:
-            errors = {"non_field_errors": ["You have no episode to record this against."]}
-        elif not errors and day < episode.symptom_onset_date:
-            errors = {"completed_at": ["Cannot be before the episode's symptom onset."]}
-        if errors:
+            errors = {"non_field_errors": [_("You have no episode to record this against.")]}
+        elif not errors and episode is not None and day < episode.symptom_onset_date:
+            errors = {"completed_at": [_("Cannot be before the episode's symptom onset.")]}
+        if errors or instrument is None or episode is None:
             results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
             continue
         candidates.append(_Candidate(index, data, instrument, episode, day, weights))
@@ -313,7 +324,7 @@ def questionnaire_schedule_set(
     """Replace the episode's schedule (the deployment's defaults no longer apply to it)."""
     _known_instruments({rule["instrument"] for rule in rules})
     with transaction.atomic():
-        schedule, _ = QuestionnaireSchedule.objects.update_or_create(
+        schedule, _created = QuestionnaireSchedule.objects.update_or_create(
             episode=episode, defaults={"rules": rules, "set_by": by}
         )
     return schedule

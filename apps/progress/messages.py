@@ -32,6 +32,10 @@ class MessageFacts:
     resolved_on: dt.date | None = None
     #: After resolution: whether daily check-in reminders continue (the patient asked).
     checkins_after_resolution: bool = False
+    #: Questionnaires due now (`next.questionnaires_due`).
+    questionnaires_due: int = 0
+    #: After resolution: the monthly joint check is one of them.
+    joint_check_due: bool = False
 
 
 def _number(value: float) -> str:
@@ -105,6 +109,35 @@ def _resolved_sentences(facts: MessageFacts) -> list[str]:
     return parts
 
 
+def _questionnaire_sentences(facts: MessageFacts) -> list[str]:
+    """What is due, in plain words: after resolution the monthly joint check by name."""
+    count = facts.questionnaires_due
+    if facts.decision.phase == Phase.RESOLVED and facts.joint_check_due:
+        parts = [_("Your monthly joint check is due now: it takes a minute in the app.")]
+        count -= 1
+        if count:
+            parts.append(
+                ngettext(
+                    "Another short questionnaire is also waiting for you.",
+                    "%(count)d other short questionnaires are also waiting for you.",
+                    count,
+                )
+                % {"count": count}
+            )
+        return parts
+    if not count:
+        return []
+    return [
+        ngettext(
+            "A short questionnaire about how you are doing is waiting for you in the app.",
+            "%(count)d short questionnaires about how you are doing are waiting for you in "
+            "the app.",
+            count,
+        )
+        % {"count": count}
+    ]
+
+
 def progress_message(facts: MessageFacts) -> str:
     """The paragraph, sentence by sentence (see the module docstring)."""
     parts: list[str] = []
@@ -129,6 +162,7 @@ def progress_message(facts: MessageFacts) -> str:
             )
         if not facts.urgent_advice:
             parts.append(_course_sentence(decision, facts.expected))
+    parts.extend(_questionnaire_sentences(facts))
     if facts.other_open_flags:
         parts.append(
             ngettext(

@@ -5,14 +5,15 @@ dashboard's summary row of the patient (the same definitions of ``pain_7d_mean``
 ``pain_7d_change``, ``adherence_7d`` and ``weeks_since_onset`` as `GET dashboard/patients/`),
 the episode, its weekly means (one grouped query), the check-ins of the last 14 local dates
 (one count), the expected course (cached by the dashboard), the open flags, the reminder
-settings and whether today is checked in.
+settings, whether today is checked in, the latest questionnaire scores (one query) and what
+is due (five, apps.outcomes.due).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django.utils import timezone
 
@@ -78,7 +79,16 @@ def checkin_due_at(
     return local_instant(day, settings.checkin_time, patient.timezone)
 
 
-def _episode(summary: Patient) -> Episode | None:
+class SummaryRow(Protocol):
+    """The dashboard summary row's columns this reads (annotations on the Patient)."""
+
+    weeks_since_onset: int | None
+    pain_7d_mean: float | None
+    pain_7d_change: float | None
+    adherence_7d: float | None
+
+
+def episode_of_summary(summary: object) -> Episode | None:
     episode_id = getattr(summary, "episode_id", None)
     return Episode.objects.filter(pk=episode_id).first() if episode_id else None
 
@@ -87,8 +97,8 @@ def patient_progress(patient: Patient, *, now: dt.datetime | None = None) -> Pro
     """The patient's progress (see the module docstring)."""
     now = now or timezone.now()
     today = local_today(patient.timezone, now=now)
-    summary = summary_for_patient(patient, now=now)
-    episode = _episode(summary)
+    summary = cast(SummaryRow, summary_for_patient(patient, now=now))
+    episode = episode_of_summary(summary)
     week: int | None = summary.weeks_since_onset
     resolved = episode is not None and episode.status == EpisodeStatus.RESOLVED
     weekly = episode_weekly_pain(episode_id=episode.pk) if episode is not None else []
@@ -114,6 +124,7 @@ def patient_progress(patient: Patient, *, now: dt.datetime | None = None) -> Pro
     flags = list(open_flags_for_episode(episode)) if episode is not None else []
     settings = reminder_settings_for(patient)
     urgent = tuple(flag_advice(flag) for flag in flags if flag.severity in _URGENT)
+    due = outcomes.questionnaires_due(patient, now=now)
     message = progress_message(
         MessageFacts(
             week=week,
@@ -124,6 +135,8 @@ def patient_progress(patient: Patient, *, now: dt.datetime | None = None) -> Pro
             other_open_flags=len(flags) - len(urgent),
             resolved_on=episode.resolved_on if episode is not None else None,
             checkins_after_resolution=settings.checkins_after_resolution,
+            questionnaires_due=len(due),
+            joint_check_due=any(d["instrument"] == outcomes.JOINT_CHECK for d in due),
         )
     )
     return Progress(
@@ -142,5 +155,5 @@ def patient_progress(patient: Patient, *, now: dt.datetime | None = None) -> Pro
             checked_in_today=has_checkin_on(patient_id=patient.pk, date=today),
             resolved=resolved,
         ),
-        questionnaires_due=outcomes.questionnaires_due(patient),
+        questionnaires_due=due,
     )

@@ -68,8 +68,8 @@ MESSAGES: dict[str, tuple[str | Promise, str | Promise]] = {
         ),
     ),
     ReminderKind.QUESTIONNAIRE: (
-        "A questionnaire is waiting",
-        "A few questions about how you are doing; they take a few minutes.",
+        gettext_lazy("A questionnaire is waiting"),
+        gettext_lazy("A few questions about how you are doing; they take a few minutes."),
     ),
 }
 

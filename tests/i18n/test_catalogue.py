@@ -21,8 +21,8 @@ CATALOGUE = LOCALE / "es" / "LC_MESSAGES" / "django.po"
 COMPILED = LOCALE / "es" / "LC_MESSAGES" / "django.mo"
 #: What `make messages` ignores (no patient-facing text there).
 IGNORE = ["tests/*", "scripts/*", "var/*", "test-artifacts/*"]
-#: Where patient-facing text lives (templates too, once they are translated).
-SOURCE_FOLDERS = ("apps", "backend")
+#: Where translated text lives (the admin templates have two strings; staff pages stay English).
+SOURCE_FOLDERS = ("apps", "backend", "templates")
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
 
 

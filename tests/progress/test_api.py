@@ -40,8 +40,12 @@ def test_every_field_of_the_contract(client_of, new_patient):
     }
     assert set(body["expected_course"]) >= {"week", "median_pain", "band", "source", "n"}
     assert set(body["next"]) == {"checkin_due_at", "questionnaires_due"}
-    assert body["latest_scores"] == []
-    assert body["next"]["questionnaires_due"] == []
+    assert body["latest_scores"] == []  # no questionnaire answered yet
+    # What is due is exactly `GET me/questionnaires/` (tests/progress/test_outcomes.py).
+    assert (
+        body["next"]["questionnaires_due"]
+        == client_of(patient).get("/api/v1/me/questionnaires/").json()
+    )
 
 
 def test_patients_at_different_weeks_get_different_phases_and_messages(client_of, new_patient):

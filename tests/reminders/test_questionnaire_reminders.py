@@ -85,3 +85,16 @@ def test_answered_means_no_reminder(tick, patient):
         )
     tick(at(18, 0))
     assert kinds(patient) == [("checkin", dt.date(2026, 6, 10))]
+
+
+def test_the_questionnaire_reminder_is_in_the_patients_language(tick, patient):
+    patient.user.language = "es"
+    patient.user.save(update_fields=["language"])
+    tick(at(18, 0))
+    [push] = [push for push in fcm.sent if push.data.get("reminder") == "questionnaire"]
+    assert (push.title, push.body) == (
+        "Le espera un cuestionario",
+        "Unas preguntas sobre cómo se encuentra; le llevarán unos minutos.",
+    )
+    stored = Notification.objects.get(kind="reminder.questionnaire")
+    assert stored.title == "Le espera un cuestionario"

@@ -222,12 +222,17 @@ def test_every_inline_of_patient_data_is_scoped():
 def test_the_group_the_migration_made_has_exactly_the_clinic_admin_permissions():
     # A transactional test that ran before this one flushed the rows migrations made: run the
     # migration's own function on the migrated state, as `migrate` does.
-    migration = importlib.import_module("apps.accounts.migrations.0003_clinic_admin_group")
     Group.objects.filter(name=CLINIC_ADMIN_GROUP).delete()
-    state = MigrationExecutor(connection).loader.project_state(
-        ("accounts", "0003_clinic_admin_group")
+    loader = MigrationExecutor(connection).loader
+    editor = SimpleNamespace(connection=connection)
+    created = importlib.import_module("apps.accounts.migrations.0003_clinic_admin_group")
+    created.create_group(loader.project_state(("accounts", "0003_clinic_admin_group")).apps, editor)
+    extended = importlib.import_module(
+        "apps.accounts.migrations.0006_clinic_admin_clinical_records"
     )
-    migration.create_group(state.apps, SimpleNamespace(connection=connection))
+    extended.grant(
+        loader.project_state(("accounts", "0006_clinic_admin_clinical_records")).apps, editor
+    )
 
     group = Group.objects.get(name=CLINIC_ADMIN_GROUP)
     held = set(group.permissions.values_list("content_type__app_label", "codename"))
@@ -492,3 +497,53 @@ def test_a_clinic_admin_is_not_a_superuser_and_can_use_the_admin(client, clinics
     assert not mine.admin.is_superuser
     assert index.status_code == 200
     assert index.context["app_list"], "the clinic admin is offered no admin page"
+
+
+#: The clinical records a clinic admin reads (accounts/0006): scoped, viewed, never changed.
+CLINICAL_RECORDS = [
+    "outcomes.QuestionnaireResponse",
+    "outcomes.QuestionnaireRequest",
+    "outcomes.QuestionnaireSchedule",
+    "assessments.Assessment",
+    "treatments.Treatment",
+    "treatments.ImagingStudy",
+]
+
+
+def test_the_clinical_records_are_in_the_matrix():
+    assert set(CLINICAL_RECORDS) <= set(SCOPED)
+
+
+@pytest.mark.parametrize("label", CLINICAL_RECORDS)
+def test_clinic_admins_view_the_clinical_records_of_their_clinic_only(client, clinics, label):
+    mine, theirs = clinics
+    model = _model(label)
+    assert _may_view(mine.admin, model)
+    client.force_login(mine.admin)
+
+    page = client.get(_url(model, "changelist"))
+    assert page.status_code == 200
+    assert mine.rows[label]
+    assert _shown(page) == mine.rows[label]
+    own = client.get(_url(model, "change", sorted(mine.rows[label])[0]))
+    assert own.status_code == 200
+    assert not [secret for secret in theirs.secrets if secret in own.content.decode()]
+    # Viewing only: the change page has no save button and nothing can be added.
+    assert 'name="_save"' not in own.content.decode()
+    assert client.get(_url(model, "add")).status_code == 403
+
+
+def test_clinic_admins_view_the_instruments_and_response_inlines(client, clinics):
+    from apps.outcomes.models import Instrument, QuestionnaireResponse
+
+    mine, _theirs = clinics
+    client.force_login(mine.admin)
+    instrument = Instrument.objects.get(code="psfs", is_current=True)
+    assert client.get(_url(Instrument, "changelist")).status_code == 200
+    page = client.get(_url(Instrument, "change", instrument.pk))
+    assert page.status_code == 200
+    assert "psfs_mean" in page.content.decode()  # the score definitions inline
+    response_pk = sorted(mine.rows["outcomes.QuestionnaireResponse"])[0]
+    body = client.get(_url(QuestionnaireResponse, "change", response_pk)).content.decode()
+    assert "rating_1" in body  # the answers inline
+    assert "algorithm" in body.lower()  # the scores inline

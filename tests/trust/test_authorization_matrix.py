@@ -142,6 +142,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("GET", "api/v1/cohort/course.csv"): Expect(C, CARE, shows=True),
     ("GET", "api/v1/me/access-log/"): Expect(C, SELF),
     ("GET", "api/v1/me/progress/"): Expect(C, SELF),
+    ("GET", "api/v1/me/progress/trends/"): Expect(C, SELF),
     ("POST", "api/v1/patients/<uuid:patient_id>/erase/"): Expect(OBJ, frozenset({"admin_clinic"})),
     ("GET", "api/v1/schema/"): Expect(P),
     ("GET", "api/v1/docs/"): Expect(P),

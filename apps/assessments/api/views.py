@@ -6,6 +6,7 @@ patient and clinic admins; 404 for anyone who may not see the episode)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -26,7 +27,7 @@ def require_physiotherapist(user: User) -> None:
     """Writes of the clinical course: a physiotherapist (the caller can already see the
     episode, so they are in its care team) or a superuser."""
     if not (user.is_superuser or user.role == Role.PHYSIOTHERAPIST):
-        raise NotAllowed("Only the patient's physiotherapists record the clinical course.")
+        raise NotAllowed(_("Only the patient's physiotherapists record the clinical course."))
 
 
 class AssessmentQuerySerializer(serializers.Serializer):

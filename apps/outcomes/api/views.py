@@ -4,10 +4,12 @@ is withdrawn, before these run."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -17,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.models import Role
+from apps.accounts.models import Patient, Role, User
 from apps.accounts.selectors import access_patient, patient_of_user
 from apps.core.bounds import BoundedDateField
 from apps.core.exceptions import NotAllowed
@@ -51,9 +53,13 @@ class FhirJSONRenderer(JSONRenderer):
 
 
 def _languages(request: Request) -> list[str]:
+    """The caller's language first (apps.core.i18n: the patient's own ``language``, else
+    ``Accept-Language``, else the default; active once DRF has authenticated the caller), then
+    the rest of ``Accept-Language``, then the deployment's defaults."""
     header = request.headers.get("Accept-Language", "")
     tags = [part.split(";")[0].strip() for part in header.split(",") if part.strip()]
-    return [*tags, str(outcomes_setting("DEFAULT_LANGUAGE")), settings.LANGUAGE_CODE]
+    active = translation.get_language() or settings.LANGUAGE_CODE
+    return [active, *tags, str(outcomes_setting("DEFAULT_LANGUAGE")), settings.LANGUAGE_CODE]
 
 
 class InstrumentListView(generics.ListAPIView):
@@ -100,14 +106,15 @@ class InstrumentDetailView(APIView):
             ),
             404: OpenApiResponse(description="No such instrument."),
         },
-        description="Items and options in the caller's language (`Accept-Language`, else the "
-        "deployment's default).",
+        description="Items and options in the caller's language (a patient's own `language`, "
+        "else `Accept-Language`, else the deployment's default; the first of these the "
+        "instrument has wording in).",
         tags=["outcomes"],
     )
     def get(self, request: Request, code: str) -> Response:
         instrument = selectors.instrument_by_code(code)
         if instrument is None:
-            raise NotFound("No such instrument.")
+            raise NotFound(_("No such instrument."))
         wording = pick_wording(instrument, _languages(request))
         if request.accepted_renderer.format == "fhir":
             return Response(fhir_questionnaire(instrument, wording))
@@ -125,14 +132,20 @@ class ResponseListQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
-            raise ValidationError({"from": ["Must not be after `to`."]})
+            raise ValidationError({"from": [_("Must not be after `to`.")]})
         return attrs
 
 
-def _patient_or_403(request: Request):
-    if request.user.role != Role.PATIENT:
-        raise NotAllowed("Only patients answer questionnaires.")
-    return patient_of_user(request.user)
+def _user(request: Request) -> User:
+    """The signed-in user (every view here requires one: the default permission)."""
+    return cast(User, request.user)
+
+
+def _patient_or_403(request: Request) -> Patient:
+    user = _user(request)
+    if user.role != Role.PATIENT:
+        raise NotAllowed(_("Only patients answer questionnaires."))
+    return patient_of_user(user)
 
 
 class QuestionnaireResponseListCreateView(generics.ListAPIView):
@@ -148,11 +161,11 @@ class QuestionnaireResponseListCreateView(generics.ListAPIView):
         params = query.validated_data
         if params.get("patient"):
             try:
-                access_patient(self.request.user, params["patient"])
+                access_patient(_user(self.request), params["patient"])
             except Http404 as error:
-                raise NotFound("No such patient.") from error
+                raise NotFound(_("No such patient.")) from error
         responses = selectors.responses_visible_to(
-            self.request.user, patient_id=params.get("patient")
+            _user(self.request), patient_id=params.get("patient")
         )
         if params.get("instrument"):
             responses = responses.filter(instrument__code=params["instrument"])
@@ -202,7 +215,7 @@ class QuestionnaireResponseListCreateView(generics.ListAPIView):
         result = services.questionnaire_response_submit(patient=patient, data=request.data)
         if result.status == ItemStatus.INVALID:
             raise ValidationError(result.errors)
-        response = selectors.responses_visible_to(request.user).get(pk=result.id)
+        response = selectors.responses_visible_to(_user(request)).get(pk=result.id)
         body = QuestionnaireResponseSerializer.data_of(
             response, selectors.changes_for_responses([response])
         )
@@ -235,8 +248,9 @@ class MyQuestionnairesView(APIView):
 
 
 def _staff_or_403(request: Request) -> None:
-    if request.user.role == Role.PATIENT and not request.user.is_superuser:
-        raise NotAllowed("Only the care team sets questionnaire schedules and requests.")
+    user = _user(request)
+    if user.role == Role.PATIENT and not user.is_superuser:
+        raise NotAllowed(_("Only the care team sets questionnaire schedules and requests."))
 
 
 def _schedule_body(episode: Any) -> dict[str, Any]:
@@ -265,7 +279,7 @@ class EpisodeQuestionnaireScheduleView(APIView):
         tags=["outcomes"],
     )
     def get(self, request: Request, episode_id) -> Response:
-        return Response(_schedule_body(access_episode(request.user, episode_id)))
+        return Response(_schedule_body(access_episode(_user(request), episode_id)))
 
     @extend_schema(
         request=QuestionnaireScheduleInputSerializer,
@@ -278,12 +292,12 @@ class EpisodeQuestionnaireScheduleView(APIView):
         tags=["outcomes"],
     )
     def put(self, request: Request, episode_id) -> Response:
-        episode = access_episode(request.user, episode_id)
+        episode = access_episode(_user(request), episode_id)
         _staff_or_403(request)
         serializer = QuestionnaireScheduleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.questionnaire_schedule_set(
-            episode=episode, by=request.user, rules=serializer.validated_data["rules"]
+            episode=episode, by=_user(request), rules=serializer.validated_data["rules"]
         )
         return Response(_schedule_body(episode))
 
@@ -300,13 +314,13 @@ class PatientQuestionnaireRequestView(APIView):
         tags=["outcomes"],
     )
     def post(self, request: Request, patient_id) -> Response:
-        patient = access_patient(request.user, patient_id)
+        patient = access_patient(_user(request), patient_id)
         _staff_or_403(request)
         serializer = QuestionnaireRequestInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         made = services.questionnaire_request_create(
             patient=patient,
-            by=request.user,
+            by=_user(request),
             instrument=serializer.validated_data["instrument"],
             expires_in_days=serializer.validated_data.get("expires_in_days"),
         )
