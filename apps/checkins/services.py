@@ -36,7 +36,7 @@ from apps.core.batch import (
     read_stored,
     resolve_repeats,
 )
-from apps.core.exceptions import NON_FIELD, ValidationFailed, flatten_errors
+from apps.core.exceptions import NON_FIELD, FieldErrors, ValidationFailed, flatten_errors
 from apps.core.sync import (
     CORRECTION_WINDOW_DAYS,
     ItemResult,
@@ -95,7 +95,7 @@ def _validate(
     episode: Episode | None,
     today: dt.date,
     shape: CheckInInputSerializer | None = None,
-) -> tuple[dict[str, Any] | None, dict[str, list[str]] | None]:
+) -> tuple[dict[str, Any] | None, FieldErrors | None]:
     """Validated values for a new check-in, and the field errors that refuse it (if any).
 
     The values come back (with the errors) when only the episode or the date rules refused

@@ -21,13 +21,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import Role
+from apps.accounts.permissions import signed_in_user
 from apps.assessments import services as assessment_services
 from apps.assessments.catalogue import TEST_CHOICES, definition
 from apps.assessments.inputs import AssessmentInputSerializer
 from apps.assessments.models import AssessmentAid, AssessmentSide, Method, Movement
 from apps.assessments.selectors import assessments_of_episode, change_of
 from apps.core.exceptions import DomainError
-from apps.dashboard.views import clinician_required
+from apps.dashboard.web import clinician_required
 from apps.episodes.models import Episode
 from apps.episodes.selectors import access_episode
 from apps.treatments import services as treatment_services
@@ -142,8 +143,9 @@ def _record(kind: str, episode: Episode, user: Any, values: dict[str, Any]) -> N
 
 
 def _submit(request: HttpRequest, episode_id: Any, kind: str) -> HttpResponse:
-    episode = access_episode(request.user, episode_id)
-    if not (request.user.is_superuser or request.user.role == Role.PHYSIOTHERAPIST):
+    user = signed_in_user(request)
+    episode = access_episode(user, episode_id)
+    if not (user.is_superuser or user.role == Role.PHYSIOTHERAPIST):
         return HttpResponse("Only the patient's physiotherapists record the course.", status=403)
     form_class, serializer_class, payload = FORMS[kind]
     form = form_class(request.POST, auto_id=f"{kind}_%s")
@@ -151,7 +153,7 @@ def _submit(request: HttpRequest, episode_id: Any, kind: str) -> HttpResponse:
         serializer = serializer_class(data=payload(form.cleaned_data))
         if serializer.is_valid():
             try:
-                _record(kind, episode, request.user, serializer.validated_data)
+                _record(kind, episode, user, serializer.validated_data)
             except DomainError as error:
                 form.add_error(None, f"{error.field}: {error.message}")
             else:

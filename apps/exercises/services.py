@@ -243,8 +243,8 @@ def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> 
     # decides, and the read-back tells ours (created) from theirs (unchanged).
     outcomes = insert_new_rows(queryset=own, rows=plan.new_rows, record_created=_record_created)
     for index, outcome in outcomes.items():
-        session = outcome.stored
-        results[index] = ItemResult(outcome.status, id=session and session.id, obj=session)
+        row = outcome.stored
+        results[index] = ItemResult(outcome.status, id=row.id if row is not None else None, obj=row)
     resolve_repeats(results, plan.repeats, not_stored=NOT_STORED)
     return in_order(results)
 

@@ -3,6 +3,7 @@ many patients in a fixed number of queries (``schedules.due_questionnaires`` dec
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 import zoneinfo
 from collections import defaultdict
@@ -49,7 +50,7 @@ def due_for_patients(patients: Iterable[Patient]) -> dict[uuid.UUID, list[Due]]:
             episode_id__in=[e.pk for e in episodes.values()]
         ).values_list("episode_id", "rules")
     )
-    answered: dict[uuid.UUID, list[tuple[str, object]]] = defaultdict(list)
+    answered: dict[uuid.UUID, list[tuple[str, dt.date]]] = defaultdict(list)
     for patient_id, code, day in QuestionnaireResponse.objects.filter(
         patient_id__in=ids
     ).values_list("patient_id", "instrument__code", "date"):

@@ -48,7 +48,7 @@ def _local_date(instant: dt.datetime, tz_name: str) -> dt.date:
 
 def spec_of(definition: ScoreDefinition) -> ScoreSpec:
     """The pure scoring spec of a stored definition (item ranges from its items)."""
-    raw = next(
+    raw: dict[str, Any] = next(
         (
             s
             for s in definition.instrument.definition.get("scores", [])
@@ -170,7 +170,8 @@ def questionnaire_responses_submit_many(
     }
     valid: list[tuple[int, dict[str, Any]]] = []
     for index, raw in enumerate(items):
-        found = stored.get(client_id_of(raw))
+        client_id = client_id_of(raw)
+        found = stored.get(client_id) if client_id is not None else None
         if found is not None:
             results[index] = ItemResult(ItemStatus.UNCHANGED, id=found.id, obj=found)
             continue
@@ -195,9 +196,10 @@ def questionnaire_responses_submit_many(
         episode = _episode_for(episodes)
         if not errors and episode is None:
             errors = {"non_field_errors": ["You have no episode to record this against."]}
-        elif not errors and day < episode.symptom_onset_date:
+        elif not errors and episode is not None and day < episode.symptom_onset_date:
             errors = {"completed_at": ["Cannot be before the episode's symptom onset."]}
-        if errors:
+        # No errors means an instrument (`_check`) and an episode were found.
+        if errors or instrument is None or episode is None:
             results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
             continue
         candidates.append(_Candidate(index, data, instrument, episode, day, weights))

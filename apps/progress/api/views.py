@@ -5,7 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import IsPatient
+from apps.accounts.permissions import IsPatient, signed_in_user
 from apps.accounts.selectors import patient_of_user
 from apps.progress.api.serializers import ProgressSerializer
 from apps.progress.selectors import Progress, patient_progress
@@ -49,5 +49,5 @@ class MyProgressView(APIView):
 
     @extend_schema(responses={200: ProgressSerializer}, tags=["me"])
     def get(self, request: Request) -> Response:
-        progress = patient_progress(patient_of_user(request.user))
+        progress = patient_progress(patient_of_user(signed_in_user(request)))
         return Response(ProgressSerializer(progress_body(progress)).data)
