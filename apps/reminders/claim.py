@@ -248,9 +248,7 @@ def _read_facts(rows: list[ReminderSchedule]) -> _BatchFacts:
     )
 
 
-# Complexity over 10 on purpose: the ordered table of reasons of docs/notifications.md,
-# one branch each.
-def _decide(  # noqa: C901
+def _decide(
     row: ReminderSchedule, facts: _BatchFacts, *, now: dt.datetime, config: ReminderConfig
 ) -> _Decision:
     """The rules at the due instant (docs/notifications.md, "Rules at the due instant")."""
@@ -258,56 +256,94 @@ def _decide(  # noqa: C901
     if row.next_due_at is None or row.local_date is None:  # claimed rows are due on a date
         raise ValueError("A claimed reminder row has no due instant.")
     decision = _Decision(row=row, due=row.next_due_at, day=row.local_date, send_kind=row.kind)
-    due, day = decision.due, decision.day
     allowed = patient.pk in facts.allowed
-    stale = now - due > config.stale_after
-    quiet_end = None
-    if allowed and not stale:
-        preference = facts.preferences[patient.user_id]
-        quiet_end = quiet_hours_end_after(
-            max(now, due),
-            start=preference.quiet_hours_start,
-            end=preference.quiet_hours_end,
-            tz_name=patient.timezone,
-        )
-        if quiet_end is not None and not (
-            # A follow-up pushed past its own day has lost its point: skip it instead.
-            row.kind == ReminderKind.CHECKIN_FOLLOWUP
-            and local_date_of(quiet_end, patient.timezone) > day
-        ):
-            # Quiet hours: the same reminder (same local date) moves to their end.
-            decision.defer_to = quiet_end
-            return decision
+    stale = now - decision.due > config.stale_after
+    quiet_end = _quiet_hours_end(decision, facts, now=now) if allowed and not stale else None
+    if quiet_end is not None and _moves_to_quiet_end(decision, quiet_end):
+        # Quiet hours: the same reminder (same local date) moves to their end.
+        decision.defer_to = quiet_end
+        return decision
+    _set_next_occurrence(decision, facts, now=now, allowed=allowed)
+    decision.reason = _skip_reason(
+        decision, facts, allowed=allowed, stale=stale, quiet=quiet_end is not None, config=config
+    )
+    if decision.reason == "replaced_by_we_miss_you":
+        decision.send_kind = ReminderKind.WE_MISS_YOU
+    return decision
 
-    # Advance from the local rule: the first later local date whose wall time is still ahead.
+
+def _quiet_hours_end(
+    decision: _Decision, facts: _BatchFacts, *, now: dt.datetime
+) -> dt.datetime | None:
+    """The end of the patient's quiet hours when the reminder would go out inside them."""
+    patient = decision.row.patient
+    preference = facts.preferences[patient.user_id]
+    return quiet_hours_end_after(
+        max(now, decision.due),
+        start=preference.quiet_hours_start,
+        end=preference.quiet_hours_end,
+        tz_name=patient.timezone,
+    )
+
+
+def _moves_to_quiet_end(decision: _Decision, quiet_end: dt.datetime) -> bool:
+    """A reminder inside quiet hours moves to their end, except a follow-up pushed past its
+    own day: it has lost its point, and is skipped instead."""
+    row = decision.row
+    return not (
+        row.kind == ReminderKind.CHECKIN_FOLLOWUP
+        and local_date_of(quiet_end, row.patient.timezone) > decision.day
+    )
+
+
+def _set_next_occurrence(
+    decision: _Decision, facts: _BatchFacts, *, now: dt.datetime, allowed: bool
+) -> None:
+    """Advance from the local rule: the first later local date whose wall time is still
+    ahead (rows of a wall-clock kind, for a patient whose reminders are on)."""
+    row = decision.row
+    patient = row.patient
     settings = facts.settings[patient.pk]
     wall_time = wall_time_of(settings, row.kind) if row.kind in WALL_CLOCK_KINDS else None
     if allowed and wall_time is not None:
         decision.next_day, decision.next_at = next_occurrence(
             wall_time=wall_time,
             tz_name=patient.timezone,
-            after=max(now, due),
-            not_before=day + dt.timedelta(days=1),
+            after=max(now, decision.due),
+            not_before=decision.day + dt.timedelta(days=1),
         )
 
+
+def _skip_reason(
+    decision: _Decision,
+    facts: _BatchFacts,
+    *,
+    allowed: bool,
+    stale: bool,
+    quiet: bool,
+    config: ReminderConfig,
+) -> str:
+    """Why the reminder is skipped ("": it goes out), the first that holds of the ordered
+    table of reasons of docs/notifications.md."""
+    row, day = decision.row, decision.day
+    patient = row.patient
     if not allowed:
-        decision.reason = "reminders_off"
-    elif stale:
-        decision.reason = "stale"
-    elif quiet_end is not None:
-        decision.reason = "quiet_hours"
-    elif row.kind in _DAILY_CHECKIN_KINDS and patient.pk in facts.resolved:
+        return "reminders_off"
+    if stale:
+        return "stale"
+    if quiet:
+        return "quiet_hours"
+    if row.kind in _DAILY_CHECKIN_KINDS and patient.pk in facts.resolved:
         # After the stale and quiet-hours checks: the row still carries the monthly joint
         # check's reminder (questionnaires_alongside), which must keep the quiet hours.
-        decision.reason = "episode_resolved"
-    elif row.kind in _CHECKIN_KINDS and facts.checked_in_on(patient.pk, day):
-        decision.reason = "checked_in"
-    elif row.kind == ReminderKind.CHECKIN and _misses_the_patient(
+        return "episode_resolved"
+    if row.kind in _CHECKIN_KINDS and facts.checked_in_on(patient.pk, day):
+        return "checked_in"
+    if row.kind == ReminderKind.CHECKIN and _misses_the_patient(
         patient, day, facts, days=config.we_miss_you_after_days
     ):
-        decision.reason = "replaced_by_we_miss_you"
-        decision.send_kind = ReminderKind.WE_MISS_YOU
-    return decision
+        return "replaced_by_we_miss_you"
+    return ""
 
 
 def _misses_the_patient(patient: Patient, day: dt.date, facts: _BatchFacts, *, days: int) -> bool:
