@@ -6,7 +6,7 @@ import binascii
 from collections.abc import Callable
 from hmac import compare_digest
 
-from django.db.models import Expression
+from django.db.models.expressions import BaseExpression
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -23,10 +23,10 @@ from apps.core.i18n import activate_for_request
 #: a factory of an expression over the token row, e.g. a Subquery on ``OuterRef("user_id")``).
 #: Registered from an AppConfig.ready (apps.consent registers the latest consent's state); the
 #: values land on the user as ``token_values`` (a dict), absent for a session user.
-_TOKEN_ANNOTATIONS: dict[str, Callable[[], Expression]] = {}
+_TOKEN_ANNOTATIONS: dict[str, Callable[[], BaseExpression]] = {}
 
 
-def register_token_annotation(name: str, factory: Callable[[], Expression]) -> None:
+def register_token_annotation(name: str, factory: Callable[[], BaseExpression]) -> None:
     _TOKEN_ANNOTATIONS[name] = factory
 
 

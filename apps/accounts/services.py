@@ -144,6 +144,7 @@ class _EnrolmentDetails(TypedDict):
     date_of_birth: dt.date
     sex: str
     timezone_name: str
+    phone: str
 
 
 def _enrolment_clash(

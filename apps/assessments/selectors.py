@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import Lag
@@ -17,8 +18,21 @@ from apps.assessments.catalogue import definition
 from apps.assessments.models import Assessment
 from apps.episodes.models import Episode
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
-def _with_previous(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+
+class _Previous(TypedDict):
+    previous_value: Decimal | None
+    previous_date: dt.date | None
+
+
+if TYPE_CHECKING:
+    #: An assessment annotated with its previous comparable value and date (``_with_previous``).
+    AssessmentWithPrevious = WithAnnotations[Assessment, _Previous]
+
+
+def _with_previous(queryset: QuerySet[Assessment]) -> QuerySet[AssessmentWithPrevious]:
     """Each row annotated with ``previous_value`` and ``previous_date`` of its comparable
     predecessor (one query, a window function over the episode's rows)."""
     partition = [F("episode_id"), F("test"), F("side"), F("movement")]
@@ -29,7 +43,9 @@ def _with_previous(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
     )
 
 
-def assessments_of_episode(episode: Episode, *, test: str | None = None) -> QuerySet[Assessment]:
+def assessments_of_episode(
+    episode: Episode, *, test: str | None = None
+) -> QuerySet[AssessmentWithPrevious]:
     """The episode's assessments, newest first, with their previous comparable value. The
     ``test`` filter keeps whole partitions, so the predecessor is the same with or without it."""
     rows = Assessment.objects.filter(episode=episode)
@@ -38,7 +54,7 @@ def assessments_of_episode(episode: Episode, *, test: str | None = None) -> Quer
     return _with_previous(rows).order_by("-date", "-created_at", "-id")
 
 
-def assessment_with_previous(assessment_id: uuid.UUID) -> Assessment:
+def assessment_with_previous(assessment_id: uuid.UUID) -> AssessmentWithPrevious:
     """One stored assessment with its previous comparable value (the POST's answer)."""
     rows = _with_previous(
         Assessment.objects.filter(
@@ -106,8 +122,10 @@ def assessment_points_by_episode(
         )
     )
     found: dict[uuid.UUID, list[AssessmentPoint]] = defaultdict(list)
-    for episode_id, *values in rows:
-        found[episode_id].append(AssessmentPoint(*values))
+    for episode_id, pk, date, test, side, movement, value, method, previous, since in rows:
+        found[episode_id].append(
+            AssessmentPoint(pk, date, test, side, movement, value, method, previous, since)
+        )
     return dict(found)
 
 

@@ -14,6 +14,7 @@ pick the answer once the database has refused or accepted the row. Every accepte
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -36,7 +37,7 @@ from apps.core.batch import (
     read_stored,
     resolve_repeats,
 )
-from apps.core.exceptions import NON_FIELD, ValidationFailed, flatten_errors
+from apps.core.exceptions import NON_FIELD, FieldErrors, ValidationFailed, flatten_errors
 from apps.core.sync import (
     CORRECTION_WINDOW_DAYS,
     ItemResult,
@@ -95,7 +96,7 @@ def _validate(
     episode: Episode | None,
     today: dt.date,
     shape: CheckInInputSerializer | None = None,
-) -> tuple[dict[str, Any] | None, dict[str, list[str]] | None]:
+) -> tuple[dict[str, Any] | None, FieldErrors | None]:
     """Validated values for a new check-in, and the field errors that refuse it (if any).
 
     The values come back (with the errors) when only the episode or the date rules refused
@@ -250,9 +251,95 @@ def checkin_submit(*, patient: Patient, data: Any, advise: Advise) -> ItemResult
     return ItemResult(ItemStatus.CREATED, id=checkin.id, advice=list(advice), obj=checkin)
 
 
-# Complexity over 10 on purpose: the batch steps in order (read, sort, advise, insert,
-# repeats); split by the tidy pass.
-def checkins_submit_many(  # noqa: C901
+@dataclasses.dataclass
+class _Batch:
+    """The items of one `POST sync/` sorted by what answers them (`_Batch.sort`): a stored
+    client_id (replayed, or ``legacy`` when its advice was never recorded), a repeat within
+    the batch, refused values (``refused_rows``: invalid, or a repeated date), or a new row of
+    ``plan``. ``results`` holds the answers known so far, by index."""
+
+    patient: Patient
+    episode: Episode | None
+    today: dt.date
+    results: list[ItemResult | None]
+    shape: CheckInInputSerializer = dataclasses.field(default_factory=CheckInInputSerializer)
+    plan: BatchPlan[CheckIn] = dataclasses.field(default_factory=BatchPlan)
+    # index -> unsaved row of validated values refused
+    refused_rows: dict[int, CheckIn] = dataclasses.field(default_factory=dict)
+    # index -> stored row whose advice was never recorded
+    legacy: dict[int, CheckIn] = dataclasses.field(default_factory=dict)
+
+    def sort(
+        self, index: int, client_id: uuid.UUID | None, stored: CheckIn | None, advise: Advise
+    ) -> bool:
+        """Sort item ``index`` by its client_id; False when it is new (to be validated)."""
+        if stored is not None:
+            if stored.advice is None:
+                self.legacy[index] = stored
+            else:
+                self.results[index] = replayed(stored, advise)
+            return True
+        return self.plan.repeats_client_id(index, client_id)
+
+    def sort_new(self, index: int, raw: Any) -> None:
+        """Validate a new item: refused (invalid, or its date repeated) or a planned row."""
+        values, errors = _validate(
+            raw, patient=self.patient, episode=self.episode, today=self.today, shape=self.shape
+        )
+        if errors:
+            if values is not None:
+                self.refused_rows[index] = _unsaved(self.patient, self.episode, values)
+            self.results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
+            return
+        assert values is not None  # noqa: S101
+        if self.plan.repeats_key(index, values["date"]):
+            self.refused_rows[index] = _unsaved(self.patient, self.episode, values)
+            return
+        self.plan.add(index, _unsaved(self.patient, self.episode, values), key=values["date"])
+
+    def advise_all(self, advise: Advise) -> dict[uuid.UUID, list[dict[str, Any]]]:
+        """Advice before the INSERT, in one call: each new row on the stored window with the
+        rest of the batch in place, so that it is stored with its row; refused values and old
+        rows whose advice was never recorded are answered from the same call."""
+        new_rows = self.plan.new_rows
+        advice = _advice(
+            advise,
+            [*new_rows.values(), *self.refused_rows.values(), *self.legacy.values()],
+            alongside=list(new_rows.values()),
+        )
+        for index, stored in self.legacy.items():
+            self.results[index] = ItemResult(
+                ItemStatus.UNCHANGED, id=stored.id, advice=advice[stored.id], obj=stored
+            )
+        for index, row in self.refused_rows.items():
+            result = self.results[index]
+            if result is not None:  # invalid: the date or the episode refused the values
+                self.results[index] = ItemResult(
+                    result.status, errors=result.errors, advice=advice[row.id]
+                )
+        for row in new_rows.values():
+            row.advice = advice[row.id]
+        return advice
+
+    def insert(self) -> None:
+        """One INSERT ... ON CONFLICT of the new rows (with their advice), and their answers."""
+        new_rows, episode = self.plan.new_rows, self.episode
+        if not new_rows:
+            return
+        assert episode is not None  # noqa: S101
+        outcomes = insert_new_rows(
+            queryset=CheckIn.objects.filter(patient=self.patient),
+            rows=new_rows,
+            natural_key=NaturalKey("date", CheckIn.objects.filter(episode=episode)),
+            record_created=lambda created: episode_record_changed(
+                episode=episode, changed_dates=sorted(row.date for row in created)
+            ),
+        )
+        for index, outcome in outcomes.items():
+            self.results[index] = _batch_result(new_rows[index], outcome)
+
+
+def checkins_submit_many(
     *, patient: Patient, items: Sequence[Any], advise: Advise
 ) -> list[ItemResult]:
     """`POST sync/` for check-ins: each item gets the result its own POST would get, in
@@ -266,76 +353,21 @@ def checkins_submit_many(  # noqa: C901
     results: list[ItemResult | None] = [None] * len(items)
     client_ids, stored_by_client_id = read_stored(CheckIn.objects.filter(patient=patient), items)
     episode = active_episode_for(patient)
-    today = local_today(patient.timezone)
-    shape = CheckInInputSerializer()
-
-    plan: BatchPlan[CheckIn] = BatchPlan()
-    refused_rows: dict[int, CheckIn] = {}  # index -> unsaved row of validated values refused
-    legacy: dict[int, CheckIn] = {}  # index -> stored row whose advice was never recorded
-
+    batch = _Batch(patient, episode, local_today(patient.timezone), results)
     for index, raw in enumerate(items):
         client_id = client_ids[index]
-        if client_id in stored_by_client_id:
-            stored = stored_by_client_id[client_id]
-            if stored.advice is None:
-                legacy[index] = stored
-            else:
-                results[index] = replayed(stored, advise)
-            continue
-        if plan.repeats_client_id(index, client_id):
-            continue
-        values, errors = _validate(raw, patient=patient, episode=episode, today=today, shape=shape)
-        if errors:
-            if values is not None:
-                refused_rows[index] = _unsaved(patient, episode, values)
-            results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
-            continue
-        assert values is not None  # noqa: S101
-        if plan.repeats_key(index, values["date"]):
-            refused_rows[index] = _unsaved(patient, episode, values)
-            continue
-        plan.add(index, _unsaved(patient, episode, values), key=values["date"])
-    new_rows = plan.new_rows
-
-    # Advice before the INSERT, in one call: each new row on the stored window with the rest
-    # of the batch in place, so that it is stored with its row; refused values and old rows
-    # whose advice was never recorded are answered from the same call.
-    advice = _advice(
-        advise,
-        [*new_rows.values(), *refused_rows.values(), *legacy.values()],
-        alongside=list(new_rows.values()),
-    )
-    for index, stored in legacy.items():
-        results[index] = ItemResult(
-            ItemStatus.UNCHANGED, id=stored.id, advice=advice[stored.id], obj=stored
-        )
-    for index, row in refused_rows.items():
-        result = results[index]
-        if result is not None:  # invalid: the date or the episode refused the values
-            results[index] = ItemResult(result.status, errors=result.errors, advice=advice[row.id])
-    for row in new_rows.values():
-        row.advice = advice[row.id]
-
-    if new_rows:
-        assert episode is not None  # noqa: S101
-        outcomes = insert_new_rows(
-            queryset=CheckIn.objects.filter(patient=patient),
-            rows=new_rows,
-            natural_key=NaturalKey("date", CheckIn.objects.filter(episode=episode)),
-            record_created=lambda created: episode_record_changed(
-                episode=episode, changed_dates=sorted(row.date for row in created)
-            ),
-        )
-        for index, outcome in outcomes.items():
-            results[index] = _batch_result(new_rows[index], outcome)
-
+        stored = stored_by_client_id.get(client_id) if client_id is not None else None
+        if not batch.sort(index, client_id, stored, advise):
+            batch.sort_new(index, raw)
+    advice = batch.advise_all(advise)
+    batch.insert()
     resolve_repeats(
         results,
-        plan.repeats,
+        batch.plan.repeats,
         not_stored=NOT_STORED,
         own_advice={
-            index: advice[refused_rows[index].id]
-            for index, (kind, _) in plan.repeats.items()
+            index: advice[batch.refused_rows[index].id]
+            for index, (kind, _) in batch.plan.repeats.items()
             if kind == "key"
         },
     )

@@ -26,12 +26,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import models, transaction
 
 from apps.core.exceptions import NON_FIELD
 from apps.core.sync import ItemResult, ItemStatus, client_id_of
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 RepeatKind = Literal["client_id", "key"]
 
@@ -170,7 +173,7 @@ def resolve_repeats(
     results: list[ItemResult | None],
     repeats: Mapping[int, tuple[RepeatKind, int]],
     *,
-    not_stored: str,
+    not_stored: StrOrPromise,
     own_advice: Mapping[int, list[dict[str, Any]]] | None = None,
 ) -> None:
     """Answer each repeat (in place) from its earlier item's result: a repeated client_id

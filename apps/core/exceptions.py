@@ -11,8 +11,8 @@ gives outside DRF (unknown paths, 500s, bodies too large) take the same shape in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -21,7 +21,14 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 NON_FIELD = "non_field_errors"
+
+#: Field errors as a read-only view: the messages may be lazy translations (``gettext_lazy``),
+#: rendered in the request's language when the answer is serialized.
+type FieldErrors = Mapping[str, Sequence[StrOrPromise]]
 
 # The code of an error answer by status, when the exception names none.
 CODES_BY_STATUS = {
@@ -47,7 +54,7 @@ class DomainError(Exception):
 
     def __init__(
         self,
-        message: str,
+        message: StrOrPromise,
         *,
         code: str | None = None,
         field: str = NON_FIELD,

@@ -3,7 +3,13 @@ embedded default, and PostgreSQL, production, like the rest of the project)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db.models import Func, IntegerField
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
 
 
 class DaysBetween(Func):
@@ -16,10 +22,24 @@ class DaysBetween(Func):
         # Compiled as end first, so one "minus" joiner serves both back ends.
         super().__init__(end, start, **extra)
 
-    def as_sql(self, compiler, connection, **extra_context):
-        # PostgreSQL: date - date is an integer number of days.
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[Any, ...]]:
+        # PostgreSQL: date - date is an integer number of days (the template and joiner are
+        # this expression's own, whatever is passed).
         return super().as_sql(
-            compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra_context
+            compiler,
+            connection,
+            function=function,
+            template="(%(expressions)s)",
+            arg_joiner=" - ",
+            **extra_context,
         )
 
     def as_sqlite(self, compiler, connection, **extra_context):

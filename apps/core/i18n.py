@@ -79,7 +79,7 @@ def activate_for_request(request: HttpRequest, user: object | None) -> str:
         accept_language=request.META.get("HTTP_ACCEPT_LANGUAGE"),
     )
     translation.activate(language)
-    request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+    request.LANGUAGE_CODE = language
     return language
 
 

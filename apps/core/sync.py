@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db.models import Model
 
+from apps.core.exceptions import FieldErrors
+
 #: A record may be corrected (or an exercise session deleted) while its date is at most this
 #: many days before the patient's local today (API.md).
 CORRECTION_WINDOW_DAYS = 7
@@ -45,7 +47,7 @@ class ItemStatus(enum.StrEnum):
 class ItemResult:
     status: ItemStatus
     id: uuid.UUID | None = None
-    errors: dict[str, list[str]] | None = None
+    errors: FieldErrors | None = None
     advice: list[dict[str, Any]] | None = None
     obj: Model | None = field(default=None, compare=False, repr=False)
 

@@ -310,7 +310,7 @@ def pain_chart(
             band = Band(
                 area=area, median=median, label="Expected course (clinic's resolved episodes)"
             )
-    series = (
+    series: tuple[Series, ...] = (
         _mean_series(
             scale, pain_worst, name="Worst pain, 7-day mean", css_class="worst", top_value=top
         ),

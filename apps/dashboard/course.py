@@ -9,7 +9,7 @@ import statistics
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.cache import cache
 from django.db.models import Avg, Count, F, FloatField, Max, Q, QuerySet
@@ -24,6 +24,9 @@ from apps.episodes.models import Episode, EpisodeStatus
 from apps.episodes.selectors import current_of, episodes_of_patient
 from apps.exercises.selectors import adherence_for_range, plans_of_episode
 from apps.flags.models import Flag
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 #: Fewer resolved episodes than this and the expected course is hidden: percentiles of a
 #: handful of courses would look precise and mean little.
@@ -88,7 +91,23 @@ def expected_course(*, clinic_id: uuid.UUID) -> ExpectedCourse:
     return ExpectedCourse(resolved_episodes=state["count"], weeks=tuple(weeks))
 
 
-def _weekly_pain(checkins: QuerySet[CheckIn]) -> QuerySet[CheckIn]:
+class _WeekPain(TypedDict):
+    """The annotations of `_weekly_pain`: week since onset, mean pain, check-ins counted."""
+
+    week: int
+    mean: float
+    days: int
+
+
+class _WeekPainRow(_WeekPain):
+    """A row of `_weekly_pain`."""
+
+    episode_id: uuid.UUID
+
+
+def _weekly_pain(
+    checkins: QuerySet[CheckIn],
+) -> QuerySet[WithAnnotations[CheckIn, _WeekPain], _WeekPainRow]:
     """Weekly pain of each episode: mean ``pain_now`` per (episode, week since onset), with
     the number of check-ins (``days``). The one definition of a patient's week of pain, used
     by the expected course (across resolved episodes) and by a patient's own weeks."""

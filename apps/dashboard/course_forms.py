@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -21,10 +22,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import Role
+from apps.accounts.permissions import signed_in_user
 from apps.assessments import services as assessment_services
 from apps.assessments.catalogue import TEST_CHOICES, definition
 from apps.assessments.inputs import AssessmentInputSerializer
-from apps.assessments.models import Assessment, AssessmentAid, AssessmentSide, Method, Movement
+from apps.assessments.models import AssessmentAid, AssessmentSide, Method, Movement
 from apps.assessments.selectors import assessments_of_episode, change_of
 from apps.core.exceptions import DomainError
 from apps.dashboard.web import clinician_required
@@ -52,6 +54,9 @@ from apps.treatments.selectors import (
     imaging_of_episode,
     treatments_of_episode,
 )
+
+if TYPE_CHECKING:
+    from apps.assessments.selectors import AssessmentWithPrevious
 
 
 def _blank(choices: Any) -> list[tuple[str, str]]:
@@ -142,8 +147,9 @@ def _record(kind: str, episode: Episode, user: Any, values: dict[str, Any]) -> N
 
 
 def _submit(request: HttpRequest, episode_id: Any, kind: str) -> HttpResponse:
-    episode = access_episode(request.user, episode_id)
-    if not (request.user.is_superuser or request.user.role == Role.PHYSIOTHERAPIST):
+    user = signed_in_user(request)
+    episode = access_episode(user, episode_id)
+    if not (user.is_superuser or user.role == Role.PHYSIOTHERAPIST):
         return HttpResponse("Only the patient's physiotherapists record the course.", status=403)
     form_class, serializer_class, payload = FORMS[kind]
     form = form_class(request.POST, auto_id=f"{kind}_%s")
@@ -151,7 +157,7 @@ def _submit(request: HttpRequest, episode_id: Any, kind: str) -> HttpResponse:
         serializer = serializer_class(data=payload(form.cleaned_data))
         if serializer.is_valid():
             try:
-                _record(kind, episode, request.user, serializer.validated_data)
+                _record(kind, episode, user, serializer.validated_data)
             except DomainError as error:
                 form.add_error(None, f"{error.field}: {error.message}")
             else:
@@ -211,7 +217,7 @@ def effect_line(effect: Effect | None) -> str:
     return line
 
 
-def _assessment_table(assessments: list[Assessment]) -> list[dict[str, Any]]:
+def _assessment_table(assessments: Sequence[AssessmentWithPrevious]) -> list[dict[str, Any]]:
     """One row per test, side and movement: its measurements oldest first, with the change
     from the previous one and whether it is beyond the MDC (``assessments`` newest first)."""
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)

@@ -3,7 +3,7 @@ actions (POST)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -91,7 +91,8 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["rule"].choices = [
+        # Declared above as a ChoiceField; the form's copy is typed as any Field.
+        cast(forms.ChoiceField, self.fields["rule"]).choices = [
             ("", "Any rule"),
             *sorted(rule_titles().items(), key=lambda item: item[1]),
         ]

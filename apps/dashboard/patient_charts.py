@@ -8,7 +8,9 @@ apps' events (treatments, assessments, imaging, questionnaire scores) join throu
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from typing import Any, TypedDict
 
 from apps.dashboard import charts
 from apps.dashboard.chart_layers import STRIP_FIELDS, BandSpec, MarkerSpec
@@ -48,6 +50,14 @@ def flag_layers(course: Course) -> tuple[list[MarkerSpec], list[BandSpec]]:
     return markers, bands
 
 
+class _Layers(TypedDict):
+    """What every chart of the patient page draws over its data."""
+
+    flags: Sequence[dict[str, Any]]
+    markers: Sequence[MarkerSpec]
+    bands: Sequence[BandSpec]
+
+
 def course_charts(
     course: Course,
     expected: ExpectedCourse,
@@ -55,17 +65,17 @@ def course_charts(
     extra_markers: Sequence[MarkerSpec] = (),
     extra_bands: Sequence[BandSpec] = (),
 ) -> list[charts.Chart]:
-    if course.episode is None:
-        return []
+    if course.episode is None or course.date_from is None or course.date_to is None:
+        return []  # the dates are set whenever the episode is (apps/dashboard/course.py)
     scale = charts.TimeScale(course.date_from, course.date_to)
     flag_markers, flag_bands = flag_layers(course)
-    layers = {
+    layers: _Layers = {
         "flags": (),
         "markers": [*flag_markers, *extra_markers],
         "bands": [*flag_bands, *extra_bands],
     }
     by_date = {day.date: day.checkin for day in course.days if day.checkin is not None}
-    per_side = None
+    per_side: dict[str, dict[dt.date, float]] | None = None
     if course.episode.affected_side == Side.BOTH:
         per_side = {
             side: {

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import OrderBy
@@ -32,6 +33,9 @@ from apps.dashboard.summary_columns import (
 )
 from apps.dashboard.summary_rows import _ROW_COLUMNS, PatientSummaries, _summarise
 from apps.episodes.models import Episode, EpisodeStatus
+
+if TYPE_CHECKING:
+    from apps.dashboard.summary_rows import PatientSummary
 
 __all__ = [
     "DEFAULT_ADHERENCE_BELOW",
@@ -113,13 +117,12 @@ def _order_by(ordering: str) -> list[OrderBy | str]:
         keys = [F(f"open_flags_{severity}").desc() for severity in NEEDS_ACTION]
         keys.append(F("silent_days").desc(nulls_last=True))
         if descending:
-            keys = [key.reverse_ordering() or key for key in keys]
+            for order in keys:
+                order.reverse_ordering()  # in place (it returns the same OrderBy)
         return [active_first, *keys, *tie_break]
     if name == "open_flags":
-        keys = [F(f"open_flags_{severity}") for severity in SEVERITIES]
-        return [active_first, *(key.asc() if descending else key.desc() for key in keys)] + [
-            *tie_break
-        ]
+        counts = [F(f"open_flags_{severity}") for severity in SEVERITIES]
+        return [active_first, *(c.asc() if descending else c.desc() for c in counts)] + [*tie_break]
     key = F("side_rank" if name == "affected_side" else name)
     # Patients without a value (no check-ins, no plan) go last whichever the direction.
     ordered = key.desc(nulls_last=True) if descending else key.asc(nulls_last=True)
@@ -172,7 +175,7 @@ def _filter(patients: QuerySet[Patient], filters: SummaryFilters) -> QuerySet[Pa
     if filters.silent_days_min is not None:
         # Never having checked in is the longest silence of all; only active episodes are
         # silent.
-        patients = patients.filter(is_resolved=0).filter(
+        patients = patients.filter(Q(is_resolved=0)).filter(
             Q(silent_days__gte=filters.silent_days_min) | Q(last_checkin_date__isnull=True)
         )
     return patients
@@ -230,7 +233,7 @@ def patient_summaries(
     )
 
 
-def summary_for_patient(patient: Patient, *, now: dt.datetime | None = None) -> Patient:
+def summary_for_patient(patient: Patient, *, now: dt.datetime | None = None) -> PatientSummary:
     """The summary row of one patient the caller may already see (the patient page)."""
     dates = _dates_of([patient.timezone], now)
     rows = _ranking(Patient.objects.filter(pk=patient.pk), dates, set(), selected=_ROW_COLUMNS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable
+from functools import partial
 from typing import Any
 
 from django.db.models import (
@@ -128,9 +129,9 @@ def _latest_checkin(field: str, *ordering: str) -> Subquery:
 def _base_column_factories() -> dict[str, Callable[[], Any]]:
     """The stored facts each summary column is derived from (one subquery each), built only
     when asked for: building the adherence subqueries costs more than running them."""
-    adherence: list[tuple[Subquery, Subquery]] = []
+    adherence: list[tuple[Subquery[FloatField], Subquery[FloatField]]] = []
 
-    def adherence_part(index: int) -> Subquery:
+    def adherence_part(index: int) -> Subquery[FloatField]:
         if not adherence:
             adherence.append(_adherence_parts())
         return adherence[0][index]
@@ -148,8 +149,7 @@ def _base_column_factories() -> dict[str, Callable[[], Any]]:
         "adherence_counted": lambda: adherence_part(0),
         "adherence_prescribed": lambda: adherence_part(1),
         **{
-            f"open_flags_{severity}": (lambda s=severity: _open_flag_count(s))
-            for severity in SEVERITIES
+            f"open_flags_{severity}": partial(_open_flag_count, severity) for severity in SEVERITIES
         },
     }
 

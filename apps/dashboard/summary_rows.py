@@ -9,8 +9,9 @@ Four bulk reads whatever the number of rows.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import QuerySet
 
@@ -20,6 +21,33 @@ from apps.dashboard.summary_columns import SEVERITIES, WINDOW_DAYS
 from apps.episodes.selectors import current_episodes_by_patient
 from apps.exercises.selectors import adherence_of_windows
 from apps.flags.selectors import open_flag_counts_by_patient
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class SummaryColumns(TypedDict):
+    """The summary columns a summary row carries (besides ``open_flags_<severity>``)."""
+
+    episode_id: uuid.UUID | None
+    episode_status: str | None
+    affected_side: str | None
+    weeks_since_onset: int | None
+    last_checkin_date: dt.date | None
+    days_since_last_checkin: int | None
+    pain_now_latest: int | None
+    pain_7d_mean: float | None
+    pain_previous_7d_mean: float | None
+    pain_7d_change: float | None
+    adherence_7d: float | None
+
+
+if TYPE_CHECKING:
+    #: A patient with the summary columns (`_summarise`).
+    PatientSummary = WithAnnotations[Patient, SummaryColumns]
+
+#: ``PatientSummaries.count()`` without a value: the number of rows.
+_EVERY_ROW = object()
 
 
 def _current_episodes(ids: list[Any]) -> dict[Any, dict[str, Any]]:
@@ -55,14 +83,18 @@ def _weeks_since_onset(episode: dict[str, Any] | None, today: dt.date | None) ->
     if episode is None or today is None or episode["symptom_onset_date"] is None:
         return None
     end = min(today, episode["resolved_on"] or today)
-    return max((end - episode["symptom_onset_date"]).days, 0) // 7
+    days: int = (end - episode["symptom_onset_date"]).days
+    return max(days, 0) // 7
 
 
-def _summarise(rows: list[Patient], dates: dict[str, dt.date]) -> list[Patient]:
+def _summarise(patients: list[Patient], dates: dict[str, dt.date]) -> list[PatientSummary]:
     """``rows`` (patients read with `_ROW_COLUMNS`) completed with the other summary columns,
     from four bulk reads whatever their number: the current episodes, the adherence of their
     7-day windows (two reads) and the open flags. Adherence is computed exactly as
     `_adherence_parts` computes it in SQL, so a sort by it agrees with the values shown."""
+    # The ranking query annotated `_ROW_COLUMNS` (chosen at run time, so untyped); the other
+    # summary columns are set below.
+    rows = cast("list[PatientSummary]", patients)
     if not rows:
         return []
     ids = [row.pk for row in rows]
@@ -88,7 +120,7 @@ def _summarise(rows: list[Patient], dates: dict[str, dt.date]) -> list[Patient]:
         row.affected_side = episode["affected_side"] if episode else None
         row.weeks_since_onset = _weeks_since_onset(episode, today)
         last = row.last_checkin_date
-        row.days_since_last_checkin = None if last is None else (today - last).days
+        row.days_since_last_checkin = None if last is None or today is None else (today - last).days
         row.pain_7d_change = (
             None
             if row.pain_7d_mean is None or row.pain_previous_7d_mean is None
@@ -123,9 +155,14 @@ class PatientSummaries(Sequence):
         self._count = count
         self._ranking = ranking
 
-    def count(self) -> int:
+    def count(self, value: object = _EVERY_ROW, /) -> int:
+        """The number of rows (a paginator's ``count()``); with a value, how often it occurs
+        (``Sequence.count``)."""
+        if value is not _EVERY_ROW:
+            return super().count(value)
         if self._count is None:
             # Only the filtered columns, no rows: the count needs no join to the users.
+            assert self._ranking is not None  # noqa: S101 - given whenever count is not
             self._count = self._ranking().count()
         return self._count
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import QuerySet
 
@@ -20,6 +20,9 @@ from apps.dashboard.course import expected_course
 from apps.dashboard.selectors import SummaryFilters, patient_summaries
 from apps.flags.models import LIVE_STATUSES, Flag, FlagSeverity, severity_rank_expression
 from apps.flags.selectors import flags_visible_to
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 LIST_MAX = 25
 SILENT_DAYS = 3
@@ -58,12 +61,16 @@ class Today:
     outcome_worsened: TodayItems
 
 
+class _Ranked(TypedDict):
+    severity_rank: int
+
+
 def _capped(flags: QuerySet[Flag]) -> TodayItems:
     # Always counted (one query), so the page's queries do not depend on the data.
     return TodayItems(items=list(flags[:LIST_MAX]), total=flags.count())
 
 
-def _live_flags(user: User) -> QuerySet[Flag]:
+def _live_flags(user: User) -> QuerySet[WithAnnotations[Flag, _Ranked]]:
     return (
         flags_visible_to(user)
         .filter(status__in=LIVE_STATUSES)

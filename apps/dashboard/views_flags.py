@@ -15,11 +15,18 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.accounts.permissions import signed_in_user
 from apps.core.exceptions import DomainError
 from apps.dashboard.evidence import evidence_json, evidence_rows
 from apps.dashboard.flag_queue import QUEUE_TABS, group_by_patient, queue_flags
 from apps.dashboard.forms import FlagActionForm, FlagResolveForm, QueueFilterForm
-from apps.dashboard.web import PAGE_SIZE, clinician_required, render_page, safe_next
+from apps.dashboard.web import (
+    PAGE_SIZE,
+    HtmxHttpRequest,
+    clinician_required,
+    render_page,
+    safe_next,
+)
 from apps.flags import services as flag_services
 from apps.flags.models import NOTE_REQUIRED_SEVERITIES, Flag, FlagStatus
 from apps.flags.rules import rule_title
@@ -48,7 +55,7 @@ def flag_context(flag: Flag, tab: str) -> dict[str, Any]:
 def flag_queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET)
     filters = form.queue_filters()
-    flags = queue_flags(request.user, filters)
+    flags = queue_flags(signed_in_user(request), filters)
     page = Paginator(flags, PAGE_SIZE).get_page(request.GET.get("page"))
     grouped = form.is_valid() and form.cleaned_data.get("group")
     items = [flag_context(flag, filters.status) for flag in page.object_list]
@@ -84,31 +91,33 @@ def _groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _perform(action: str, flag: Flag, request: HttpRequest, data: dict[str, Any]) -> Flag:
     note = data.get("note", "")
     if action == "acknowledge":
-        return flag_services.flag_acknowledge(flag=flag, by=request.user, note=note)
+        return flag_services.flag_acknowledge(flag=flag, by=signed_in_user(request), note=note)
     if action == "resolve":
         return flag_services.flag_resolve(
-            flag=flag, by=request.user, note=note, outcome=data.get("outcome", "")
+            flag=flag, by=signed_in_user(request), note=note, outcome=data.get("outcome", "")
         )
-    return flag_services.flag_reopen(flag=flag, by=request.user, note=note)
+    return flag_services.flag_reopen(flag=flag, by=signed_in_user(request), note=note)
 
 
-def _flag_action(request: HttpRequest, flag_id: Any, *, action: str) -> HttpResponse:
-    flag = access_flag(request.user, flag_id)
+def _flag_action(request: HtmxHttpRequest, flag_id: Any, *, action: str) -> HttpResponse:
+    flag = access_flag(signed_in_user(request), flag_id)
     done, form_class = ACTIONS[action]
     form = form_class(request.POST)
     tab = request.POST.get("tab", FlagStatus.OPEN)
     error = None
     if not form.is_valid():
-        error = "; ".join(message for messages_ in form.errors.values() for message in messages_)
+        error = "; ".join(
+            str(message) for messages_ in form.errors.values() for message in messages_
+        )
     else:
         try:
             flag = _perform(action, flag, request, form.cleaned_data)
         except DomainError as domain_error:
-            error = domain_error.message
+            error = str(domain_error.message)
     patient = flag.patient.user
     said = f"{done}: {patient.last_name}, {patient.first_name} — {rule_title(flag.rule)}"
     if request.htmx:
-        flag = access_flag(request.user, flag.pk)
+        flag = access_flag(signed_in_user(request), flag.pk)
         if error is None and flag.status != tab:
             return render_page(
                 request, "dashboard/_flag_done.html", {"flag": flag, "said": said, "tab": tab}
@@ -126,17 +135,17 @@ def _flag_action(request: HttpRequest, flag_id: Any, *, action: str) -> HttpResp
 
 @require_POST
 @clinician_required
-def flag_acknowledge(request: HttpRequest, flag_id: Any) -> HttpResponse:
+def flag_acknowledge(request: HtmxHttpRequest, flag_id: Any) -> HttpResponse:
     return _flag_action(request, flag_id, action="acknowledge")
 
 
 @require_POST
 @clinician_required
-def flag_resolve(request: HttpRequest, flag_id: Any) -> HttpResponse:
+def flag_resolve(request: HtmxHttpRequest, flag_id: Any) -> HttpResponse:
     return _flag_action(request, flag_id, action="resolve")
 
 
 @require_POST
 @clinician_required
-def flag_reopen(request: HttpRequest, flag_id: Any) -> HttpResponse:
+def flag_reopen(request: HtmxHttpRequest, flag_id: Any) -> HttpResponse:
     return _flag_action(request, flag_id, action="reopen")

@@ -14,13 +14,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.middleware import HtmxDetails
 
+from apps.accounts.permissions import signed_in_user
 from apps.dashboard.flag_queue import live_flag_counts
 
 PAGE_SIZE = 50
 LOGIN_URL = "dashboard:login"
 
 View = Callable[..., HttpResponse]
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request through django-htmx's middleware (for the type checker: ``request.htmx``)."""
+
+    htmx: HtmxDetails
 
 
 def clinician_required(view: View) -> View:
@@ -42,7 +50,7 @@ def render_page(
     request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
     """A dashboard page (or fragment) with the header's flag counts."""
-    counts = live_flag_counts(request.user)
+    counts = live_flag_counts(signed_in_user(request))
     return render(request, template, {**context, "header_counts": counts}, status=status)
 
 

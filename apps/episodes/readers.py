@@ -8,9 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apps.episodes.models import Episode
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 _open_flags: list[Callable[[Episode], Iterable[Any]]] = []
 
@@ -32,13 +35,15 @@ class EarliestRecord:
     e.g. "a check-in", as the refusal of a later onset date names it)."""
 
     date: dt.date
-    noun: str
+    noun: StrOrPromise
 
 
-_earliest_record_readers: dict[str, Callable[[Episode], dt.date | None]] = {}
+_earliest_record_readers: dict[StrOrPromise, Callable[[Episode], dt.date | None]] = {}
 
 
-def register_earliest_record_reader(noun: str, reader: Callable[[Episode], dt.date | None]) -> None:
+def register_earliest_record_reader(
+    noun: StrOrPromise, reader: Callable[[Episode], dt.date | None]
+) -> None:
     """``reader(episode)`` returns the local date of the episode's earliest record of one kind
     (None when it has none); ``noun`` names the kind ("a check-in"). From the record app's
     AppConfig.ready(); registering the same noun again replaces its reader."""
@@ -55,6 +60,6 @@ def earliest_record_of(episode: Episode) -> EarliestRecord | None:
     return earliest
 
 
-def earliest_record_nouns() -> tuple[str, ...]:
+def earliest_record_nouns() -> tuple[StrOrPromise, ...]:
     """The kinds of record registered (for the test that apps.checkins registered)."""
     return tuple(_earliest_record_readers)

@@ -190,7 +190,7 @@ def window_adherence(
 
 def adherence_parts_expression(
     *, episode_id: Combinable, date_from: Combinable, date_to: Combinable
-) -> tuple[Subquery, Subquery]:
+) -> tuple[Subquery[FloatField], Subquery[FloatField]]:
     """(sessions counted, sessions prescribed) of the episode ``episode_id`` over the dates
     ``date_from``..``date_to`` as two correlated subqueries (floats; NULL when no item is in
     force), for an annotation: the outer query's references, e.g.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Patient, User
 from apps.core.batch import BatchPlan, in_order, insert_new_rows, read_stored, resolve_repeats
-from apps.core.exceptions import Conflict, ValidationFailed, flatten_errors
+from apps.core.exceptions import Conflict, FieldErrors, ValidationFailed, flatten_errors
 from apps.core.sync import (
     CORRECTION_WINDOW_DAYS,
     ItemResult,
@@ -148,8 +148,102 @@ def plan_create(
 # --- Sessions -------------------------------------------------------------------------------
 
 
-# Complexity over 10 on purpose: the batch steps in order; split by the tidy pass.
-def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[ItemResult]:  # noqa: C901
+def _validated(
+    raw: Any, *, today: dt.date, oldest: dt.date
+) -> tuple[dict[str, Any] | None, FieldErrors | None]:
+    """A new item's validated values, or the field errors that refuse it: its shape, then
+    its date (not after the patient's local today, at most DAYS_BACK_ALLOWED days back)."""
+    if not isinstance(raw, dict):
+        return None, {"non_field_errors": ["Expected an object."]}
+    serializer = ExerciseSessionInputSerializer(data=raw)
+    if not serializer.is_valid():
+        return None, flatten_errors(serializer.errors)
+    data = serializer.validated_data
+    if data["date"] > today:
+        return None, {"date": ["Cannot be after your local today."]}
+    if data["date"] < oldest:
+        return None, {"date": [f"Cannot be more than {DAYS_BACK_ALLOWED} days back."]}
+    return data, None
+
+
+def _plan_item_errors(plan_item: PlanItem | None, data: dict[str, Any]) -> FieldErrors | None:
+    """Why the session's plan item refuses it (not the patient's, not in force on its date)."""
+    if plan_item is None:
+        return {"plan_item": ["Not an item of your exercise plan."]}
+    if not item_in_force_on(plan_item, data["date"]):
+        return {"plan_item": [f"This plan item is not in force on {data['date'].isoformat()}."]}
+    return None
+
+
+def _new_session(patient: Patient, plan_item: PlanItem, data: dict[str, Any]) -> ExerciseSession:
+    """The session the values describe, not stored (its id is generated here)."""
+    return ExerciseSession(
+        id=uuid.uuid4(),
+        patient=patient,
+        episode=plan_item.plan.episode,
+        plan_item=plan_item,
+        client_id=data["client_id"],
+        date=data["date"],
+        sets_done=data["sets_done"],
+        pain_during=data.get("pain_during"),
+        recorded_at=data["recorded_at"],
+    )
+
+
+def _candidates(
+    items: Sequence[Any],
+    client_ids: Sequence[uuid.UUID | None],
+    stored: Mapping[uuid.UUID, ExerciseSession],
+    *,
+    today: dt.date,
+    results: list[ItemResult | None],
+) -> list[tuple[int, dict[str, Any]]]:
+    """The items whose values validate (index, values); the others answered in ``results``:
+    a stored client_id is ``unchanged``, refused values ``invalid``."""
+    oldest = today - dt.timedelta(days=DAYS_BACK_ALLOWED)
+    candidates: list[tuple[int, dict[str, Any]]] = []
+    for index, raw in enumerate(items):
+        client_id = client_ids[index]
+        session = stored.get(client_id) if client_id is not None else None
+        if session is not None:
+            results[index] = ItemResult(ItemStatus.UNCHANGED, id=session.id, obj=session)
+            continue
+        data, errors = _validated(raw, today=today, oldest=oldest)
+        if data is None:
+            results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
+            continue
+        candidates.append((index, data))
+    return candidates
+
+
+def _plan_rows(
+    patient: Patient,
+    candidates: list[tuple[int, dict[str, Any]]],
+    results: list[ItemResult | None],
+) -> BatchPlan[ExerciseSession]:
+    """The new sessions by index (by client_id, first occurrence wins), after one read of
+    the plan items they reference; a session its plan item refuses is ``invalid``."""
+    plan_items = {
+        item.id: item
+        for item in PlanItem.objects.filter(
+            id__in={data["plan_item"] for _, data in candidates},
+            plan__episode__patient=patient,
+        ).select_related("plan__episode")
+    }
+    plan: BatchPlan[ExerciseSession] = BatchPlan()
+    for index, data in candidates:
+        if plan.repeats_client_id(index, data["client_id"]):
+            continue
+        plan_item = plan_items.get(data["plan_item"])
+        errors = _plan_item_errors(plan_item, data)
+        if errors is not None or plan_item is None:
+            results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
+            continue
+        plan.add(index, _new_session(patient, plan_item, data))
+    return plan
+
+
+def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> list[ItemResult]:
     """Store the sessions a patient's phone sent, each handled as its own POST would be.
 
     Returns one ItemResult per item, in request order: ``created``; ``unchanged`` for a
@@ -163,88 +257,16 @@ def exercise_sessions_submit_many(*, patient: Patient, items: Sequence[Any]) -> 
     results: list[ItemResult | None] = [None] * len(items)
     own = ExerciseSession.objects.filter(patient=patient).select_related("plan_item")
     client_ids, stored = read_stored(own, items)
-
     today = local_today(patient.timezone)
-    oldest = today - dt.timedelta(days=DAYS_BACK_ALLOWED)
-    candidates: list[tuple[int, dict[str, Any]]] = []
-    for index, raw in enumerate(items):
-        client_id = client_ids[index]
-        if client_id in stored:
-            session = stored[client_id]
-            results[index] = ItemResult(ItemStatus.UNCHANGED, id=session.id, obj=session)
-            continue
-        if not isinstance(raw, dict):
-            results[index] = ItemResult(
-                ItemStatus.INVALID, errors={"non_field_errors": ["Expected an object."]}
-            )
-            continue
-        serializer = ExerciseSessionInputSerializer(data=raw)
-        if not serializer.is_valid():
-            results[index] = ItemResult(
-                ItemStatus.INVALID, errors=flatten_errors(serializer.errors)
-            )
-            continue
-        data = serializer.validated_data
-        if data["date"] > today:
-            results[index] = ItemResult(
-                ItemStatus.INVALID, errors={"date": ["Cannot be after your local today."]}
-            )
-            continue
-        if data["date"] < oldest:
-            results[index] = ItemResult(
-                ItemStatus.INVALID,
-                errors={"date": [f"Cannot be more than {DAYS_BACK_ALLOWED} days back."]},
-            )
-            continue
-        candidates.append((index, data))
-
-    plan_items = {
-        item.id: item
-        for item in PlanItem.objects.filter(
-            id__in={data["plan_item"] for _, data in candidates},
-            plan__episode__patient=patient,
-        ).select_related("plan__episode")
-    }
-
-    plan: BatchPlan[ExerciseSession] = BatchPlan()  # by client_id, first occurrence wins
-    for index, data in candidates:
-        if plan.repeats_client_id(index, data["client_id"]):
-            continue
-        plan_item = plan_items.get(data["plan_item"])
-        if plan_item is None:
-            results[index] = ItemResult(
-                ItemStatus.INVALID, errors={"plan_item": ["Not an item of your exercise plan."]}
-            )
-            continue
-        if not item_in_force_on(plan_item, data["date"]):
-            results[index] = ItemResult(
-                ItemStatus.INVALID,
-                errors={
-                    "plan_item": [f"This plan item is not in force on {data['date'].isoformat()}."]
-                },
-            )
-            continue
-        plan.add(
-            index,
-            ExerciseSession(
-                id=uuid.uuid4(),
-                patient=patient,
-                episode=plan_item.plan.episode,
-                plan_item=plan_item,
-                client_id=data["client_id"],
-                date=data["date"],
-                sets_done=data["sets_done"],
-                pain_during=data.get("pain_during"),
-                recorded_at=data["recorded_at"],
-            ),
-        )
+    candidates = _candidates(items, client_ids, stored, today=today, results=results)
+    plan = _plan_rows(patient, candidates, results)
 
     # A concurrent request may store the same client_id first: the unique constraint
     # decides, and the read-back tells ours (created) from theirs (unchanged).
     outcomes = insert_new_rows(queryset=own, rows=plan.new_rows, record_created=_record_created)
     for index, outcome in outcomes.items():
-        session = outcome.stored
-        results[index] = ItemResult(outcome.status, id=session and session.id, obj=session)
+        row = outcome.stored
+        results[index] = ItemResult(outcome.status, id=row.id if row is not None else None, obj=row)
     resolve_repeats(results, plan.repeats, not_stored=NOT_STORED)
     return in_order(results)
 

@@ -134,12 +134,13 @@ class FlagAdmin(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Flag]:
         # The change page shows the patient, the episode and both staff users; the severity
         # column sorts by the severity order (Severity.rank), not alphabetically.
-        return (
+        flags: QuerySet[Flag] = (
             super()
             .get_queryset(request)
             .select_related("patient__user", "episode", "acknowledged_by", "resolved_by")
             .annotate(severity_rank=severity_rank_expression())
         )
+        return flags
 
     # Flags are not changed in the admin, but a staff user allowed to change flags may act on
     # them through the services (Django's "change flag" permission).

@@ -20,24 +20,29 @@ from apps.outcomes.models import (
     ScoreDefinition,
 )
 
+# Shown and read-only alike (tuples: both admin options take them).
+_DEFINITION_FIELDS = (
+    "code",
+    "algorithm",
+    "min_answered",
+    "range_min",
+    "range_max",
+    "better",
+    "mcid",
+    "mcid_source",
+    "mdc",
+    "mdc_source",
+    "loinc",
+)
+_ANSWER_FIELDS = ("item", "value", "weight")
+_SCORE_FIELDS = ("definition", "value", "reason", "algorithm_version", "computed_at")
+
 
 class ScoreDefinitionInline(admin.TabularInline):
     model = ScoreDefinition
     extra = 0
-    fields = [
-        "code",
-        "algorithm",
-        "min_answered",
-        "range_min",
-        "range_max",
-        "better",
-        "mcid",
-        "mcid_source",
-        "mdc",
-        "mdc_source",
-        "loinc",
-    ]
-    readonly_fields = fields
+    fields = _DEFINITION_FIELDS
+    readonly_fields = _DEFINITION_FIELDS
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -76,16 +81,16 @@ class AnswerInline(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInli
     patient_path = "response__patient"
     model = Answer
     extra = 0
-    fields = ["item", "value", "weight"]
-    readonly_fields = fields
+    fields = _ANSWER_FIELDS
+    readonly_fields = _ANSWER_FIELDS
 
 
 class ScoreInline(ClinicScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
     patient_path = "response__patient"
     model = Score
     extra = 0
-    fields = ["definition", "value", "reason", "algorithm_version", "computed_at"]
-    readonly_fields = fields
+    fields = _SCORE_FIELDS
+    readonly_fields = _SCORE_FIELDS
 
 
 @admin.register(QuestionnaireResponse)

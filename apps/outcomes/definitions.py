@@ -181,10 +181,8 @@ def _score(raw: Mapping[str, Any], items: Mapping[str, ItemDef], licence: str) -
         _require(link_id in items, f"{where}: item {link_id!r} is not in the questionnaire")
         _require(items[link_id].kind != "string", f"{where}: item {link_id!r} is free text")
     min_answered = raw.get("min_answered")
-    _require(
-        isinstance(min_answered, int) and 1 <= min_answered <= len(ids),
-        f"{where}: min_answered must be 1..{len(ids)}",
-    )
+    if not (isinstance(min_answered, int) and 1 <= min_answered <= len(ids)):
+        raise DefinitionError(f"{where}: min_answered must be 1..{len(ids)}")
     bounds = raw.get("range") or []
     _require(len(bounds) == 2, f"{where}: range must be [low, high]")
     low, high = _number(bounds[0], where), _number(bounds[1], where)

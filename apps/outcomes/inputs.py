@@ -48,7 +48,11 @@ class QuestionnaireResponseInputSerializer(serializers.Serializer):
     language = serializers.CharField(
         max_length=20, help_text="The language the patient answered in (BCP 47)."
     )
-    answers = AnswerInputSerializer(many=True, allow_empty=False, max_length=MAX_ANSWERS)
+    # many=True passes max_length to the ListSerializer (DRF's LIST_SERIALIZER_KWARGS); the
+    # stubs' BaseSerializer.__init__ leaves it out.
+    answers = AnswerInputSerializer(  # type: ignore[call-arg]
+        many=True, allow_empty=False, max_length=MAX_ANSWERS
+    )
     completed_at = RecordedAtField(
         days_back=DAYS_BACK_ALLOWED,
         help_text="When the patient finished it, with its UTC offset: not in the future, at "
@@ -92,7 +96,8 @@ class ScheduleRuleInputSerializer(serializers.Serializer):
 
 
 class QuestionnaireScheduleInputSerializer(serializers.Serializer):
-    rules = ScheduleRuleInputSerializer(many=True, max_length=20)
+    # many=True passes max_length to the ListSerializer; the stubs leave it out (as above).
+    rules = ScheduleRuleInputSerializer(many=True, max_length=20)  # type: ignore[call-arg]
 
     def validate_rules(self, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
         codes = [rule["instrument"] for rule in rules]

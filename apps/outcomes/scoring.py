@@ -49,7 +49,9 @@ def _fmt(value: float) -> str:
 def score(spec: ScoreSpec, weights: Mapping[str, float | None]) -> ScoreOutcome:
     """The score of one response: ``weights`` are the answered items' numbers (an option's
     weight, or the number typed) by link id. Too few answered: null with the reason."""
-    answered = [float(weights[i]) for i in spec.items if weights.get(i) is not None]
+    answered = [
+        float(weight) for weight in (weights.get(i) for i in spec.items) if weight is not None
+    ]
     if len(answered) < spec.min_answered:
         return ScoreOutcome(
             None,

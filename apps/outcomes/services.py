@@ -49,7 +49,7 @@ def _local_date(instant: dt.datetime, tz_name: str) -> dt.date:
 
 def spec_of(definition: ScoreDefinition) -> ScoreSpec:
     """The pure scoring spec of a stored definition (item ranges from its items)."""
-    raw = next(
+    raw: dict[str, Any] = next(
         (
             s
             for s in definition.instrument.definition.get("scores", [])
@@ -208,6 +208,7 @@ def questionnaire_responses_submit_many(
             errors = {"non_field_errors": [_("You have no episode to record this against.")]}
         elif not errors and episode is not None and day < episode.symptom_onset_date:
             errors = {"completed_at": [_("Cannot be before the episode's symptom onset.")]}
+        # No errors means an instrument (`_check`) and an episode were found.
         if errors or instrument is None or episode is None:
             results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
             continue

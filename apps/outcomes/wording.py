@@ -29,7 +29,7 @@ def pick_wording(instrument: Instrument, wanted: Sequence[str]) -> Wording | Non
 def fhir_questionnaire(instrument: Instrument, wording: Wording | None) -> dict[str, Any]:
     """The stored FHIR Questionnaire with the wording's texts and option displays (none for
     an instrument without wording: its definition only)."""
-    resource = copy.deepcopy(instrument.definition["questionnaire"])
+    resource: dict[str, Any] = copy.deepcopy(instrument.definition["questionnaire"])
     if wording is None:
         return resource
     resource["title"] = wording.title

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from django.db.models import QuerySet
 
 from apps.accounts.models import User
 from apps.accounts.selectors import patients_for_clinician
@@ -105,7 +107,7 @@ def course_rows(*, user: User, date_from: dt.date | None, date_to: dt.date | Non
     """CSV lines (header first) of the clinical course of ``user``'s patients between the
     dates (a treatment by its start)."""
     patients = patients_for_clinician(user)
-    sources = [
+    sources: list[tuple[QuerySet[Any], str, Callable[[Any], list[Any]]]] = [
         (Assessment.objects.filter(patient__in=patients), "date", _assessment),
         (Treatment.objects.filter(patient__in=patients), "starts_on", _treatment),
         (ImagingStudy.objects.filter(patient__in=patients), "date", _imaging),

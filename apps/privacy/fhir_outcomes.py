@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Prefetch
 
 from apps.accounts.models import Patient
-from apps.outcomes.models import Answer, QuestionnaireResponse, Score
+from apps.outcomes.models import Answer, Instrument, QuestionnaireResponse, Score
 
 LOCAL = "https://toh-recovery.example/fhir"
 LOCAL_SCORE = f"{LOCAL}/CodeSystem/questionnaire-score"
@@ -34,9 +34,9 @@ def _ids():
     return _stable_id, _ref, _instant
 
 
-def _questionnaire(instrument: Any) -> dict[str, Any]:
+def _questionnaire(instrument: Instrument) -> dict[str, Any]:
     stable_id, _ref, _instant = _ids()
-    resource = copy.deepcopy(instrument.definition["questionnaire"])
+    resource: dict[str, Any] = copy.deepcopy(instrument.definition["questionnaire"])
     resource["id"] = stable_id("questionnaire", instrument.pk)
     return resource
 
@@ -117,7 +117,7 @@ def _score_observation(
 
 def outcome_resources(patient: Patient) -> Iterator[dict[str, Any]]:
     """Questionnaires first (each once), then each response followed by its scores."""
-    responses = (
+    stored = (
         QuestionnaireResponse.objects.filter(patient=patient)
         .select_related("instrument")
         .prefetch_related(
@@ -126,7 +126,7 @@ def outcome_resources(patient: Patient) -> Iterator[dict[str, Any]]:
         )
         .order_by("date", "completed_at", "id")
     )
-    responses = list(responses)
+    responses = list(stored)
     seen: set[Any] = set()
     for response in responses:
         if response.instrument_id not in seen:

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -26,24 +26,26 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
-from apps.accounts.models import Patient
-from apps.checkins.selectors import has_checkin_on, last_checkin_dates
+from apps.checkins.selectors import last_checkin_dates
 from apps.core.i18n import language_of
-from apps.core.timezones import local_date_of, quiet_hours_end_after
 from apps.episodes.models import Episode, EpisodeStatus
-from apps.notifications.models import Notification, NotificationPreference, NotificationStatus
+from apps.notifications.models import Notification, NotificationStatus
 from apps.notifications.selectors import preferences_of
 from apps.notifications.services import NotificationRequest, notify_many
 from apps.reminders.conf import ReminderConfig, reminder_config
+from apps.reminders.decisions import (
+    _CHECKIN_KINDS,
+    _BatchFacts,
+    _decide,
+    _Decision,
+)
 from apps.reminders.models import (
     ReminderDelivery,
     ReminderKind,
     ReminderOutcome,
     ReminderSchedule,
-    ReminderSettings,
 )
 from apps.reminders.questionnaires import questionnaire_reminder_days
-from apps.reminders.rules import next_occurrence
 from apps.reminders.selectors import patients_may_be_reminded, reminder_settings_of
 
 # Plain words, nothing about the patient's health: these show on a lock screen.
@@ -73,12 +75,6 @@ MESSAGES: dict[str, tuple[str | Promise, str | Promise]] = {
     ),
 }
 
-WALL_CLOCK_KINDS = (ReminderKind.CHECKIN, ReminderKind.EXERCISE)
-_CHECKIN_KINDS = (ReminderKind.CHECKIN, ReminderKind.CHECKIN_FOLLOWUP)
-#: The reminders that ask for a daily check-in: they stop once the episode is resolved, unless
-#: the patient asked for them (``ReminderSettings.checkins_after_resolution``).
-_DAILY_CHECKIN_KINDS = (*_CHECKIN_KINDS, ReminderKind.WE_MISS_YOU)
-
 
 def patients_after_resolution(patient_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """Those of ``patient_ids`` whose episodes are all resolved (at least one, none active):
@@ -97,10 +93,6 @@ def patients_after_resolution(patient_ids: Iterable[uuid.UUID]) -> set[uuid.UUID
     return set(rows)
 
 
-def wall_time_of(settings: ReminderSettings, kind: str) -> dt.time | None:
-    return settings.checkin_time if kind == ReminderKind.CHECKIN else settings.exercise_time
-
-
 @dataclass
 class ClaimResult:
     claimed: int = 0
@@ -109,57 +101,6 @@ class ClaimResult:
     deferred: int = 0
     # The tick stopped with rows possibly still due (batch or time limit): run again.
     more_due: bool = False
-
-
-@dataclass
-class _BatchFacts:
-    """What the rules need about the patients of one batch, read in a few queries."""
-
-    settings: dict[uuid.UUID, ReminderSettings]
-    allowed: set[uuid.UUID]
-    preferences: dict[uuid.UUID, NotificationPreference]
-    last_checkin: dict[uuid.UUID, dt.date]
-    last_we_miss_you: dict[uuid.UUID, dt.date]
-    #: Patients whose episodes are all resolved and who did not ask for check-in reminders.
-    resolved: set[uuid.UUID] = field(default_factory=set)
-    #: Patient id -> the local dates this batch reminds their due questionnaires on.
-    questionnaire_days: dict[uuid.UUID, set[dt.date]] = field(default_factory=dict)
-
-    def checked_in_on(self, patient_id: uuid.UUID, day: dt.date) -> bool:
-        last = self.last_checkin.get(patient_id)
-        if last is None or last < day:
-            return False
-        if last == day:
-            return True
-        # A later check-in says nothing about this date (a reminder deferred past midnight).
-        return has_checkin_on(patient_id=patient_id, date=day)
-
-
-@dataclass
-class _Decision:
-    """What to do with one due row."""
-
-    row: ReminderSchedule
-    due: dt.datetime
-    day: dt.date
-    defer_to: dt.datetime | None = None
-    next_at: dt.datetime | None = None
-    next_day: dt.date | None = None
-    # Why it is skipped ("" = it goes out), and the kind that goes out.
-    reason: str = ""
-    send_kind: str = ""
-    delivery: ReminderDelivery | None = field(default=None, repr=False)
-
-    @property
-    def claimed(self) -> ReminderDelivery:
-        """The delivery row of a decision that has one (set by ``_insert_deliveries``)."""
-        if self.delivery is None:
-            raise LookupError("This decision has no delivery row.")
-        return self.delivery
-
-    @property
-    def patient(self) -> Patient:
-        return self.row.patient
 
 
 def due_reminders_claim(*, now: dt.datetime) -> ClaimResult:
@@ -246,87 +187,6 @@ def _read_facts(rows: list[ReminderSchedule]) -> _BatchFacts:
         last_we_miss_you=last_we_miss_you,
         questionnaire_days=questionnaire_reminder_days(questionnaire_patients),
     )
-
-
-# Complexity over 10 on purpose: the ordered table of reasons of docs/notifications.md,
-# one branch each.
-def _decide(  # noqa: C901
-    row: ReminderSchedule, facts: _BatchFacts, *, now: dt.datetime, config: ReminderConfig
-) -> _Decision:
-    """The rules at the due instant (docs/notifications.md, "Rules at the due instant")."""
-    patient = row.patient
-    if row.next_due_at is None or row.local_date is None:  # claimed rows are due on a date
-        raise ValueError("A claimed reminder row has no due instant.")
-    decision = _Decision(row=row, due=row.next_due_at, day=row.local_date, send_kind=row.kind)
-    due, day = decision.due, decision.day
-    allowed = patient.pk in facts.allowed
-    stale = now - due > config.stale_after
-    quiet_end = None
-    if allowed and not stale:
-        preference = facts.preferences[patient.user_id]
-        quiet_end = quiet_hours_end_after(
-            max(now, due),
-            start=preference.quiet_hours_start,
-            end=preference.quiet_hours_end,
-            tz_name=patient.timezone,
-        )
-        if quiet_end is not None and not (
-            # A follow-up pushed past its own day has lost its point: skip it instead.
-            row.kind == ReminderKind.CHECKIN_FOLLOWUP
-            and local_date_of(quiet_end, patient.timezone) > day
-        ):
-            # Quiet hours: the same reminder (same local date) moves to their end.
-            decision.defer_to = quiet_end
-            return decision
-
-    # Advance from the local rule: the first later local date whose wall time is still ahead.
-    settings = facts.settings[patient.pk]
-    wall_time = wall_time_of(settings, row.kind) if row.kind in WALL_CLOCK_KINDS else None
-    if allowed and wall_time is not None:
-        decision.next_day, decision.next_at = next_occurrence(
-            wall_time=wall_time,
-            tz_name=patient.timezone,
-            after=max(now, due),
-            not_before=day + dt.timedelta(days=1),
-        )
-
-    if not allowed:
-        decision.reason = "reminders_off"
-    elif stale:
-        decision.reason = "stale"
-    elif quiet_end is not None:
-        decision.reason = "quiet_hours"
-    elif row.kind in _DAILY_CHECKIN_KINDS and patient.pk in facts.resolved:
-        # After the stale and quiet-hours checks: the row still carries the monthly joint
-        # check's reminder (questionnaires_alongside), which must keep the quiet hours.
-        decision.reason = "episode_resolved"
-    elif row.kind in _CHECKIN_KINDS and facts.checked_in_on(patient.pk, day):
-        decision.reason = "checked_in"
-    elif row.kind == ReminderKind.CHECKIN and _misses_the_patient(
-        patient, day, facts, days=config.we_miss_you_after_days
-    ):
-        decision.reason = "replaced_by_we_miss_you"
-        decision.send_kind = ReminderKind.WE_MISS_YOU
-    return decision
-
-
-def _misses_the_patient(patient: Patient, day: dt.date, facts: _BatchFacts, *, days: int) -> bool:
-    """No check-in on the N local dates before ``day`` (counting from activation for a new
-    patient), and no "we miss you" yet since the last check-in: once per absence."""
-    last = facts.last_checkin.get(patient.pk)
-    if last is None:
-        if patient.activated_at is None:  # never signed in: nothing to miss yet
-            return False
-        activated = local_date_of(patient.activated_at, patient.timezone)
-        if activated > day - dt.timedelta(days=days):
-            return False
-        since = activated
-    else:
-        if last >= day - dt.timedelta(days=days):
-            return False
-        since = last + dt.timedelta(days=1)
-    last_sent = facts.last_we_miss_you.get(patient.pk)
-    return last_sent is None or last_sent < since
 
 
 def _grouped(

@@ -12,13 +12,9 @@ from django.utils import timezone
 from apps.accounts.models import Patient
 from apps.core.timezones import local_date_of
 from apps.notifications.services import UNSET, preference_update
-from apps.reminders.claim import (
-    WALL_CLOCK_KINDS,
-    ClaimResult,
-    due_reminders_claim,
-    wall_time_of,
-)
+from apps.reminders.claim import ClaimResult, due_reminders_claim
 from apps.reminders.conf import reminder_config
+from apps.reminders.decisions import WALL_CLOCK_KINDS, wall_time_of
 from apps.reminders.models import ReminderDelivery, ReminderKind, ReminderSchedule, ReminderSettings
 from apps.reminders.rules import next_occurrence
 from apps.reminders.selectors import patient_may_be_reminded, reminder_settings_for

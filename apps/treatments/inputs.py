@@ -73,7 +73,8 @@ class TreatmentDetailSerializer(serializers.Serializer):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
+        values: dict[str, Any] = super().to_internal_value(data)
+        return values
 
 
 def detail_errors(kind: str, detail: dict[str, Any]) -> dict[str, list[str]]:

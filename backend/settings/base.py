@@ -181,7 +181,9 @@ if (
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
     if os.environ.get("DATABASE_DIRECT_URL"):
         _direct = dj_database_url.parse(os.environ["DATABASE_DIRECT_URL"])
-        DATABASES["default"]["DIRECT"] = {
+        # DIRECT is the pgbouncer backend's own key (apps/core/db_backends/pgbouncer); the
+        # stubs' DBConfig TypedDict knows only Django's keys.
+        DATABASES["default"]["DIRECT"] = {  # type: ignore[typeddict-unknown-key]
             key: _direct[key] for key in ("HOST", "PORT", "USER", "PASSWORD")
         }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

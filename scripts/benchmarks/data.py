@@ -78,7 +78,7 @@ def sync_plan_items(patients: list, per_plan: int = 3) -> dict:
     """An exercise plan in force for the last 60 days with ``per_plan`` items, for each
     patient's episode: {patient id: [plan item ids]} (sync/ sessions name them)."""
     from apps.episodes.models import Episode
-    from apps.exercises.models import Exercise, ExercisePlan, PlanItem
+    from apps.exercises.models import Category, Exercise, ExercisePlan, PlanItem
 
     exercises = []
     for n in range(per_plan):
@@ -86,7 +86,7 @@ def sync_plan_items(patients: list, per_plan: int = 3) -> dict:
             slug=f"bench-exercise-{n}",
             defaults={
                 "name": f"Bench exercise {n}",
-                "category": Exercise._meta.get_field("category").choices[0][0],
+                "category": Category.choices[0][0],
                 "instructions": "Benchmark only.",
                 "default_sets": 2,
                 "default_reps": 10,

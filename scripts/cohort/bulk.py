@@ -27,6 +27,13 @@ def skip_foreign_key_triggers() -> None:
             cursor.execute("RELEASE SAVEPOINT cohort_replica")
 
 
+def _attname_and_column(model: type[models.Model], name: str) -> tuple[str, str]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise LookupError(f"{model.__name__}.{name} is not a column")
+    return field.attname, field.column
+
+
 def copy_or_bulk(
     model: type[models.Model],
     columns: Sequence[str],
@@ -38,12 +45,12 @@ def copy_or_bulk(
     COPY on PostgreSQL (about three times faster than multi-row INSERT), bulk_create elsewhere.
     """
     names = [*columns, *constants]
-    attnames = [model._meta.get_field(name).attname for name in names]
+    attnames = [_attname_and_column(model, name)[0] for name in names]
     tail = list(constants.values())
     if connection.vendor == "postgresql":
         return _copy(model, names, attnames, rows, tail)
     objects = [model(**dict(zip(attnames, [*row, *tail], strict=True))) for row in rows]
-    model.objects.bulk_create(objects, batch_size=500)
+    model._default_manager.bulk_create(objects, batch_size=500)
     return len(objects)
 
 
@@ -60,7 +67,7 @@ def _copy(
     skip_foreign_key_triggers()
     table = model._meta.db_table
     column_sql = ", ".join(
-        connection.ops.quote_name(model._meta.get_field(name).column) for name in names
+        connection.ops.quote_name(_attname_and_column(model, name)[1]) for name in names
     )
     count = 0
     with connection.cursor() as cursor:

@@ -4,7 +4,10 @@ and the e-mail domain of every generated user."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from apps.accounts.models import Clinic
 
 # Every generated user's e-mail ends with this (a reserved example domain: never delivered).
 COHORT_EMAIL_SUFFIX = ".cohort.example.org"
@@ -14,13 +17,13 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "clinic"
 
 
-def email_domain(clinic: Any) -> str:
+def email_domain(clinic: Clinic) -> str:
     """The domain of the generated users' addresses in ``clinic``."""
     return f"{slug(clinic.name)}{COHORT_EMAIL_SUFFIX}"
 
 
 def care_teams(
-    clinic: Any, *, name: str | None, count: int, password_hash: str
+    clinic: Clinic, *, name: str | None, count: int, password_hash: str
 ) -> tuple[list, dict]:
     """The care teams patients go to, each with a physiotherapist, and who prescribes in each."""
     from apps.accounts.models import CareTeam, CareTeamMembership, Role, User

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
 from apps.assessments.catalogue import definition
 from apps.assessments.models import Assessment
-from apps.assessments.selectors import change_of
+from apps.assessments.selectors import Change, change_of
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -60,7 +58,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _change(self, obj: Assessment) -> Any:
+    def _change(self, obj: Assessment) -> Change:
         return change_of(
             test=obj.test, value=obj.value, previous_value=getattr(obj, "previous_value", None)
         )

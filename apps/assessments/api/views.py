@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import Role, User
+from apps.accounts.permissions import signed_in_user
 from apps.assessments import selectors, services
 from apps.assessments.api.serializers import AssessmentSerializer
 from apps.assessments.catalogue import TEST_CHOICES
@@ -43,7 +44,7 @@ class EpisodeAssessmentListCreateView(generics.ListAPIView):
     queryset = Assessment.objects.none()  # for the schema; get_queryset checks access
 
     def get_queryset(self):
-        episode = access_episode(self.request.user, self.kwargs["episode_id"])
+        episode = access_episode(signed_in_user(self.request), self.kwargs["episode_id"])
         query = AssessmentQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         return selectors.assessments_of_episode(episode, test=query.validated_data.get("test"))
@@ -75,8 +76,8 @@ class EpisodeAssessmentListCreateView(generics.ListAPIView):
         tags=["assessments"],
     )
     def post(self, request: Request, episode_id) -> Response:
-        episode = access_episode(request.user, episode_id)
-        require_physiotherapist(request.user)
+        episode = access_episode(signed_in_user(request), episode_id)
+        require_physiotherapist(signed_in_user(request))
         data = request.data if isinstance(request.data, dict) else {}
         stored = services.stored_assessment(episode=episode, client_id=data.get("client_id"))
         created = False
@@ -84,7 +85,7 @@ class EpisodeAssessmentListCreateView(generics.ListAPIView):
             serializer = AssessmentInputSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             stored, created = services.assessment_record(
-                episode=episode, by=request.user, values=serializer.validated_data
+                episode=episode, by=signed_in_user(request), values=serializer.validated_data
             )
         body = AssessmentSerializer(selectors.assessment_with_previous(stored.pk)).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

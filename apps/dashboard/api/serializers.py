@@ -253,8 +253,9 @@ class SummarySerializer(PatientSummarySerializer):
     id = None
     first_name = None
     last_name = None
-    date_of_birth = None
-    latest_scores = None  # type: ignore[assignment]  # the dashboard row's (`apps.dashboard.row_scores`), not the summary's
+    # DRF drops an inherited declared field set to None; the stubs type it as the field.
+    date_of_birth = None  # type: ignore[assignment]
+    latest_scores = None  # type: ignore[assignment]
 
 
 # --- GET patients/{id}/timeline/ (the course read model, apps.dashboard.course_by_date) -----

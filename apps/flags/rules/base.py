@@ -9,10 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import asdict, dataclass, field, fields
+from decimal import Decimal
 from fractions import Fraction
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from apps.flags.snapshot import CheckInData, EpisodeSnapshot, dates_ending
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Severity(enum.StrEnum):
@@ -131,7 +135,7 @@ class Rule:
     severity: ClassVar[Severity]
     #: Plain-words advice to the patient; ``{emergency_number}`` and ``{helpline}`` are filled
     #: from settings. Never a diagnosis.
-    patient_message: ClassVar[str]
+    patient_message: ClassVar[StrOrPromise]
     #: True when the care team's daily digest quotes each live flag of the rule with its
     #: clinician summary (the rule's numbers), not only in the counts.
     digest_detail: ClassVar[bool] = False
@@ -169,7 +173,7 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def fmt(value: Fraction | float | int) -> str:
+def fmt(value: Fraction | Decimal | float | int) -> str:
     """A number for a one-line reason: at most 2 decimals, no trailing zeros."""
     return f"{float(value):.2f}".rstrip("0").rstrip(".")
 

@@ -57,7 +57,7 @@ class OutcomeWorsened(Rule):
                 f"no score with an MCID has two values on or before {snapshot.evaluated_on}",
                 thresholds=used,
             )
-        worsened = []
+        worsened: list[dict[str, Any]] = []
         for (instrument, code), points in sorted(judged.items()):
             if len(points) < 2:
                 continue

@@ -81,7 +81,8 @@ class ItemSerializer(serializers.Serializer):
     item = serializers.CharField(help_text="The link id answers name.")
     type = serializers.ChoiceField(choices=["choice", "integer", "decimal", "string"])
     text = serializers.CharField(help_text="In the caller's language; empty without wording.")
-    required = serializers.BooleanField()
+    # DRF's metaclass takes declared fields off the class; the stubs see Field.required.
+    required = serializers.BooleanField()  # type: ignore[assignment]
     min_value = serializers.FloatField(allow_null=True)
     max_value = serializers.FloatField(allow_null=True)
     options = OptionSerializer(many=True)
@@ -215,7 +216,8 @@ class ScheduleRuleSerializer(serializers.Serializer):
 
 class QuestionnaireScheduleSerializer(serializers.Serializer):
     episode = serializers.UUIDField()
-    source = serializers.ChoiceField(
+    # DRF's metaclass takes declared fields off the class; the stubs see Field.source.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=["deployment", "episode"],
         help_text="`deployment`: the defaults in force; `episode`: set by the care team.",
     )

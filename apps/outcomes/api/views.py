@@ -4,7 +4,7 @@ is withdrawn, before these run."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.http import Http404
@@ -19,7 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.models import Patient, Role, User
+from apps.accounts.models import Patient, Role
+from apps.accounts.permissions import signed_in_user
 from apps.accounts.selectors import access_patient, patient_of_user
 from apps.core.bounds import BoundedDateField
 from apps.core.exceptions import NotAllowed
@@ -74,6 +75,7 @@ class InstrumentListView(generics.ListAPIView):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # noqa: S101 - the default pagination class pages every list
         return self.get_paginated_response([InstrumentSerializer.data_of(i) for i in page])
 
     @extend_schema(tags=["outcomes"])
@@ -136,13 +138,8 @@ class ResponseListQuerySerializer(serializers.Serializer):
         return attrs
 
 
-def _user(request: Request) -> User:
-    """The signed-in user (every view here requires one: the default permission)."""
-    return cast(User, request.user)
-
-
 def _patient_or_403(request: Request) -> Patient:
-    user = _user(request)
+    user = signed_in_user(request)
     if user.role != Role.PATIENT:
         raise NotAllowed(_("Only patients answer questionnaires."))
     return patient_of_user(user)
@@ -161,11 +158,11 @@ class QuestionnaireResponseListCreateView(generics.ListAPIView):
         params = query.validated_data
         if params.get("patient"):
             try:
-                access_patient(_user(self.request), params["patient"])
+                access_patient(signed_in_user(self.request), params["patient"])
             except Http404 as error:
                 raise NotFound(_("No such patient.")) from error
         responses = selectors.responses_visible_to(
-            _user(self.request), patient_id=params.get("patient")
+            signed_in_user(self.request), patient_id=params.get("patient")
         )
         if params.get("instrument"):
             responses = responses.filter(instrument__code=params["instrument"])
@@ -177,6 +174,7 @@ class QuestionnaireResponseListCreateView(generics.ListAPIView):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # noqa: S101 - the default pagination class pages every list
         changes = selectors.changes_for_responses(page)
         return self.get_paginated_response(
             [QuestionnaireResponseSerializer.data_of(r, changes) for r in page]
@@ -215,7 +213,8 @@ class QuestionnaireResponseListCreateView(generics.ListAPIView):
         result = services.questionnaire_response_submit(patient=patient, data=request.data)
         if result.status == ItemStatus.INVALID:
             raise ValidationError(result.errors)
-        response = selectors.responses_visible_to(_user(request)).get(pk=result.id)
+        assert result.id is not None  # noqa: S101 - a stored response has its id
+        response = selectors.responses_visible_to(signed_in_user(request)).get(pk=result.id)
         body = QuestionnaireResponseSerializer.data_of(
             response, selectors.changes_for_responses([response])
         )
@@ -248,7 +247,7 @@ class MyQuestionnairesView(APIView):
 
 
 def _staff_or_403(request: Request) -> None:
-    user = _user(request)
+    user = signed_in_user(request)
     if user.role == Role.PATIENT and not user.is_superuser:
         raise NotAllowed(_("Only the care team sets questionnaire schedules and requests."))
 
@@ -279,7 +278,7 @@ class EpisodeQuestionnaireScheduleView(APIView):
         tags=["outcomes"],
     )
     def get(self, request: Request, episode_id) -> Response:
-        return Response(_schedule_body(access_episode(_user(request), episode_id)))
+        return Response(_schedule_body(access_episode(signed_in_user(request), episode_id)))
 
     @extend_schema(
         request=QuestionnaireScheduleInputSerializer,
@@ -292,12 +291,12 @@ class EpisodeQuestionnaireScheduleView(APIView):
         tags=["outcomes"],
     )
     def put(self, request: Request, episode_id) -> Response:
-        episode = access_episode(_user(request), episode_id)
+        episode = access_episode(signed_in_user(request), episode_id)
         _staff_or_403(request)
         serializer = QuestionnaireScheduleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.questionnaire_schedule_set(
-            episode=episode, by=_user(request), rules=serializer.validated_data["rules"]
+            episode=episode, by=signed_in_user(request), rules=serializer.validated_data["rules"]
         )
         return Response(_schedule_body(episode))
 
@@ -314,13 +313,13 @@ class PatientQuestionnaireRequestView(APIView):
         tags=["outcomes"],
     )
     def post(self, request: Request, patient_id) -> Response:
-        patient = access_patient(_user(request), patient_id)
+        patient = access_patient(signed_in_user(request), patient_id)
         _staff_or_403(request)
         serializer = QuestionnaireRequestInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         made = services.questionnaire_request_create(
             patient=patient,
-            by=_user(request),
+            by=signed_in_user(request),
             instrument=serializer.validated_data["instrument"],
             expires_in_days=serializer.validated_data.get("expires_in_days"),
         )

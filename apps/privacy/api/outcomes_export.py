@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 
+from apps.accounts.permissions import signed_in_user
 from apps.audit.models import AccessAction
 from apps.core import access_recorder as recorder
 from apps.privacy.api.exports import CohortExportView, CohortQuerySerializer
@@ -34,7 +35,7 @@ class CohortOutcomesExportView(CohortExportView):
         query.is_valid(raise_exception=True)
         recorder.set_action(AccessAction.EXPORT)
         lines = outcome_rows(
-            user=request.user,
+            user=signed_in_user(request),
             date_from=query.validated_data.get("date_from"),
             date_to=query.validated_data.get("date_to"),
         )

@@ -17,7 +17,8 @@ class ExpectedCourseSerializer(serializers.Serializer):
         allow_null=True,
         help_text="[p10, p90] of those weekly means; null from published figures.",
     )
-    source = serializers.ChoiceField(  # type: ignore[assignment]  # the API field `source`
+    # DRF's metaclass takes declared fields off the class; the stubs see Field.source.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=["clinic", "published"],
         help_text="`clinic`: the clinic's resolved episodes (enough of them, as the staff "
         "band); `published`: the Mayo Clinic series (Kotwal 2019) and reviews.",

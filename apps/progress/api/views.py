@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-from typing import cast
-
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.models import User
-from apps.accounts.permissions import IsPatient
+from apps.accounts.permissions import IsPatient, signed_in_user
 from apps.accounts.selectors import patient_of_user
 from apps.progress.api.serializers import ProgressSerializer, TrendsSerializer
 from apps.progress.selectors import Progress, patient_progress
@@ -59,7 +56,7 @@ class MyProgressView(APIView):
         tags=["me"],
     )
     def get(self, request: Request) -> Response:
-        progress = patient_progress(patient_of_user(cast(User, request.user)))
+        progress = patient_progress(patient_of_user(signed_in_user(request)))
         return Response(ProgressSerializer(progress_body(progress)).data)
 
 
@@ -104,5 +101,5 @@ class MyProgressTrendsView(APIView):
         tags=["me"],
     )
     def get(self, request: Request) -> Response:
-        trends = patient_trends(patient_of_user(cast(User, request.user)))
+        trends = patient_trends(patient_of_user(signed_in_user(request)))
         return Response(TrendsSerializer(trends_body(trends)).data)

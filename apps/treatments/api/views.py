@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import Role, User
+from apps.accounts.permissions import signed_in_user
 from apps.core.exceptions import NotAllowed
 from apps.episodes.selectors import access_episode
 from apps.treatments import selectors, services
@@ -49,7 +50,7 @@ class EpisodeTreatmentListCreateView(generics.ListAPIView):
     queryset = Treatment.objects.none()  # for the schema; get_queryset checks access
 
     def get_queryset(self):
-        self.episode = access_episode(self.request.user, self.kwargs["episode_id"])
+        self.episode = access_episode(signed_in_user(self.request), self.kwargs["episode_id"])
         return selectors.treatments_of_episode(self.episode)
 
     def get_serializer(self, *args, **kwargs):
@@ -78,8 +79,8 @@ class EpisodeTreatmentListCreateView(generics.ListAPIView):
         tags=["treatments"],
     )
     def post(self, request: Request, episode_id) -> Response:
-        episode = access_episode(request.user, episode_id)
-        require_physiotherapist(request.user)
+        episode = access_episode(signed_in_user(request), episode_id)
+        require_physiotherapist(signed_in_user(request))
         stored = services.stored_treatment(
             episode=episode, client_id=_body(request).get("client_id")
         )
@@ -88,7 +89,7 @@ class EpisodeTreatmentListCreateView(generics.ListAPIView):
             serializer = TreatmentInputSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             stored, created = services.treatment_record(
-                episode=episode, by=request.user, values=serializer.validated_data
+                episode=episode, by=signed_in_user(request), values=serializer.validated_data
             )
         return self._answer(episode, stored, status.HTTP_201_CREATED if created else 200)
 
@@ -111,9 +112,9 @@ class EpisodeTreatmentDetailView(generics.GenericAPIView):
         tags=["treatments"],
     )
     def patch(self, request: Request, episode_id, treatment_id) -> Response:
-        episode = access_episode(request.user, episode_id)
+        episode = access_episode(signed_in_user(request), episode_id)
         treatment = selectors.treatment_of_episode(episode, treatment_id)
-        require_physiotherapist(request.user)
+        require_physiotherapist(signed_in_user(request))
         serializer = TreatmentEndSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         treatment = services.treatment_end(
@@ -130,7 +131,7 @@ class EpisodeImagingListCreateView(generics.ListAPIView):
     queryset = ImagingStudy.objects.none()
 
     def get_queryset(self):
-        episode = access_episode(self.request.user, self.kwargs["episode_id"])
+        episode = access_episode(signed_in_user(self.request), self.kwargs["episode_id"])
         return selectors.imaging_of_episode(episode)
 
     @extend_schema(tags=["treatments"])
@@ -149,15 +150,15 @@ class EpisodeImagingListCreateView(generics.ListAPIView):
         tags=["treatments"],
     )
     def post(self, request: Request, episode_id) -> Response:
-        episode = access_episode(request.user, episode_id)
-        require_physiotherapist(request.user)
+        episode = access_episode(signed_in_user(request), episode_id)
+        require_physiotherapist(signed_in_user(request))
         stored = services.stored_imaging(episode=episode, client_id=_body(request).get("client_id"))
         created = False
         if stored is None:
             serializer = ImagingInputSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             stored, created = services.imaging_record(
-                episode=episode, by=request.user, values=serializer.validated_data
+                episode=episode, by=signed_in_user(request), values=serializer.validated_data
             )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(ImagingSerializer(stored).data, status=code)

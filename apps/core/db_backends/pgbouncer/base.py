@@ -22,18 +22,21 @@ from django.db.backends.utils import CursorWrapper
 
 class DatabaseCreation(creation.DatabaseCreation):
     def _create_test_db(self, verbosity: int, autoclobber: bool, keepdb: bool = False) -> str:
-        name = self._get_test_db_name()
+        # django-stubs leave out BaseDatabaseCreation's private methods (_get_test_db_name,
+        # _quote_name, _create_test_db), which Django has and this backend extends.
+        name: str = self._get_test_db_name()  # type: ignore[attr-defined]
         if not keepdb:
+            quoted = self._quote_name(name)  # type: ignore[attr-defined]
             with self.connection._nodb_cursor() as cursor:
-                cursor.execute(f"DROP DATABASE IF EXISTS {self._quote_name(name)} WITH (FORCE)")
-        return super()._create_test_db(verbosity, autoclobber, keepdb)
+                cursor.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+        created: str = super()._create_test_db(verbosity, autoclobber, keepdb)  # type: ignore[misc]
+        return created
 
     def _destroy_test_db(self, test_database_name: str, verbosity: int) -> None:
         self.connection.close_pool()
         with self.connection._nodb_cursor() as cursor:
-            cursor.execute(
-                f"DROP DATABASE IF EXISTS {self._quote_name(test_database_name)} WITH (FORCE)"
-            )
+            quoted = self._quote_name(test_database_name)  # type: ignore[attr-defined]
+            cursor.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
