@@ -158,3 +158,6 @@ def _rewrite(response: HttpResponse) -> None:
         error_body(_message(status), code=CODES_BY_STATUS.get(status, "error"))
     ).encode()
     response["Content-Type"] = "application/json"
+    # CommonMiddleware (inside this one) may have set the length of the page this replaces.
+    if response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(response.content))

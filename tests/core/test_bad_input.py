@@ -46,6 +46,10 @@ def episode(patient):
 def assert_error_shape(response, status: int, field: str | None = None) -> dict:
     assert response.status_code == status, response.content[:300]
     assert response["Content-Type"].startswith("application/json")
+    # A rewritten body keeps no stale length: a phone reading Content-Length bytes would hang or
+    # fail on a truncated read (the HTML 404's length was sent with the JSON body).
+    if response.has_header("Content-Length"):
+        assert int(response["Content-Length"]) == len(response.content)
     body = response.json()
     assert set(body) >= {"errors", "code"}
     assert isinstance(body["code"], str)
@@ -155,6 +159,17 @@ def test_nan_is_not_json(patient_client, episode):
 )
 def test_unknown_paths_and_malformed_ids_are_json_404s(patient_client, url):
     assert assert_error_shape(patient_client.get(url), 404)["code"] == "not_found"
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_json_404_is_sent_with_its_own_length_in_debug_and_production(
+    patient_client, settings, debug
+):
+    # `make run` serves with DEBUG on, where Django's 404 is a 25 kB technical page.
+    settings.DEBUG = debug
+    response = patient_client.get("/api/v1/no-such-thing/")
+    assert assert_error_shape(response, 404)["code"] == "not_found"
+    assert int(response["Content-Length"]) == len(response.content)
 
 
 def test_pages_outside_the_api_keep_django_html_404(client):
