@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
 from knox.models import AuthToken
 
+from apps.accounts.hooks import patient_phone_changed
 from apps.accounts.models import (
     CareTeam,
     CareTeamMembership,
@@ -219,6 +220,12 @@ class PatientAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["user", "enrolled_by"]
     raw_id_fields = ["care_team"]
     readonly_fields = ["enrolled_at", "activated_at"]
+
+    def save_model(self, request, obj: Patient, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "phone" in form.changed_data:
+            # The one stored number: SMS goes to it (as ``patient_update_profile`` does).
+            patient_phone_changed.fire(obj)
 
 
 @admin.register(EnrolmentCode)

@@ -13,6 +13,11 @@ from apps.core.hooks import Hook
 #: next due reminders (``reminder_schedules_recompute``).
 patient_time_zone_changed: Hook[Patient] = Hook("accounts.patient_time_zone_changed")
 
+#: Fired inside the writer's transaction after a patient's new phone number is saved
+#: (``patient_update_profile``; the patient admin's change form): apps.notifications lifts a
+#: provider's refusal of the old number (``sms_follows_phone``), since SMS goes to this one.
+patient_phone_changed: Hook[Patient] = Hook("accounts.patient_phone_changed")
+
 
 @dataclass(frozen=True)
 class EnrolmentActivation:

@@ -156,6 +156,14 @@ def validate_phone(value: str) -> None:
         )
 
 
+def phone_for_sms(value: str) -> str:
+    """The number as an SMS provider takes it (E.164: "+" and the digits, the separators
+    typed between them dropped); "" for no number. ``Patient.phone`` is the one stored
+    number: the care team calls it as typed, apps.notifications texts this form of it."""
+    digits = re.sub(r"\D", "", value or "")
+    return f"+{digits}" if digits else ""
+
+
 class Patient(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="patient")
@@ -168,7 +176,10 @@ class Patient(models.Model):
         blank=True,
         default="",
         validators=[validate_phone],
-        help_text="For the care team to call; international form. Never logged.",
+        help_text=(
+            "The patient's phone: the care team calls it, SMS goes to it (E.164 form); "
+            "international form. Never logged."
+        ),
     )
     enrolled_at = models.DateTimeField(default=now)
     enrolled_by = models.ForeignKey(

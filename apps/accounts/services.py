@@ -19,6 +19,7 @@ from knox.models import AuthToken
 from apps.accounts.hooks import (
     EnrolmentActivation,
     enrolment_activating,
+    patient_phone_changed,
     patient_time_zone_changed,
 )
 from apps.accounts.models import (
@@ -247,16 +248,19 @@ def enrolment_activate(
 
 
 def patient_update_profile(*, patient: Patient, data: dict[str, Any]) -> Patient:
-    """Update what a patient may change about themself. A new time zone moves their days."""
+    """Update what a patient may change about themself. A new time zone moves their days; a
+    new phone number is where SMS goes from now on."""
     user_fields = {key: data[key] for key in ("first_name", "last_name", "language") if key in data}
     with transaction.atomic():
         for key, value in user_fields.items():
             setattr(patient.user, key, value)
         if user_fields:
             patient.user.save(update_fields=list(user_fields))
-        if "phone" in data and data["phone"] != patient.phone:
+        if "phone" in data and (data["phone"] or "") != patient.phone:
             patient.phone = data["phone"] or ""
             patient.save(update_fields=["phone"])
+            # SMS goes to this number (apps.notifications listens, inside this transaction).
+            patient_phone_changed.fire(patient)
         if "timezone" in data and data["timezone"] != patient.timezone:
             patient.timezone = data["timezone"]
             patient.save(update_fields=["timezone"])

@@ -123,6 +123,9 @@ class RecordChange(models.Model):
     # Claimable once this instant has passed: the creation instant, then the end of a
     # claim's lease (a worker that died), then the end of a failed attempt's backoff.
     available_at = models.DateTimeField(default=timezone.now)
+    # The last claim's instant (``record_changes_claim``): with ``claim_token`` still set once
+    # ``available_at`` has passed, that claim ran out its lease unfinished, and the next claim
+    # logs it with this instant.
     claimed_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)

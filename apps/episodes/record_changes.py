@@ -14,8 +14,11 @@ rows whose ``available_at`` has passed (``SELECT … FOR UPDATE SKIP LOCKED`` wh
 has row locks, so concurrent claimers take different rows), then a conditional UPDATE of those
 still pending and still due (the claim itself where there are no row locks: a row another
 claimer took meanwhile has a future ``available_at`` and is not updated), and a read-back of
-the rows holding our token. A claim moves ``available_at`` to the end of its lease: a worker
-that dies mid-evaluation leaves its rows to be claimed again once the lease has run out.
+the rows holding our token. A claim sets ``claimed_at`` and moves ``available_at`` to the end
+of its lease: a worker that dies mid-evaluation leaves its rows to be claimed again once the
+lease has run out, and the next claim logs each such row with the instant of the claim that
+was abandoned (``claimed_at``; a row that kills its worker never reaches
+``record_changes_failed``, which is where failures are logged otherwise).
 
 Settings (``settings.RECORD_CHANGES``, defaults below) are read on every call.
 """
@@ -167,9 +170,17 @@ def record_changes_claim(
         due = RecordChange.objects.filter(processed_at__isnull=True, available_at__lte=now)
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
-        ids = list(due.order_by("available_at", "id").values_list("id", flat=True)[:limit])
-        if not ids:
+        pending = list(
+            due.order_by("available_at", "id").values_list("id", "claim_token", "claimed_at")[
+                :limit
+            ]
+        )
+        if not pending:
             return claim
+        ids = [row_id for row_id, _token, _claimed_at in pending]
+        # A due row that still holds a token: its last claim (``claimed_at``) neither finished
+        # nor failed before its lease ran out, i.e. the worker died or overran the lease.
+        abandoned = {row_id: at for row_id, token, at in pending if token is not None and at}
         RecordChange.objects.filter(
             id__in=ids, processed_at__isnull=True, available_at__lte=now
         ).update(
@@ -184,7 +195,27 @@ def record_changes_claim(
             .order_by("id")
             .values_list("id", "episode_id", "from_date", "attempts")
         ]
+    _log_abandoned(claim, abandoned)
     return claim
+
+
+def _log_abandoned(claim: RecordChangeClaim, abandoned: dict[int, dt.datetime]) -> None:
+    """Say which of the claimed rows a previous claim left unfinished: a row that kills or
+    stalls its worker never reaches ``record_changes_failed``, so without this it would be
+    retried at every lease in silence. ERROR from ``ERROR_AFTER_ATTEMPTS`` on, as a failure."""
+    if not abandoned:
+        return
+    config = record_change_config()
+    for row in claim.rows:
+        if row.id in abandoned:
+            level = logging.ERROR if row.attempts > config.error_after_attempts else logging.WARNING
+            logger.log(
+                level,
+                "record change %s: the claim of %s ran out its lease unfinished; now attempt %d",
+                row.id,
+                abandoned[row.id].isoformat(),
+                row.attempts,
+            )
 
 
 def record_changes_processed(*, ids: Sequence[int], now: dt.datetime | None = None) -> int:

@@ -41,7 +41,7 @@ from apps.notifications.models import (
     NotificationStatus,
     Priority,
 )
-from apps.notifications.selectors import preferences_of
+from apps.notifications.selectors import preferences_of, sms_number_of
 
 logger = logging.getLogger(__name__)
 
@@ -131,8 +131,9 @@ def _targets(
             if user.email and preference.email_disabled_at is None:
                 targets.append((name, None, user.email))
         elif name == Channel.SMS:
-            if preference.phone_number and preference.sms_disabled_at is None:
-                targets.append((name, None, preference.phone_number))
+            number = sms_number_of(user)
+            if number and preference.sms_disabled_at is None:
+                targets.append((name, None, number))
         else:  # development channels (console, recording) address the user by id
             targets.append((name, None, str(user.pk)))
     return targets

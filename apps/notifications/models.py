@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
-# E.164: a plus, a country code that does not start with 0, at most 15 digits in all.
+# E.164: a plus, a country code that does not start with 0, at most 15 digits in all (what
+# `PUT me/reminders/` accepts as `phone_number`; stored as the patient's phone).
 E164_VALIDATOR = RegexValidator(
     r"^\+[1-9]\d{6,14}$",
     "Enter the number in international E.164 form, e.g. +447700900123.",
@@ -52,7 +53,9 @@ class Channel(models.TextChoices):
 
 class NotificationPreference(models.Model):
     """How a person wants to be reached: channels, quiet hours (local wall-clock times in the
-    patient's zone), phone number for SMS, and contact points a provider refused for good."""
+    patient's zone), and contact points a provider refused for good. The addresses are the
+    person's own: e-mail on the user, the phone SMS goes to on the patient
+    (``Patient.phone``, in its E.164 form: ``apps.accounts.models.phone_for_sms``)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -63,7 +66,6 @@ class NotificationPreference(models.Model):
     channels = models.JSONField(default=list)
     quiet_hours_start = models.TimeField(null=True, blank=True)
     quiet_hours_end = models.TimeField(null=True, blank=True)
-    phone_number = models.CharField(max_length=16, blank=True, validators=[E164_VALIDATOR])
     sms_disabled_at = models.DateTimeField(null=True, blank=True)
     email_disabled_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

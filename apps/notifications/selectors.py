@@ -12,7 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from apps.accounts.models import Role, User
+from apps.accounts.models import Role, User, phone_for_sms
 from apps.notifications.conf import notification_settings
 from apps.notifications.models import (
     DeliveryAttempt,
@@ -52,6 +52,14 @@ def preferences_of(users: Iterable[User]) -> dict[Any, NotificationPreference]:
         for preference in NotificationPreference.objects.filter(user_id__in=[u.pk for u in users])
     }
     return {user.pk: stored.get(user.pk) or default_preference(user) for user in users}
+
+
+def sms_number_of(user: User) -> str:
+    """Where SMS to ``user`` goes: their patient record's phone (``Patient.phone``, the one
+    stored number) in E.164 form; "" for staff and for a patient without a number. Reads
+    ``user.patient`` (select it with the user to spare the query)."""
+    patient = getattr(user, "patient", None)  # staff have none
+    return phone_for_sms(patient.phone) if patient is not None else ""
 
 
 def default_preference(user: User) -> NotificationPreference:

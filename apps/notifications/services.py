@@ -22,7 +22,8 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import Patient, User
+from apps.accounts.models import Patient, User, phone_for_sms
+from apps.accounts.services import patient_update_profile
 from apps.core.exceptions import ValidationFailed
 from apps.core.queueing import enqueue_on_commit
 from apps.core.timezones import local_date_of, quiet_hours_end_after
@@ -47,6 +48,7 @@ from apps.notifications.selectors import (
     preference_for,
     preferences_of,
     recipient_timezone,
+    sms_number_of,
 )
 
 logger = logging.getLogger(__name__)
@@ -358,6 +360,27 @@ def notification_mark_opened(*, notification: Notification) -> Notification:
     return notification
 
 
+def _phone_changed(user: User, phone: str) -> bool:
+    """Store ``phone`` as the patient's phone unless it is the stored number already (in any
+    layout); True when it changed."""
+    patient = getattr(user, "patient", None)
+    if patient is None:
+        raise ValidationFailed(_("Only patients have a phone number here."), field="phone_number")
+    if phone_for_sms(phone) == phone_for_sms(patient.phone):
+        return False
+    patient_update_profile(patient=patient, data={"phone": phone})
+    return True
+
+
+def sms_follows_phone(patient: Patient) -> None:
+    """A patient's new phone number (``apps.accounts.hooks.patient_phone_changed``, registered
+    in ``NotificationsConfig.ready()``): a provider's refusal was of the old number, so SMS is
+    tried again."""
+    NotificationPreference.objects.filter(user_id=patient.user_id).exclude(
+        sms_disabled_at=None
+    ).update(sms_disabled_at=None)
+
+
 def preference_update(
     *,
     user: User,
@@ -366,7 +389,10 @@ def preference_update(
     quiet_hours_end: dt.time | None = UNSET,
     phone_number: str = UNSET,
 ) -> NotificationPreference:
-    """Change how ``user`` is reached; omitted arguments keep their value. A new phone
+    """Change how ``user`` is reached; omitted arguments keep their value. ``phone_number``
+    is the patient's phone (``Patient.phone``, written through
+    ``apps.accounts.services.patient_update_profile``; the same number in another layout,
+    e.g. its E.164 form read back from ``GET me/reminders/``, leaves it as typed). A new phone
     number re-enables SMS; choosing e-mail again re-enables it after a refusal."""
     with transaction.atomic():
         current = preference_for(user)
@@ -395,12 +421,11 @@ def preference_update(
                 _("Quiet hours must end at a different time than they start."),
                 field="quiet_hours_end",
             )
-        if phone_number is not UNSET and (phone_number or "") != preference.phone_number:
-            preference.phone_number = phone_number or ""
+        if phone_number is not UNSET and _phone_changed(user, phone_number or ""):
             preference.sms_disabled_at = None
         if channels is not UNSET:
             channels = list(dict.fromkeys(channels))
-            if Channel.SMS in channels and not preference.phone_number:
+            if Channel.SMS in channels and not sms_number_of(user):
                 raise ValidationFailed(
                     _("Add a phone number to receive SMS reminders."), field="phone_number"
                 )

@@ -1,13 +1,21 @@
 """Scoring on the server: pure functions, one per algorithm, and the change decisions
-(no database, no settings). ``algorithm_version`` names this code's behaviour for each
-algorithm: a change of what one computes bumps its number, and ``rescore_outcomes``
-recomputes the stored scores."""
+(no database, no settings; a null score's reason is the English text of a template of
+apps/outcomes/reasons.py, rendered in the patient's language when read). ``algorithm_version``
+names this code's behaviour for each algorithm: a change of what one computes bumps its
+number, and ``rescore_outcomes`` recomputes the stored scores."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from apps.outcomes.reasons import (
+    NO_CONVERSION_TABLE,
+    NOT_IN_CONVERSION_TABLE,
+    PROFILE_INCOMPLETE,
+    TOO_FEW_ANSWERED,
+)
 
 #: The version of each algorithm's code; stored with every score it makes.
 ALGORITHM_VERSIONS: dict[str, int] = {
@@ -55,8 +63,8 @@ def score(spec: ScoreSpec, weights: Mapping[str, float | None]) -> ScoreOutcome:
     if len(answered) < spec.min_answered:
         return ScoreOutcome(
             None,
-            f"{len(answered)} of {len(spec.items)} items answered; the score needs "
-            f"{spec.min_answered}",
+            TOO_FEW_ANSWERED
+            % {"answered": len(answered), "items": len(spec.items), "needed": spec.min_answered},
         )
     if spec.algorithm == "sum":
         return ScoreOutcome(round(math.fsum(answered), 4))
@@ -83,19 +91,17 @@ def looked_up(
     spec: ScoreSpec, answered: Sequence[float], weights: Mapping[str, float | None]
 ) -> ScoreOutcome:
     if spec.lookup is None:
-        return ScoreOutcome(
-            None, "the conversion table is not loaded (it ships with the licensed file)"
-        )
+        return ScoreOutcome(None, NO_CONVERSION_TABLE)
     if spec.lookup_key == "profile":
         if len(answered) < len(spec.items):
-            return ScoreOutcome(None, "a profile needs every item answered")
+            return ScoreOutcome(None, PROFILE_INCOMPLETE)
         key = "".join(_fmt(float(weights[i] or 0)) for i in spec.items)
     else:
         # Prorated raw sum, rounded half up (PROMIS scoring manuals' rule for short forms).
         raw = math.fsum(answered) * len(spec.items) / len(answered)
         key = str(int(math.floor(raw + 0.5)))
     if key not in spec.lookup:
-        return ScoreOutcome(None, f"{key} is not in the conversion table")
+        return ScoreOutcome(None, NOT_IN_CONVERSION_TABLE % {"key": key})
     return ScoreOutcome(round(float(spec.lookup[key]), 4))
 
 

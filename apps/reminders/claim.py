@@ -21,32 +21,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Max, Q
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
-from apps.checkins.selectors import last_checkin_dates
 from apps.core.i18n import language_of
-from apps.episodes.models import Episode, EpisodeStatus
 from apps.notifications.models import Notification, NotificationStatus
-from apps.notifications.selectors import preferences_of
 from apps.notifications.services import NotificationRequest, notify_many
 from apps.reminders.conf import ReminderConfig, reminder_config
-from apps.reminders.decisions import (
-    _CHECKIN_KINDS,
-    _BatchFacts,
-    _decide,
-    _Decision,
-)
+from apps.reminders.decisions import Decision, decide, read_batch_facts
 from apps.reminders.models import (
     ReminderDelivery,
     ReminderKind,
     ReminderOutcome,
     ReminderSchedule,
 )
-from apps.reminders.questionnaires import questionnaire_reminder_days
-from apps.reminders.selectors import patients_may_be_reminded, reminder_settings_of
 
 # Plain words, nothing about the patient's health: these show on a lock screen.
 # Rendered in the recipient's language when the reminder is handed over (apps.core.i18n).
@@ -74,23 +63,6 @@ MESSAGES: dict[str, tuple[str | Promise, str | Promise]] = {
         gettext_lazy("A few questions about how you are doing; they take a few minutes."),
     ),
 }
-
-
-def patients_after_resolution(patient_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    """Those of ``patient_ids`` whose episodes are all resolved (at least one, none active):
-    their course is over and daily check-ins are no longer asked for. One query."""
-    rows = (
-        Episode.objects.filter(patient_id__in=list(patient_ids))
-        .order_by()
-        .values("patient_id")
-        .annotate(
-            active=Count("pk", filter=~Q(status=EpisodeStatus.RESOLVED)),
-            resolved=Count("pk", filter=Q(status=EpisodeStatus.RESOLVED)),
-        )
-        .filter(active=0, resolved__gt=0)
-        .values_list("patient_id", flat=True)
-    )
-    return set(rows)
 
 
 @dataclass
@@ -129,8 +101,8 @@ def _claim_batch(*, now: dt.datetime, config: ReminderConfig, result: ClaimResul
         )
         if not rows:
             return 0
-        facts = _read_facts(rows)
-        decisions = [_decide(row, facts, now=now, config=config) for row in rows]
+        facts = read_batch_facts(rows)
+        decisions = [decide(row, facts, now=now, config=config) for row in rows]
         result.deferred += _defer([d for d in decisions if d.defer_to is not None])
         claimed = _advance([d for d in decisions if d.defer_to is None])
         result.claimed += len(claimed)
@@ -145,60 +117,16 @@ def _claim_batch(*, now: dt.datetime, config: ReminderConfig, result: ClaimResul
     return len(rows)
 
 
-def _read_facts(rows: list[ReminderSchedule]) -> _BatchFacts:
-    patients = list({row.patient_id: row.patient for row in rows}.values())
-    settings = reminder_settings_of(patients)
-    allowed = patients_may_be_reminded(patients, settings)
-    checkin_patients = (
-        [p.pk for p in patients if p.pk in allowed]
-        if any(row.kind in _CHECKIN_KINDS for row in rows)
-        else []
-    )
-    last_we_miss_you: dict[uuid.UUID, dt.date] = {}
-    if any(row.kind == ReminderKind.CHECKIN for row in rows):
-        last_we_miss_you = dict(
-            ReminderDelivery.objects.filter(
-                patient_id__in=checkin_patients,
-                kind=ReminderKind.WE_MISS_YOU,
-                outcome=ReminderOutcome.NOTIFIED,
-            )
-            .values("patient_id")
-            .annotate(last=Max("local_date"))
-            .values_list("patient_id", "last")
-        )
-    resolved = set()
-    if checkin_patients:
-        resolved = {
-            pk
-            for pk in patients_after_resolution(checkin_patients)
-            if not settings[pk].checkins_after_resolution
-        }
-    questionnaire_patients = [
-        row.patient
-        for row in rows
-        if row.kind == ReminderKind.CHECKIN and row.patient_id in allowed
-    ]
-    return _BatchFacts(
-        resolved=resolved,
-        settings=settings,
-        allowed=allowed,
-        preferences=preferences_of(p.user for p in patients),
-        last_checkin=last_checkin_dates(checkin_patients) if checkin_patients else {},
-        last_we_miss_you=last_we_miss_you,
-        questionnaire_days=questionnaire_reminder_days(questionnaire_patients),
-    )
-
-
 def _grouped(
-    decisions: Iterable[_Decision], key: Callable[[_Decision], tuple]
-) -> dict[tuple, list[_Decision]]:
-    groups: dict[tuple, list[_Decision]] = defaultdict(list)
+    decisions: Iterable[Decision], key: Callable[[Decision], tuple]
+) -> dict[tuple, list[Decision]]:
+    groups: dict[tuple, list[Decision]] = defaultdict(list)
     for decision in decisions:
         groups[key(decision)].append(decision)
     return groups
 
 
-def _defer(decisions: list[_Decision]) -> int:
+def _defer(decisions: list[Decision]) -> int:
     """Move rows to the end of their quiet hours (only rows still at the value read)."""
     moved = 0
     for (due, until), group in _grouped(decisions, lambda d: (d.due, d.defer_to)).items():
@@ -208,10 +136,10 @@ def _defer(decisions: list[_Decision]) -> int:
     return moved
 
 
-def _advance(decisions: list[_Decision]) -> list[_Decision]:
+def _advance(decisions: list[Decision]) -> list[Decision]:
     """The claim: move each row from the due value read to its next one, in one UPDATE per
     group of identical values. Returns the decisions whose row this batch moved."""
-    claimed: list[_Decision] = []
+    claimed: list[Decision] = []
     groups = _grouped(decisions, lambda d: (d.due, d.next_at, d.next_day))
     for (due, next_at, next_day), group in groups.items():
         ids = [d.row.pk for d in group]
@@ -232,7 +160,7 @@ def _advance(decisions: list[_Decision]) -> list[_Decision]:
     return claimed
 
 
-def _insert_deliveries(decisions: list[_Decision]) -> list[_Decision]:
+def _insert_deliveries(decisions: list[Decision]) -> list[Decision]:
     """Write the unique delivery row of each (patient, kind, date); return the decisions whose
     row this batch inserted. One already there means handled before: never twice."""
     for decision in decisions:
@@ -248,7 +176,7 @@ def _insert_deliveries(decisions: list[_Decision]) -> list[_Decision]:
     return _inserted(decisions)
 
 
-def _inserted(decisions: list[_Decision]) -> list[_Decision]:
+def _inserted(decisions: list[Decision]) -> list[Decision]:
     if not decisions:
         return []
     ReminderDelivery.objects.bulk_create([d.claimed for d in decisions], ignore_conflicts=True)
@@ -260,12 +188,12 @@ def _inserted(decisions: list[_Decision]) -> list[_Decision]:
     return [d for d in decisions if d.claimed.pk in ours]
 
 
-def _we_miss_you_instead(replaced: list[_Decision]) -> list[_Decision]:
+def _we_miss_you_instead(replaced: list[Decision]) -> list[Decision]:
     """For check-in reminders replaced by "we miss you" (their own row is recorded skipped),
     that kind's own delivery row: once per date, like any other kind. Returns the ones this
     batch inserted."""
     replacements = [
-        _Decision(
+        Decision(
             row=d.row,
             due=d.due,
             day=d.day,
@@ -293,8 +221,8 @@ _QUESTIONNAIRE_ALONGSIDE = frozenset(
 
 
 def questionnaires_alongside(
-    handled: list[_Decision], days: dict[uuid.UUID, set[dt.date]]
-) -> list[_Decision]:
+    handled: list[Decision], days: dict[uuid.UUID, set[dt.date]]
+) -> list[Decision]:
     """Due questionnaires are reminded by the check-in reminder's claim (no second
     scheduler): for each check-in row of a date on which the patient has a questionnaire
     to be reminded of (apps.reminders.questionnaires), its own ``questionnaire`` delivery
@@ -302,7 +230,7 @@ def questionnaires_alongside(
     (the quiet hours defer the row, and with it this reminder). Returns the ones this batch
     inserted."""
     extra = [
-        _Decision(
+        Decision(
             row=d.row,
             due=d.due,
             day=d.day,
@@ -324,7 +252,7 @@ def questionnaires_alongside(
     return _inserted(extra)
 
 
-def _notification_request(decision: _Decision, config: ReminderConfig) -> NotificationRequest:
+def _notification_request(decision: Decision, config: ReminderConfig) -> NotificationRequest:
     kind, day = decision.send_kind, decision.day
     with translation.override(language_of(decision.patient.user)):
         title, body = (str(text) for text in MESSAGES[kind])
@@ -339,7 +267,7 @@ def _notification_request(decision: _Decision, config: ReminderConfig) -> Notifi
     )
 
 
-def _notify(decisions: list[_Decision], *, config: ReminderConfig, result: ClaimResult) -> None:
+def _notify(decisions: list[Decision], *, config: ReminderConfig, result: ClaimResult) -> None:
     """Hand the batch to ``notify_many``, record on each delivery row what became of it, and
     schedule one follow-up for each check-in reminder that goes out."""
     if not decisions:

@@ -4,11 +4,9 @@ assessment and its MDC, idempotency, who may."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import uuid
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from apps.assessments import catalogue, services
@@ -17,6 +15,7 @@ from apps.assessments.models import Assessment, Method, Movement
 from apps.episodes.models import RecordChange
 from tests.accounts.factories import CareTeamFactory, ClinicAdminFactory, physio_in
 from tests.course.conftest import TODAY
+from tests.support.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -183,21 +182,9 @@ def test_concurrent_duplicates_store_one_row(episode, physio):
     serializer = AssessmentInputSerializer(data=body())
     assert serializer.is_valid()
     values = serializer.validated_data
-    barrier = threading.Barrier(4)
-    created: list[bool] = []
-
-    def submit():
-        try:
-            barrier.wait()
-            created.append(services.assessment_record(episode=episode, by=physio, values=values)[1])
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    created = run_concurrently(
+        lambda: services.assessment_record(episode=episode, by=physio, values=values)[1]
+    )
 
     assert sorted(created) == [False, False, False, True]
     assert Assessment.objects.count() == 1

@@ -4,11 +4,9 @@ one record per dose, phases that follow each other, idempotency, who may."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import uuid
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from apps.episodes.models import RecordChange
@@ -16,6 +14,7 @@ from apps.treatments import services
 from apps.treatments.inputs import TreatmentInputSerializer
 from apps.treatments.models import ImagingStudy, Treatment
 from tests.accounts.factories import CareTeamFactory, physio_in
+from tests.support.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -199,21 +198,9 @@ def test_concurrent_duplicate_treatments_store_one_row(episode, physio):
     serializer = TreatmentInputSerializer(data=treatment())
     assert serializer.is_valid(), serializer.errors
     values = serializer.validated_data
-    barrier = threading.Barrier(4)
-    created: list[bool] = []
-
-    def submit():
-        try:
-            barrier.wait()
-            created.append(services.treatment_record(episode=episode, by=physio, values=values)[1])
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    created = run_concurrently(
+        lambda: services.treatment_record(episode=episode, by=physio, values=values)[1]
+    )
 
     assert sorted(created) == [False, False, False, True]
     assert Treatment.objects.count() == 1

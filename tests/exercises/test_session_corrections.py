@@ -19,6 +19,7 @@ from tests.consent.factories import withdrawn
 from tests.episodes.factories import EpisodeFactory
 from tests.exercises.conftest import TODAY
 from tests.exercises.factories import ExerciseSessionFactory, PlanItemFactory
+from tests.support.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -338,33 +339,19 @@ def test_withdrawn_consent_refuses_a_correction_but_not_a_deletion(
 def test_concurrent_deletes_of_one_session_delete_it_once(patient, episode, recorded_changes):
     """The row is locked: of four requests at once, one deletes (and re-evaluates), the
     others find nothing (404)."""
-    import threading
-
-    from django.db import connection
     from rest_framework.exceptions import NotFound
 
     item = PlanItemFactory(plan__episode=episode, plan__starts_on=TODAY - dt.timedelta(days=3))
     session = session_on(item, TODAY)
-    barrier = threading.Barrier(4)
-    outcomes: list[str] = []
 
-    def delete():
+    def delete() -> str:
         try:
-            barrier.wait()
             services.exercise_session_delete(session=ExerciseSession.objects.get(pk=session.pk))
-            outcomes.append("deleted")
-        except NotFound:
-            outcomes.append("not found")
-        except ExerciseSession.DoesNotExist:
-            outcomes.append("not found")
-        finally:
-            connection.close()
+        except (NotFound, ExerciseSession.DoesNotExist):
+            return "not found"
+        return "deleted"
 
-    threads = [threading.Thread(target=delete) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_concurrently(delete)
 
     assert sorted(outcomes) == ["deleted", "not found", "not found", "not found"]
     assert not ExerciseSession.objects.filter(pk=session.pk).exists()

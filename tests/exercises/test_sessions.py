@@ -15,6 +15,7 @@ from apps.exercises.models import ExerciseSession
 from tests.accounts.factories import CareTeamFactory, PatientFactory, physio_in
 from tests.exercises.conftest import TODAY
 from tests.exercises.factories import ExercisePlanFactory, ExerciseSessionFactory, PlanItemFactory
+from tests.support.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -249,27 +250,12 @@ def test_batch_takes_the_same_number_of_queries_for_1_or_50_items(
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.postgres
 def test_concurrent_batches_with_the_same_client_id_store_one_session(patient, episode):
-    import threading
-
     item = PlanItemFactory(plan__episode=episode, plan__starts_on=TODAY - dt.timedelta(days=3))
     body = payload(item)
-    barrier = threading.Barrier(4)
-    statuses: list = []
 
-    def submit():
-        try:
-            barrier.wait()
-            statuses.append(
-                services.exercise_sessions_submit_many(patient=patient, items=[body])[0].status
-            )
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_concurrently(
+        lambda: services.exercise_sessions_submit_many(patient=patient, items=[body])[0].status
+    )
 
     assert sorted(statuses) == [
         ItemStatus.CREATED,

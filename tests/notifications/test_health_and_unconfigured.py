@@ -52,10 +52,8 @@ def test_invalid_phone_number_disables_sms_for_the_patient(django_capture_on_com
     from tests.notifications.doubles import twilio_http
 
     twilio_http.reset(script=[(400, {"code": 21211, "message": "invalid", "status": 400})])
-    patient = ActivePatientFactory()
-    preference = PreferenceFactory(
-        user=patient.user, channels=["sms"], phone_number="+447700900123"
-    )
+    patient = ActivePatientFactory(phone="+447700900123")
+    preference = PreferenceFactory(user=patient.user, channels=["sms"])
 
     with django_capture_on_commit_callbacks(execute=True):
         first = notify(recipient=patient.user, kind="k", title="T", body="B", dedup_key="1")

@@ -4,11 +4,9 @@ the read-back tells the one that stored it)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import uuid
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from apps.core.sync import ItemStatus
@@ -17,6 +15,7 @@ from apps.outcomes import services
 from apps.outcomes.models import Answer, QuestionnaireResponse, Score
 from tests.episodes.factories import EpisodeFactory
 from tests.outcomes.helpers import psfs_body
+from tests.support.concurrency import run_concurrently
 
 
 @pytest.mark.django_db(transaction=True)
@@ -28,23 +27,9 @@ def test_concurrent_identical_responses_store_one(patient):
     body = psfs_body(
         [4, 5, 6], completed_at=timezone.now() - dt.timedelta(minutes=5), client_id=uuid.uuid4()
     )
-    barrier = threading.Barrier(4)
-    statuses: list = []
-
-    def submit():
-        try:
-            barrier.wait()
-            statuses.append(
-                services.questionnaire_response_submit(patient=patient, data=body).status
-            )
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_concurrently(
+        lambda: services.questionnaire_response_submit(patient=patient, data=body).status
+    )
 
     assert sorted(statuses) == [ItemStatus.CREATED] + [ItemStatus.UNCHANGED] * 3
     assert QuestionnaireResponse.objects.count() == 1

@@ -61,7 +61,9 @@ def test_put_stores_the_settings_and_reschedules(client):
     # 20:30 BST on 10 June
     assert body["next_checkin_reminder_at"] == "2026-06-10T19:30:00Z"
     preference = NotificationPreference.objects.get(user=client.patient.user)
-    assert (preference.phone_number, preference.channels) == ("+447700900123", ["push", "sms"])
+    client.patient.refresh_from_db()
+    # The number is the patient's phone (the one stored number, docs/notifications.md).
+    assert (client.patient.phone, preference.channels) == ("+447700900123", ["push", "sms"])
 
 
 @time_machine.travel(NOW, tick=False)
@@ -105,6 +107,8 @@ def test_bad_settings_are_a_400_naming_the_field_and_change_nothing(client, chan
     assert list(response.json()["errors"]) == [field]
     assert not ReminderSettings.objects.exists()
     assert not NotificationPreference.objects.exists()
+    client.patient.refresh_from_db()
+    assert client.patient.phone == ""
 
 
 def test_staff_have_no_reminders(physio_client):

@@ -11,7 +11,7 @@ import time_machine
 
 from apps.notifications.models import Notification
 from apps.notifications.services import notify
-from apps.reminders import claim
+from apps.reminders import claim, decisions
 from apps.reminders.conf import reminder_config
 from apps.reminders.models import ReminderDelivery, ReminderSchedule
 from apps.reminders.services import reminder_schedules_recompute, reminders_claim_due
@@ -84,7 +84,9 @@ def test_a_second_beat_holding_a_stale_read_of_the_row_does_nothing(patient):
     with time_machine.travel(at(18, 0), tick=False):
         first = reminders_claim_due()
         # A second beat that read the row before the first one moved it:
-        decision = claim._decide(row, claim._read_facts([row]), now=at(18, 0), config=config)
+        decision = decisions.decide(
+            row, decisions.read_batch_facts([row]), now=at(18, 0), config=config
+        )
         assert claim._advance([decision]) == []  # the conditional UPDATE finds nothing
         assert claim._insert_deliveries([decision]) == []  # and the date is taken anyway
 

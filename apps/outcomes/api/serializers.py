@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.outcomes.models import QuestionnaireResponse
+from apps.outcomes.reasons import reason_in_language
 from apps.outcomes.scoring import ALGORITHM_VERSIONS, Change
 
 MEANINGFUL_CHOICES = ["better", "worse", "none"]
@@ -182,7 +183,7 @@ class QuestionnaireResponseSerializer(serializers.Serializer):
                 {
                     "score": s.definition.code,
                     "value": s.value,
-                    "reason": s.reason,
+                    "reason": reason_in_language(s.reason),
                     "algorithm_version": s.algorithm_version,
                     "change_from_baseline": changes.get(s.id, none).change_from_baseline,
                     "change_from_previous": changes.get(s.id, none).change_from_previous,

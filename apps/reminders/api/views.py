@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from apps.accounts.models import Patient
 from apps.accounts.permissions import signed_in_user
 from apps.accounts.selectors import patient_of_user
-from apps.notifications.selectors import preference_for
+from apps.notifications.selectors import preference_for, sms_number_of
 from apps.notifications.services import UNSET
 from apps.reminders import selectors, services
 from apps.reminders.api.serializers import ReminderSettingsSerializer
@@ -25,7 +25,8 @@ def _body(patient: Patient) -> dict:
         "quiet_hours_end": preference.quiet_hours_end,
         "enabled": settings.enabled,
         "checkins_after_resolution": settings.checkins_after_resolution,
-        "phone_number": preference.phone_number,
+        # The patient's phone (the one stored number) as SMS takes it.
+        "phone_number": sms_number_of(patient.user),
         "timezone": patient.timezone,
         "next_checkin_reminder_at": selectors.next_due_of(patient),
     }
