@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
 from knox.models import AuthToken
 
-from apps.accounts.hooks import patient_phone_changed
+from apps.accounts.hooks import patient_phone_changed, patient_time_zone_changed
 from apps.accounts.models import (
     CareTeam,
     CareTeamMembership,
@@ -226,6 +226,10 @@ class PatientAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
         if change and "phone" in form.changed_data:
             # The one stored number: SMS goes to it (as ``patient_update_profile`` does).
             patient_phone_changed.fire(obj)
+        if change and "timezone" in form.changed_data:
+            # Reminders are local wall-clock times and patient days are local dates: what
+            # follows the zone follows it from the admin too (as ``patient_update_profile``).
+            patient_time_zone_changed.fire(obj)
 
 
 @admin.register(EnrolmentCode)

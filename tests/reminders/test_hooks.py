@@ -5,11 +5,15 @@ inside the write's transaction (docs/CONTRACTS.md, "Nothing calls up the stack")
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.contrib import admin
+from django.test import RequestFactory
 
 from apps.accounts.hooks import patient_time_zone_changed
+from apps.accounts.models import Patient
 from apps.accounts.services import patient_update_profile
 from apps.consent.hooks import consent_decided
 from apps.consent.models import ConsentAcceptance
@@ -17,6 +21,7 @@ from apps.consent.selectors import consent_withdrawn
 from apps.consent.services import consent_accept, consent_withdraw
 from apps.reminders.models import ReminderSchedule
 from apps.reminders.services import reminder_schedules_follow
+from tests.accounts.factories import UserFactory
 from tests.consent.factories import accepted, published_consent
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +45,19 @@ def test_a_time_zone_change_moves_the_next_reminder(reminded_patient):
 
     with time_machine.travel(NOW, tick=False):
         patient_update_profile(patient=patient, data={"timezone": "America/New_York"})
+
+    assert _checkin_due(patient) == dt.datetime(2026, 11, 11, 0, 0, tzinfo=UTC)
+
+
+def test_a_time_zone_changed_in_the_admin_moves_the_next_reminder(reminded_patient):
+    patient = reminded_patient("Europe/London", now=NOW)
+    patient_admin = admin.site._registry[Patient]
+    request = RequestFactory().post("/admin/")
+    request.user = UserFactory(is_superuser=True, is_staff=True)
+    patient.timezone = "America/New_York"
+
+    with time_machine.travel(NOW, tick=False):
+        patient_admin.save_model(request, patient, SimpleNamespace(changed_data=["timezone"]), True)
 
     assert _checkin_due(patient) == dt.datetime(2026, 11, 11, 0, 0, tzinfo=UTC)
 
