@@ -7,6 +7,10 @@ import statistics
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scripts.benchmarks.load import Paired
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = Path(sys.executable).parent
@@ -52,3 +56,13 @@ def ratio_figure(
         met=check(ratio),
         notes=[f"pair ratios: {', '.join(f'{r:.2f}' for r in ratios)}"],
     )
+
+
+def paired_figure(name: str, paired: Paired, *, target: str, check) -> Figure:
+    """The figure of paired throughput rounds (scripts/benchmarks/load.py), in requests per
+    second, with the non-2xx responses of all its rounds in its notes."""
+    figure = ratio_figure(
+        name, paired.products, paired.floors, unit="req/s", target=target, check=check
+    )
+    figure.notes.append(f"non-2xx responses: {paired.non_2xx} of {paired.requests:,}")
+    return figure
