@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts.benchmarks.common import (
+    TARGETS,
     Figure,
     paired_figure,
     ratio_figure,
@@ -39,8 +40,7 @@ def bench_checkin(port: int, args, pool: list[str]) -> Figure:
     return paired_figure(
         "check-in POST throughput",
         checkin_rounds(port, args, pool),
-        target="≥ 0.7× bare create",
-        check=lambda r: r >= 0.7,
+        key="checkin",
     )
 
 
@@ -111,8 +111,7 @@ def bench_sync(port: int, args, sync_patients: list[tuple[str, dict]], singles: 
         products,
         floors,
         unit="ms",
-        target="≤ 10× one check-in POST",
-        check=lambda r: r <= 10,
+        key="sync",
     )
     figure.notes.append(f"sync item statuses: {statuses}")
     replay = ratio_figure(
@@ -120,8 +119,7 @@ def bench_sync(port: int, args, sync_patients: list[tuple[str, dict]], singles: 
         replays,
         floors,
         unit="ms",
-        target="≤ 10× one check-in POST",
-        check=lambda r: r <= 10,
+        key="sync-replay",
     )
     replay.notes.append(f"replay item statuses: {replay_statuses}")
     return [figure, replay]
@@ -137,8 +135,7 @@ def bench_dashboard(port: int, args, token: str) -> Figure:
     return paired_figure(
         "dashboard page (50 of 500 patients)",
         paired_gets(port, args, token, path),
-        target="≥ 0.4× bare 50-row list",
-        check=lambda r: r >= 0.4,
+        key="dashboard",
     )
 
 
@@ -170,9 +167,9 @@ def bench_timeline(port: int, args, token: str, team: str) -> list[Figure]:
     year (365 dates, ~90 times the floor's bytes; reported, no target)."""
     path, year = timeline_patient(team)
     figures = []
-    for name, query, target in (
-        ("timeline of a one-year patient (default 30 dates)", "", "≥ 0.5× bare 50-row list"),
-        ("timeline of a one-year patient, the whole year (365 dates)", year, "– (reported)"),
+    for name, query, key in (
+        (TARGETS["timeline"].row, "", "timeline"),
+        ("timeline of a one-year patient, the whole year (365 dates)", year, ""),
     ):
         status, data, _ = request(port, "GET", path + query, token)
         if status != 200:
@@ -181,8 +178,7 @@ def bench_timeline(port: int, args, token: str, team: str) -> list[Figure]:
         figure = paired_figure(
             name,
             paired_gets(port, args, token, path + query),
-            target=target,
-            check=(lambda r: r >= 0.5) if not query else (lambda _r: None),
+            key=key,
         )
         figure.notes.append(
             f"{len(entries)} entries: {sum(1 for e in entries if e['checkin'])} with a "
@@ -216,12 +212,13 @@ def dashboard_queries(args) -> Figure:
         counts[team] = len(queries)
     equal = counts["Bench 50"] == counts["Bench 500"]
     return Figure(
-        name="dashboard queries, 50 vs 500 patients",
+        name=TARGETS["dashboard-queries"].row,
         product=str(counts["Bench 500"]),
         floor=str(counts["Bench 50"]),
         ratio=None,
-        target="equal",
+        target=TARGETS["dashboard-queries"].text,
         met=equal,
+        key="dashboard-queries",
     )
 
 

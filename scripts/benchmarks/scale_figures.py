@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from scripts.benchmarks.common import ENTRY_POINT, ROOT, Figure
+from scripts.benchmarks.common import ENTRY_POINT, ROOT, TARGETS, Figure
 
 
 def _backend_cpu_seconds() -> float | None:
@@ -147,8 +147,9 @@ def sweep_workers_figure(results: dict, patients: int) -> Figure:
         product=f"{statistics.median(two):.1f} s with 2",
         floor=f"{statistics.median(one):.1f} s with 1",
         ratio=speedup,
-        target="≥ 1.6× speed-up",
-        met=speedup >= 1.6,
+        target=TARGETS["sweep-workers"].text,
+        met=bool(check(speedup)) if (check := TARGETS["sweep-workers"].check) else None,
+        key="sweep-workers",
         notes=[
             f"pair speed-ups: {', '.join(f'{s:.2f}' for s in speedups)}",
             f"episodes per process with 2: {shares}",
