@@ -18,8 +18,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rest_framework import ISO_8601, serializers
 from rest_framework import fields as drf
-from rest_framework import serializers
 from rest_framework.relations import PKOnlyObject, RelatedField
 from rest_framework.settings import api_settings
 
@@ -67,31 +67,43 @@ def _choice(field: drf.ChoiceField) -> Convert:
     return convert
 
 
+def _iso_format(field: drf.Field, default: str | None) -> bool:
+    output = getattr(field, "format", default)
+    return isinstance(output, str) and output.lower() == ISO_8601
+
+
+def _exactly(field: drf.Field, kind: type) -> bool:
+    """``field`` is of DRF's class ``kind`` itself (a subclass may convert otherwise)."""
+    return type(field) is kind
+
+
 def _conversion(field: drf.Field) -> Convert:  # noqa: PLR0911 - one return per field type
     """How ``field`` turns a (non-None) attribute into data, DRF's own way."""
-    kind = type(field)
-    if kind is drf.UUIDField and field.uuid_format == "hex_verbose":
-        return _uuid
-    if kind is drf.DateField and getattr(field, "format", api_settings.DATE_FORMAT) in (
-        drf.ISO_8601,
-        "iso-8601",
-    ):
-        return _iso
-    if kind is drf.DateTimeField and str(
-        getattr(field, "format", api_settings.DATETIME_FORMAT)
-    ).lower() in (drf.ISO_8601, "iso-8601"):
-        return _datetime(field)
     simple: dict[type, Convert] = {
         drf.IntegerField: int,
         drf.FloatField: float,
         drf.BooleanField: bool,
         drf.CharField: str,
     }
-    if kind in simple:
-        return simple[kind]
-    if kind is drf.ChoiceField:
+    if isinstance(field, drf.UUIDField) and _exactly(field, drf.UUIDField):
+        return _uuid if field.uuid_format == "hex_verbose" else field.to_representation
+    if _exactly(field, drf.DateField) and _iso_format(field, api_settings.DATE_FORMAT):
+        return _iso
+    if isinstance(field, drf.DateTimeField) and _exactly(field, drf.DateTimeField):
+        return (
+            _datetime(field)
+            if _iso_format(field, api_settings.DATETIME_FORMAT)
+            else (field.to_representation)
+        )
+    if type(field) in simple:
+        return simple[type(field)]
+    if isinstance(field, drf.ChoiceField) and _exactly(field, drf.ChoiceField):
         return _choice(field)
-    if kind is drf.ListField and type(field.child) in (drf.ChoiceField, drf.CharField):
+    if (
+        isinstance(field, drf.ListField)
+        and _exactly(field, drf.ListField)
+        and type(field.child) in (drf.ChoiceField, drf.CharField)
+    ):
         child = _conversion(field.child)
         return lambda values: [None if item is None else child(item) for item in values]
     return field.to_representation
@@ -110,7 +122,7 @@ def compiled(serializer: serializers.Serializer) -> Callable[[Any], dict[str, An
     """``serializer.to_representation`` for one object, with its fields resolved once."""
     plan: list[tuple[str, Convert, Convert]] = []
     for field in serializer._readable_fields:  # noqa: SLF001 - what DRF's own loop walks
-        plan.append((field.field_name, _reader(field), _conversion(field)))
+        plan.append((str(field.field_name), _reader(field), _conversion(field)))
 
     def represent(instance: Any) -> dict[str, Any]:
         data = {}
