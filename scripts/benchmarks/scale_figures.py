@@ -121,6 +121,8 @@ def _one_run(workers: int) -> tuple[float, dict]:
         "backend_cpu": None if None in backends else sum(backends),
         # The whole machine from the start to the last exit (the others' work included).
         "machine_busy": busy,
+        # How long the first process to run out of chunks waited for the last one.
+        "tail": max(r["ended"] for r in reports) - min(r["ended"] for r in reports),
     }
 
 
@@ -155,6 +157,9 @@ def sweep_workers_figure(results: dict, patients: int) -> Figure:
             f"episodes per process with 2: {shares}",
             f"CPU, 1 process: {cpu['1']}",
             f"CPU, 2 processes: {cpu['2']}",
+            "with 2, the first process out of chunks waited "
+            + ", ".join(f"{r.get('tail', 0):.1f}" for r in results["2"])
+            + " s for the other",
         ],
     )
 
