@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from scripts.benchmarks.common import (
     utc_today,
 )
 from scripts.benchmarks.data import bulk_patients
-from scripts.benchmarks.environment import free_port
+from scripts.benchmarks.environment import free_port, stop_group
 from scripts.benchmarks.load import CHECKIN_BODY, WrkResult, paired_rounds, post_script, run_wrk
 
 #: What the embedded default must not be given: with these unset it runs on SQLite and the
@@ -109,13 +108,7 @@ class EmbeddedProduct:
         return int(count)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-        self.log.close()
+        stop_group(self.process, self.log, timeout=60)
 
 
 def bench_embedded(postgres_port: int, args, logs: Path) -> Figure:

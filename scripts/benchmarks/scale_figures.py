@@ -104,10 +104,11 @@ def _one_run(workers: int) -> tuple[float, dict]:
         for _ in range(workers)
     ]
     time.sleep(8)  # every process has set Django up, connected, and waits
-    busy_before = _machine_busy_seconds()
+    busy_before, watched = _machine_busy_seconds(), time.monotonic()
     start.write_text("go")
     outputs = [process.communicate(timeout=1800)[0] for process in processes]
     busy = _machine_busy_seconds() - busy_before
+    watched = time.monotonic() - watched
     if any(process.returncode for process in processes):
         raise RuntimeError("a sweep worker failed")
     reports = [json.loads(out.strip().splitlines()[-1]) for out in outputs]
@@ -119,8 +120,8 @@ def _one_run(workers: int) -> tuple[float, dict]:
         "evaluated": [r["evaluated"] for r in reports],
         "worker_cpu": sum(r["cpu"] for r in reports),
         "backend_cpu": None if None in backends else sum(backends),
-        # The whole machine from the start to the last exit (the others' work included).
-        "machine_busy": busy,
+        # The whole machine's busy cores from the start to the last exit (others' work too).
+        "machine_cores": busy / watched if watched else None,
         # How long the first process to run out of chunks waited for the last one.
         "tail": max(r["ended"] for r in reports) - min(r["ended"] for r in reports),
     }
@@ -173,8 +174,9 @@ def _cpu_note(runs: list[dict]) -> str:
         values = [r[key] / r["seconds"] for r in runs if r.get(key) is not None and r["seconds"]]
         return f"{statistics.median(values):.2f}" if values else "?"
 
+    machine = [r["machine_cores"] for r in runs if r.get("machine_cores") is not None]
     return (
         f"workers {cores('worker_cpu')} cores, their PostgreSQL backends "
-        f"{cores('backend_cpu')}, whole machine {cores('machine_busy')} "
-        f"(of {os.cpu_count()})"
+        f"{cores('backend_cpu')}, whole machine "
+        f"{f'{statistics.median(machine):.2f}' if machine else '?'} (of {os.cpu_count()})"
     )
