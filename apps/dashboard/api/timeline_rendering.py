@@ -135,10 +135,10 @@ def compiled(serializer: serializers.Serializer) -> Callable[[Any], dict[str, An
     return represent
 
 
-def _many(field: drf.Field) -> Callable[[Sequence[Any]], list[dict[str, Any]]]:
+def _many(field: serializers.ListSerializer) -> Callable[[Sequence[Any]], list[dict[str, Any]]]:
     """A list field's rendering; an object on many dates (a plan item in force all year, a
     treatment) is rendered once per render and copied."""
-    one = compiled(field.child)  # type: ignore[attr-defined]
+    one = compiled(field.child)  # type: ignore[arg-type]
     seen: dict[int, tuple[Any, dict[str, Any]]] = {}
 
     def render(item: Any) -> dict[str, Any]:
@@ -150,33 +150,33 @@ def _many(field: drf.Field) -> Callable[[Sequence[Any]], list[dict[str, Any]]]:
     return lambda items: [render(item) for item in items]
 
 
+def _entry_plan(entry: serializers.Serializer) -> list[tuple[str, Convert, Convert]]:
+    """(name, reader, rendering) of each field of a timeline entry, in its order: nested
+    lists through `_many`, the nested check-in through `compiled`, plain fields as DRF does."""
+    plan: list[tuple[str, Convert, Convert]] = []
+    for field in entry._readable_fields:  # noqa: SLF001 - what DRF's own loop walks
+        if isinstance(field, serializers.ListSerializer):
+            rendering: Convert = _many(field)
+        elif isinstance(field, serializers.Serializer):
+            rendering = compiled(field)
+        else:
+            rendering = _conversion(field)
+        plan.append((str(field.field_name), _reader(field), rendering))
+    return plan
+
+
 def timeline_body(
     *, patient_id: uuid.UUID, date_from: dt.date, date_to: dt.date, days: Sequence[Any]
 ) -> dict[str, Any]:
     """The timeline's answer for ``days`` (CourseDay rows of apps.dashboard.course_by_date)."""
-    entry = TimelineEntrySerializer()
-    fields = entry.fields
-    checkin = compiled(fields["checkin"])  # type: ignore[arg-type]
-    lists = {
-        name: _many(fields[name])
-        for name in (
-            "sessions_done",
-            "sessions_prescribed",
-            "flags_opened",
-            "assessments",
-            "treatments_in_force",
-            "imaging",
-        )
-    }
+    plan = _entry_plan(TimelineEntrySerializer())
     entries = []
     for day in days:
-        row: dict[str, Any] = {
-            "date": day.date.isoformat(),
-            "checkin": None if day.checkin is None else checkin(day.checkin),
-        }
-        for name, render in lists.items():
-            items = getattr(day, name)
-            row[name] = render(items) if items else []
+        row: dict[str, Any] = {}
+        for name, read, rendering in plan:
+            value = read(day)
+            # DRF: None is None for every field; an empty list renders as [].
+            row[name] = None if value is None else (rendering(value) if value != [] else [])
         entries.append(row)
     return {
         "patient": str(patient_id),
