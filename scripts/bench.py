@@ -30,6 +30,7 @@ if __name__ == "__main__":  # `python scripts/bench.py`: the project root, not s
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.benchmarks.common import Figure
+from scripts.benchmarks.embedded_figures import embedded_data
 from scripts.benchmarks.environment import (
     bench_env,
     machine,
@@ -37,7 +38,7 @@ from scripts.benchmarks.environment import (
     recreate_database,
     setup_django,
 )
-from scripts.benchmarks.http_figures import run_http
+from scripts.benchmarks.http_figures import HTTP_FIGURES, run_http
 from scripts.benchmarks.reminders_figures import run_reminders
 from scripts.benchmarks.report import table, write_report
 from scripts.benchmarks.scale_figures import sweep_worker
@@ -63,9 +64,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--phase-timeout", type=float, default=1200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip", default="", help="comma-separated: http,sweep,reminders")
+    parser.add_argument(
+        "--http-figures",
+        default=",".join(HTTP_FIGURES),
+        help="comma-separated, of " + ",".join(HTTP_FIGURES),
+    )
     parser.add_argument("--no-report", action="store_true")
     parser.add_argument("--sweep-phase", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sweep-worker", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--embedded-data", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument(
         "--sweep-worker-repeats", type=int, default=3, help="pairs of 1- and 2-process sweeps"
     )
@@ -86,13 +93,22 @@ def _refusal(database_url: str) -> str | None:
     return None
 
 
-def main() -> int:
-    args = _parser().parse_args()
+def _child(args) -> bool:
+    """Run the child part the hidden options name, if any (True: one ran)."""
     if args.sweep_phase:
         sweep_phase(args)
-        return 0
-    if args.sweep_worker:
+    elif args.sweep_worker:
         sweep_worker(args.sweep_worker)
+    elif args.embedded_data:
+        embedded_data(args.embedded_data)
+    else:
+        return False
+    return True
+
+
+def main() -> int:
+    args = _parser().parse_args()
+    if _child(args):
         return 0
 
     database_url = os.environ.get("DATABASE_URL", "")

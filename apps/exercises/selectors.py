@@ -115,14 +115,42 @@ def sessions_done_by_date(
     """Every date from ``date_from`` to ``date_to`` → the sessions logged on it (with plan
     item and exercise), oldest record first; [] for a date without sessions. One query."""
     by_date: dict[dt.date, list[ExerciseSession]] = {day: [] for day in _dates(date_from, date_to)}
-    sessions = (
-        ExerciseSession.objects.filter(episode=episode, date__range=(date_from, date_to))
-        .select_related("plan_item__exercise")
-        .order_by("date", "recorded_at", "id")
-    )
-    for session in sessions:
+    sessions = ExerciseSession.objects.filter(
+        episode=episode, date__range=(date_from, date_to)
+    ).order_by("date", "recorded_at", "id")
+    for session in _with_shared_plan_items(sessions):
         by_date[session.date].append(session)
     return by_date
+
+
+def _concrete(model) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+def _with_shared_plan_items(sessions: QuerySet[ExerciseSession]) -> list[ExerciseSession]:
+    """``sessions`` with their plan item and its exercise, in the one query a
+    ``select_related("plan_item__exercise")`` runs, but each plan item and exercise built once
+    and shared by its sessions (a year of sessions names a handful of items: building them
+    per session was most of the timeline's read)."""
+    own, item, exercise = _concrete(ExerciseSession), _concrete(PlanItem), _concrete(Exercise)
+    columns = [
+        *own,
+        *(f"plan_item__{name}" for name in item),
+        *(f"plan_item__exercise__{name}" for name in exercise),
+    ]
+    items: dict[Any, PlanItem] = {}
+    loaded = []
+    split = len(own), len(own) + len(item)
+    for row in sessions.values_list(*columns):
+        session = ExerciseSession.from_db(sessions.db, own, row[: split[0]])
+        plan_item = items.get(session.plan_item_id)
+        if plan_item is None:
+            plan_item = PlanItem.from_db(sessions.db, item, row[split[0] : split[1]])
+            plan_item.exercise = Exercise.from_db(sessions.db, exercise, row[split[1] :])
+            items[session.plan_item_id] = plan_item
+        session.plan_item = plan_item
+        loaded.append(session)
+    return loaded
 
 
 def _item_spans(episode_ids: Iterable[Any], date_from: dt.date, date_to: dt.date) -> list[ItemSpan]:

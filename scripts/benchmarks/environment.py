@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.parse
 from pathlib import Path
+from typing import IO
 
 from scripts.benchmarks.common import BIN, ROOT, SETTINGS
 from scripts.benchmarks.load import request
@@ -87,6 +88,18 @@ def setup_django(database_url: str) -> None:
     django.setup()
 
 
+def stop_group(process: subprocess.Popen, log: IO[str], *, timeout: float) -> None:
+    """Stop a process started in a session of its own and everything it started (SIGTERM to
+    its group, SIGKILL after ``timeout`` seconds), then close its log."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+    log.close()
+
+
 class Server:
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.port = free_port()
@@ -121,13 +134,7 @@ class Server:
         raise RuntimeError(f"gunicorn did not become healthy; see {log}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-        self.log.close()
+        stop_group(self.process, self.log, timeout=30)
 
 
 class Worker:
@@ -156,13 +163,7 @@ class Worker:
         time.sleep(5)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-        self.log.close()
+        stop_group(self.process, self.log, timeout=60)
 
 
 def purge_queue() -> None:

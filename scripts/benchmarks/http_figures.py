@@ -8,56 +8,49 @@ import json
 import statistics
 import sys
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from scripts.benchmarks.common import Figure, ratio_figure, recorded_at_for, utc_today
+from scripts.benchmarks.common import (
+    TARGETS,
+    Figure,
+    paired_figure,
+    ratio_figure,
+    recorded_at_for,
+    utc_today,
+)
 from scripts.benchmarks.data import bulk_patients, physio_token, sync_body, sync_plan_items
+from scripts.benchmarks.embedded_figures import bench_embedded
 from scripts.benchmarks.environment import Server, purge_queue
-from scripts.benchmarks.load import CHECKIN_LUA, GET_LUA, lua_list, request, wrk
+from scripts.benchmarks.load import (
+    CHECKIN_BODY,
+    Paired,
+    paired_gets,
+    paired_posts,
+    request,
+)
 from scripts.benchmarks.outcomes_figures import bench_questionnaire
 
 
 def bench_checkin(port: int, args, pool: list[str]) -> Figure:
     """Check-in POST (validation, inline emergency/urgent rules, store, enqueue) vs a bare
     DRF create of one row, in requests per second."""
+    return paired_figure(
+        "check-in POST throughput",
+        checkin_rounds(port, args, pool),
+        key="checkin",
+    )
+
+
+def checkin_rounds(port: int, args, pool: list[str]) -> Paired:
+    """Check-in POSTs vs the bare create in paired rounds: each request a real create, by one
+    of the round's patients on one of the 31 allowed dates."""
     today = utc_today()
     dates = [(today - dt.timedelta(days=n)).isoformat() for n in range(31)]
-    per_round = len(pool) // (args.pairs + 1)
-    products, floors, bad = [], [], 0
-    for round_index in range(args.pairs + 1):
-        tokens = pool[round_index * per_round : (round_index + 1) * per_round]
-        results = {}
-        for kind, path in (("checkin", "/api/v1/checkins/"), ("floor", "/bench/rows/")):
-            script = CHECKIN_LUA % {
-                "tokens": lua_list(tokens),
-                "dates": lua_list(dates),
-                "recorded": lua_list([recorded_at_for(d) for d in dates]),
-                "path": path,
-                "kind": kind,
-                "threads": args.threads,
-            }
-            results[kind] = wrk(
-                f"http://127.0.0.1:{port}{path}",
-                script,
-                seconds=args.seconds,
-                connections=args.connections,
-                threads=args.threads,
-            )
-        if round_index == 0:
-            continue  # warm-up
-        products.append(results["checkin"].rps)
-        floors.append(results["floor"].rps)
-        bad += results["checkin"].non_2xx + results["floor"].non_2xx
-    figure = ratio_figure(
-        "check-in POST throughput",
-        products,
-        floors,
-        unit="req/s",
-        target="≥ 0.7× bare create",
-        check=lambda r: r >= 0.7,
-    )
-    figure.notes.append(f"non-2xx responses: {bad}")
-    return figure
+    lists = {"dates": dates, "recorded": [recorded_at_for(d) for d in dates]}
+    return paired_posts(port, args, pool, path="/api/v1/checkins/", body=CHECKIN_BODY, lists=lists)
 
 
 def _count_statuses(data: bytes, statuses: dict[str, int]) -> None:
@@ -118,8 +111,7 @@ def bench_sync(port: int, args, sync_patients: list[tuple[str, dict]], singles: 
         products,
         floors,
         unit="ms",
-        target="≤ 10× one check-in POST",
-        check=lambda r: r <= 10,
+        key="sync",
     )
     figure.notes.append(f"sync item statuses: {statuses}")
     replay = ratio_figure(
@@ -127,8 +119,7 @@ def bench_sync(port: int, args, sync_patients: list[tuple[str, dict]], singles: 
         replays,
         floors,
         unit="ms",
-        target="≤ 10× one check-in POST",
-        check=lambda r: r <= 10,
+        key="sync-replay",
     )
     replay.notes.append(f"replay item statuses: {replay_statuses}")
     return [figure, replay]
@@ -141,33 +132,61 @@ def bench_dashboard(port: int, args, token: str) -> Figure:
     status, data, _ = request(port, "GET", path, token)
     if status != 200:
         raise RuntimeError(f"dashboard answered {status}: {data[:300]!r}")
-    products, floors = [], []
-    for round_index in range(args.pairs + 1):
-        product = wrk(
-            f"http://127.0.0.1:{port}{path}",
-            GET_LUA % {"token": token},
-            seconds=args.seconds,
-            connections=args.connections,
-            threads=args.threads,
-        )
-        floor = wrk(
-            f"http://127.0.0.1:{port}/bench/rows/list/?page_size=50",
-            GET_LUA % {"token": token},
-            seconds=args.seconds,
-            connections=args.connections,
-            threads=args.threads,
-        )
-        if round_index:
-            products.append(product.rps)
-            floors.append(floor.rps)
-    return ratio_figure(
+    return paired_figure(
         "dashboard page (50 of 500 patients)",
-        products,
-        floors,
-        unit="req/s",
-        target="≥ 1/3 of bare 50-row list",
-        check=lambda r: r >= 1 / 3,
+        paired_gets(port, args, token, path),
+        key="dashboard",
     )
+
+
+def timeline_patient(team: str) -> tuple[str, str]:
+    """The patient of ``team`` with the most check-ins in the year ending on their local
+    today: (the path of their timeline, its year's range as the query string)."""
+    from django.db.models import Count, Q
+
+    from apps.accounts.models import Patient
+    from apps.core.timezones import local_today
+
+    year_ago = utc_today() - dt.timedelta(days=364)
+    patient = (
+        Patient.objects.filter(care_team__name=team)
+        .annotate(days=Count("checkins", filter=Q(checkins__date__gte=year_ago)))
+        .order_by("-days", "pk")
+        .first()
+    )
+    if patient is None:
+        raise RuntimeError(f"no patient in {team!r}")
+    to = local_today(patient.timezone)
+    since = to - dt.timedelta(days=364)
+    return f"/api/v1/patients/{patient.pk}/timeline/", f"?from={since}&to={to}"
+
+
+def bench_timeline(port: int, args, token: str, team: str) -> list[Figure]:
+    """The timeline of a patient with a year of data for their physio vs the bare 50-row list:
+    the default range (the last 30 local dates: the figure with the target) and the whole
+    year (365 dates, ~90 times the floor's bytes; reported, no target)."""
+    path, year = timeline_patient(team)
+    figures = []
+    for name, query, key in (
+        (TARGETS["timeline"].row, "", "timeline"),
+        ("timeline of a one-year patient, the whole year (365 dates)", year, ""),
+    ):
+        status, data, _ = request(port, "GET", path + query, token)
+        if status != 200:
+            raise RuntimeError(f"timeline answered {status}: {data[:300]!r}")
+        entries = json.loads(data)["entries"]
+        figure = paired_figure(
+            name,
+            paired_gets(port, args, token, path + query),
+            key=key,
+        )
+        figure.notes.append(
+            f"{len(entries)} entries: {sum(1 for e in entries if e['checkin'])} with a "
+            f"check-in, {sum(len(e['sessions_done']) for e in entries)} sessions done, "
+            f"{len(data) / 1024:.0f} KiB (the floor's page: ~7 KiB)"
+        )
+        figures.append(figure)
+    return figures
 
 
 def dashboard_queries(args) -> Figure:
@@ -193,13 +212,46 @@ def dashboard_queries(args) -> Figure:
         counts[team] = len(queries)
     equal = counts["Bench 50"] == counts["Bench 500"]
     return Figure(
-        name="dashboard queries, 50 vs 500 patients",
+        name=TARGETS["dashboard-queries"].row,
         product=str(counts["Bench 500"]),
         floor=str(counts["Bench 50"]),
         ratio=None,
-        target="equal",
+        target=TARGETS["dashboard-queries"].text,
         met=equal,
+        key="dashboard-queries",
     )
+
+
+@dataclass
+class Data:
+    """What the HTTP figures are given: the check-in pool's tokens, the single POSTs' tokens,
+    the sync/ patients with their bodies, the 500-patient team's physio token, the logs."""
+
+    pool: list[str]
+    singles: list[str]
+    sync_patients: list[tuple[str, dict]]
+    physio: str
+    logs: Path
+
+
+#: The HTTP figures in the order they run: {name (--http-figures): (what, run)}.
+HTTP_FIGURES: dict[str, tuple[str, Callable[[int, Any, Data], list[Figure]]]] = {
+    "checkin": ("Check-in POST vs bare create", lambda p, a, d: [bench_checkin(p, a, d.pool)]),
+    "questionnaire": (
+        "Questionnaire-response POST vs bare create",
+        lambda p, a, d: [bench_questionnaire(p, a, d.pool)],  # outcomes_figures.py
+    ),
+    "sync": ("sync/ vs one POST", lambda p, a, d: bench_sync(p, a, d.sync_patients, d.singles)),
+    "dashboard": ("Dashboard vs bare list", lambda p, a, d: [bench_dashboard(p, a, d.physio)]),
+    "timeline": (
+        "Timeline of a one-year patient vs bare list",
+        lambda p, a, d: bench_timeline(p, a, d.physio, "Bench 500"),
+    ),
+    "embedded": (
+        "Check-in POST on the embedded default (SQLite) beside PostgreSQL",
+        lambda p, a, d: [bench_embedded(p, a, d.logs)],  # embedded_figures.py
+    ),
+}
 
 
 def run_http(args, env: dict[str, str], logs: Path) -> list[Figure]:
@@ -234,16 +286,15 @@ def run_http(args, env: dict[str, str], logs: Path) -> list[Figure]:
         [BenchRow(owner=owner, name=f"row {n}", value=n, score=n % 97) for n in range(500)]
     )
     physio = physio_token("Bench 500")
-    figures.append(dashboard_queries(args))
+    chosen = set(args.http_figures.split(","))
+    if "dashboard" in chosen:
+        figures.append(dashboard_queries(args))
     server = Server(env, logs / "gunicorn.log")
     try:
-        print("Check-in POST vs bare create…", file=sys.stderr)
-        figures.append(bench_checkin(server.port, args, pool))
-        figures.append(bench_questionnaire(server.port, args, pool))  # outcomes_figures.py
-        print("sync/ vs one POST…", file=sys.stderr)
-        figures += bench_sync(server.port, args, sync_patients, singles)
-        print("Dashboard vs bare list…", file=sys.stderr)
-        figures.append(bench_dashboard(server.port, args, physio))
+        for name, (about, run) in HTTP_FIGURES.items():
+            if name in chosen:
+                print(f"{about}…", file=sys.stderr)
+                figures += run(server.port, args, Data(pool, singles, sync_patients, physio, logs))
     finally:
         server.stop()
     purge_queue()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from scripts.benchmarks.common import ROOT, Figure
+from scripts.benchmarks.common import ROOT, TARGETS, Figure
 
 
 def table(figures: list[Figure]) -> str:
+    """The figures, and a row for every target of TARGETS that this run did not measure (so
+    the table always shows each target: a partial run says what it left out)."""
     lines = [
         "| figure | product | floor | ratio | target | met? |",
         "|---|---|---|---|---|---|",
@@ -16,6 +18,10 @@ def table(figures: list[Figure]) -> str:
         ratio = "–" if f.ratio is None else f"{f.ratio:.2f}"
         met = {True: "yes", False: "**no**", None: "–"}[f.met]
         lines.append(f"| {f.name} | {f.product} | {f.floor} | {ratio} | {f.target} | {met} |")
+    measured = {f.key for f in figures}
+    for key, target in TARGETS.items():
+        if key not in measured:
+            lines.append(f"| {target.row} | – | – | – | {target.text} | not measured in this run |")
     return "\n".join(lines)
 
 
