@@ -64,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip", default="", help="comma-separated: http,sweep,reminders")
     parser.add_argument("--no-report", action="store_true")
+    parser.add_argument(
+        "--http-figures",
+        default="",
+        help="comma-separated HTTP figures to run: checkin,questionnaire,sync,dashboard "
+        "(default: all; without dashboard its cohorts are not generated)",
+    )
     parser.add_argument("--sweep-phase", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sweep-worker", default="", help=argparse.SUPPRESS)
     parser.add_argument(
