@@ -25,8 +25,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -116,19 +119,89 @@ def _run_kicks() -> None:
             )
 
 
+#: The change row `record_change_with_statement` wrote with its statement, for the writer's
+#: hook call in its block.
+_WRITTEN: ContextVar[RecordChange | None] = ContextVar("record_change_written", default=None)
+
+
 def record_change_write(*, episode: Episode, changed_dates: Iterable[dt.date]) -> RecordChange:
     """Store the change row of one write (earliest changed date; none = the whole episode) in
-    the current transaction, and kick the claim after it commits."""
+    the current transaction, and kick the claim after it commits. In the block of
+    `record_change_with_statement` for the same change, the row is the one its statement
+    wrote (only the kick is left to do)."""
     dates = list(changed_dates)
+    from_date = min(dates) if dates else None
+    written = _WRITTEN.get()
+    if written is not None and (written.episode_id, written.from_date) == (episode.pk, from_date):
+        # Written with the writer's statement (`record_change_with_statement`), committed.
+        _WRITTEN.set(None)  # once
+        if record_change_committed.listeners:
+            transaction.on_commit(_run_kicks)  # outside a transaction: now
+        return written
     if not transaction.get_connection().in_atomic_block:
         # The data committed on its own already: the row still makes the change durable.
         logger.warning("record change written outside the writer's transaction")
-    change = RecordChange.objects.create(
-        episode_id=episode.pk, from_date=min(dates) if dates else None
-    )
+    change = RecordChange.objects.create(episode_id=episode.pk, from_date=from_date)
     if record_change_committed.listeners:
         transaction.on_commit(_run_kicks)
     return change
+
+
+@contextmanager
+def record_change_with_statement(
+    insert: tuple[str, Sequence[Any]], *, episode: Episode, changed_dates: Iterable[dt.date]
+) -> Iterator[RecordChange]:
+    """Run the writer's one INSERT statement (``insert``: SQL and parameters, no RETURNING)
+    and its change row now, committed together; then the block, in which the writer calls
+    its hook (`record_change_write`, through `episode_record_changed`) as after any accepted
+    write: with the same episode and dates, that call finds its row written and only
+    schedules the kick.
+
+    On PostgreSQL the two are ONE statement, a data-modifying CTE (``WITH written AS (INSERT …
+    RETURNING 1) INSERT INTO <change row> SELECT … FROM written``): atomic on its own, so the
+    busiest write costs one round trip and no BEGIN/COMMIT. Elsewhere (SQLite) two INSERTs in
+    one transaction. Inside a caller's transaction it is a savepoint either way, so a refusal
+    by a unique index (IntegrityError on entering, nothing written, the block not run) leaves
+    that transaction usable."""
+    dates = list(changed_dates)
+    change = RecordChange(episode_id=episode.pk, from_date=min(dates) if dates else None)
+    if connection.vendor == "postgresql":
+        _insert_with_change(insert, change)
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(*insert)
+            change.save(force_insert=True)
+    token = _WRITTEN.set(change)
+    try:
+        yield change
+    finally:
+        _WRITTEN.reset(token)
+
+
+def _insert_with_change(insert: tuple[str, Sequence[Any]], change: RecordChange) -> None:
+    columns = [f for f in RecordChange._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    # Only quoted names and types from the model are interpolated; the values are parameters
+    # (each cast to its column's type: in a SELECT list a parameter has none of its own).
+    sql = (
+        f"WITH written AS ({insert[0]} RETURNING 1) "  # noqa: S608
+        f"INSERT INTO {quote(RecordChange._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in columns)}) "
+        f"SELECT {', '.join(f'%s::{f.cast_db_type(connection)}' for f in columns)} "
+        f"FROM written RETURNING {quote(RecordChange._meta.pk.column)}"
+    )
+    params = [
+        *insert[1],
+        *(f.get_db_prep_save(f.pre_save(change, True), connection) for f in columns),
+    ]
+    with (
+        transaction.atomic() if connection.in_atomic_block else nullcontext(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
+        (change.pk,) = cursor.fetchone()
+    change._state.adding = False
+    change._state.db = connection.alias
 
 
 # --- The claim ------------------------------------------------------------------------------------

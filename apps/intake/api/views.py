@@ -29,6 +29,7 @@ from apps.checkins.api.serializers import (
     CheckInCreatedSerializer,
     CheckInRefusedSerializer,
     CheckInSerializer,
+    checkin_representation,
 )
 from apps.checkins.inputs import CheckInCorrectionSerializer, CheckInInputSerializer
 from apps.checkins.selectors import access_checkin
@@ -60,7 +61,7 @@ def single_item_response(result: ItemResult) -> Response:
             field="date",
             extra={"id": str(result.id), "advice": result.advice or []},
         )
-    body = CheckInSerializer(result.obj).data | {"advice": result.advice or []}
+    body = checkin_representation(result.obj) | {"advice": result.advice or []}
     if result.status == ItemStatus.CREATED:
         return Response(body, status=status.HTTP_201_CREATED)
     return Response(body, status=status.HTTP_200_OK)
