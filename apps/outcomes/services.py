@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Patient, User
@@ -26,6 +25,7 @@ from apps.core.sync import ItemResult, ItemStatus, client_id_of
 from apps.core.timezones import local_today
 from apps.episodes.models import Episode
 from apps.episodes.record_changes import record_change_write
+from apps.episodes.selectors import active_episode_of_request
 from apps.outcomes.conf import outcomes_setting
 from apps.outcomes.inputs import QuestionnaireResponseInputSerializer
 from apps.outcomes.models import (
@@ -82,12 +82,32 @@ def _instruments(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Instrument
     condition = Q(pk__in=[])
     for code, version in keys:
         condition |= Q(code=code, version=version)
-    instruments = Instrument.objects.filter(condition).prefetch_related(
-        Prefetch("items", queryset=Item.objects.prefetch_related("options")),
-        "scores",
-        "wordings",
-    )
+    instruments = list(Instrument.objects.filter(condition).prefetch_related("scores", "wordings"))
+    _with_items(instruments)
     return {(i.code, i.version): i for i in instruments}
+
+
+#: Instrument id -> its items with their options, read once per process: an instrument
+#: version's items and options are written once, with it (apps/outcomes/loader.py: a changed
+#: definition is a new version), and never changed. (Its wordings and score definitions are
+#: read with it on every request: a wording load adds languages and lookup tables.)
+_ITEMS: dict[uuid.UUID, list[Item]] = {}
+
+
+def _with_items(instruments: list[Instrument]) -> None:
+    """Set each instrument's ``items`` (each with its ``options``) as a prefetch would, from
+    `_ITEMS` (one query for those not read yet by this process)."""
+    missing = [i.pk for i in instruments if i.pk not in _ITEMS]
+    if missing:
+        found: dict[uuid.UUID, list[Item]] = {pk: [] for pk in missing}
+        for item in Item.objects.filter(instrument_id__in=missing).prefetch_related("options"):
+            found[item.instrument_id].append(item)
+        _ITEMS.update(found)
+    for instrument in instruments:
+        items = instrument.items.all()  # an unevaluated queryset, filled in here
+        items._result_cache = list(_ITEMS[instrument.pk])
+        items._prefetch_done = True
+        instrument.__dict__.setdefault("_prefetched_objects_cache", {})["items"] = items
 
 
 def _answer_weight(item: Item, value: Any) -> tuple[float | None, str | None]:
@@ -158,6 +178,15 @@ def _check(
     return errors, weights
 
 
+def _episodes_of(patient: Patient) -> list[Episode]:
+    """What `_episode_for` picks from: the active episode alone when the device-token lookup
+    carried it (no query), else the patient's episodes, newest first."""
+    active = active_episode_of_request(patient)
+    if active is not None:
+        return [active]
+    return list(Episode.objects.filter(patient=patient).order_by("-created_at"))
+
+
 def _episode_for(episodes: list[Episode]) -> Episode | None:
     """The active episode, else the latest resolved one (joint checks after recovery)."""
     active = [e for e in episodes if e.status == "active"]
@@ -197,7 +226,7 @@ def questionnaire_responses_submit_many(
         valid.append((index, serializer.validated_data))
 
     instruments = _instruments({(d["instrument"], d["instrument_version"]) for _, d in valid})
-    episodes = list(Episode.objects.filter(patient=patient).order_by("-created_at"))
+    episodes = _episodes_of(patient) if valid else []
     candidates: list[_Candidate] = []
     for index, data in valid:
         instrument = instruments.get((data["instrument"], data["instrument_version"]))
@@ -253,7 +282,10 @@ def _store(
             )
         }
         ours = [to_create[cid] for cid, r in saved.items() if r.id == to_create[cid][0].id]
-        _store_answers_and_scores(ours)
+        written = _store_answers_and_scores(ours)
+        for client_id, response in saved.items():
+            if response.id in written:  # ours: answered from what was just written
+                _as_read(response, to_create[client_id][1].instrument, *written[response.id])
         reported: set[uuid.UUID] = set()
         for index, client_id in pending:
             response = saved[client_id]
@@ -270,12 +302,34 @@ def _store(
             record_change_write(episode=episode, changed_dates=sorted(dates))
 
 
+def _as_read(
+    response: QuestionnaireResponse,
+    instrument: Instrument,
+    answers: list[Answer],
+    scores: list[Score],
+) -> None:
+    """Give a stored response its instrument, answers and scores (as written, each with its
+    item or definition) as `selectors.responses_visible_to` would read them, so that the POST
+    answers a created response without reading it back."""
+    response.instrument = instrument
+    cache = response.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in (("answers", answers), ("scores", scores)):
+        related = getattr(response, name).all()
+        related._result_cache = rows
+        related._prefetch_done = True
+        cache[name] = related
+
+
 def _store_answers_and_scores(
     ours: list[tuple[QuestionnaireResponse, _Candidate]],
-) -> None:
+) -> dict[uuid.UUID, tuple[list[Answer], list[Score]]]:
+    """Write the answers and scores of the new responses (two INSERTs); by response id, what
+    was written."""
     answers: list[Answer] = []
     scores: list[Score] = []
+    written: dict[uuid.UUID, tuple[list[Answer], list[Score]]] = {}
     for response, candidate in ours:
+        first_answer, first_score = len(answers), len(scores)
         items = {item.link_id: item for item in candidate.instrument.items.all()}
         for answer in candidate.data["answers"]:
             answers.append(
@@ -298,8 +352,10 @@ def _store_answers_and_scores(
                     algorithm_version=ALGORITHM_VERSIONS[definition.algorithm],
                 )
             )
+        written[response.id] = (answers[first_answer:], scores[first_score:])
     Answer.objects.bulk_create(answers)
     Score.objects.bulk_create(scores)
+    return written
 
 
 def questionnaire_response_submit(*, patient: Patient, data: Any) -> ItemResult:
