@@ -37,6 +37,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.core.hooks import Hook
+from apps.core.statements import insert_rows
 from apps.episodes.models import Episode, RecordChange
 
 logger = logging.getLogger(__name__)
@@ -149,59 +150,73 @@ def record_change_write(*, episode: Episode, changed_dates: Iterable[dt.date]) -
 
 @contextmanager
 def record_change_with_statement(
-    insert: tuple[str, Sequence[Any]], *, episode: Episode, changed_dates: Iterable[dt.date]
-) -> Iterator[RecordChange]:
+    insert: tuple[str, Sequence[Any]],
+    *,
+    episode: Episode,
+    changed_dates: Iterable[dt.date],
+    also: Sequence[tuple[str, str, Sequence[Any]]] = (),
+) -> Iterator[RecordChange | None]:
     """Run the writer's one INSERT statement (``insert``: SQL and parameters, no RETURNING)
     and its change row now, committed together; then the block, in which the writer calls
     its hook (`record_change_write`, through `episode_record_changed`) as after any accepted
     write: with the same episode and dates, that call finds its row written and only
-    schedules the kick.
+    schedules the kick. The block gets the change row, or None when ``insert`` wrote no row
+    (``ON CONFLICT DO NOTHING`` met a conflict): then nothing was written.
 
     On PostgreSQL the two are ONE statement, a data-modifying CTE (``WITH written AS (INSERT …
     RETURNING 1) INSERT INTO <change row> SELECT … FROM written``): atomic on its own, so the
-    busiest write costs one round trip and no BEGIN/COMMIT. Elsewhere (SQLite) two INSERTs in
-    one transaction. Inside a caller's transaction it is a savepoint either way, so a refusal
-    by a unique index (IntegrityError on entering, nothing written, the block not run) leaves
+    busiest write costs one round trip and no BEGIN/COMMIT. ``also`` adds more of the write
+    to it, as further CTEs ``(name, sql, params)``, each an INSERT that selects ``FROM
+    written`` (PostgreSQL only). Elsewhere (SQLite) the INSERT and the change row in one
+    transaction. Inside a caller's transaction it is a savepoint either way, so a refusal by
+    a unique index (IntegrityError on entering, nothing written, the block not run) leaves
     that transaction usable."""
     dates = list(changed_dates)
     change = RecordChange(episode_id=episode.pk, from_date=min(dates) if dates else None)
     if connection.vendor == "postgresql":
-        _insert_with_change(insert, change)
+        written = _insert_with_change(insert, change, also)
+    elif also:
+        raise ValueError("more parts of a write in its statement: PostgreSQL only")
     else:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(*insert)
-            change.save(force_insert=True)
-    token = _WRITTEN.set(change)
+            written = bool(cursor.rowcount)
+            if written:
+                change.save(force_insert=True)
+    token = _WRITTEN.set(change if written else None)
     try:
-        yield change
+        yield change if written else None
     finally:
         _WRITTEN.reset(token)
 
 
-def _insert_with_change(insert: tuple[str, Sequence[Any]], change: RecordChange) -> None:
-    columns = [f for f in RecordChange._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    # Only quoted names and types from the model are interpolated; the values are parameters
-    # (each cast to its column's type: in a SELECT list a parameter has none of its own).
+def _insert_with_change(
+    insert: tuple[str, Sequence[Any]],
+    change: RecordChange,
+    also: Sequence[tuple[str, str, Sequence[Any]]],
+) -> bool:
+    head, row, change_params = insert_rows(RecordChange, [change])
+    pk = connection.ops.quote_name(RecordChange._meta.pk.column)
+    more = "".join(f", {name} AS ({sql})" for name, sql, _ in also)
+    # The parts are the writers' (SQL of the ORM's compiler, apps.core.statements): names
+    # from the models, every value a parameter.
     sql = (
-        f"WITH written AS ({insert[0]} RETURNING 1) "  # noqa: S608
-        f"INSERT INTO {quote(RecordChange._meta.db_table)} "
-        f"({', '.join(quote(f.column) for f in columns)}) "
-        f"SELECT {', '.join(f'%s::{f.cast_db_type(connection)}' for f in columns)} "
-        f"FROM written RETURNING {quote(RecordChange._meta.pk.column)}"
+        f"WITH written AS ({insert[0]} RETURNING 1){more} "  # noqa: S608
+        f"{head} SELECT {row[1:-1]} FROM written RETURNING {pk}"
     )
-    params = [
-        *insert[1],
-        *(f.get_db_prep_save(f.pre_save(change, True), connection) for f in columns),
-    ]
+    params = [*insert[1], *(p for _, _, ps in also for p in ps), *change_params]
     with (
         transaction.atomic() if connection.in_atomic_block else nullcontext(),
         connection.cursor() as cursor,
     ):
         cursor.execute(sql, params)
-        (change.pk,) = cursor.fetchone()
+        found = cursor.fetchone()
+    if found is None:
+        return False
+    (change.pk,) = found
     change._state.adding = False
     change._state.db = connection.alias
+    return True
 
 
 # --- The claim ------------------------------------------------------------------------------------

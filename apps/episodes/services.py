@@ -50,7 +50,7 @@ def episode_record_changed(*, episode: Episode, changed_dates: Iterable[dt.date]
 
 def episode_write_statement(
     insert: tuple[str, Sequence[Any]], *, episode: Episode, changed_dates: Iterable[dt.date]
-) -> AbstractContextManager[RecordChange]:
+) -> AbstractContextManager[RecordChange | None]:
     """A write that is one INSERT statement (``insert``: SQL and parameters), run on entering
     with its change row: on PostgreSQL in the same statement (no transaction round trips),
     elsewhere in one transaction (`apps.episodes.record_changes.record_change_with_statement`;

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Patient, User
@@ -39,6 +39,7 @@ from apps.outcomes.models import (
     ScoreDefinition,
 )
 from apps.outcomes.scoring import ALGORITHM_VERSIONS, ScoreOutcome, ScoreSpec, score
+from apps.outcomes.single_write import write_one
 
 
 def _local_date(instant: dt.datetime, tz_name: str) -> dt.date:
@@ -246,9 +247,11 @@ def questionnaire_responses_submit_many(
     return [result for result in results if result is not None]
 
 
-def _store(
-    patient: Patient, candidates: list[_Candidate], results: list[ItemResult | None]
-) -> None:
+def _planned(
+    patient: Patient, candidates: list[_Candidate]
+) -> tuple[dict[uuid.UUID, tuple[QuestionnaireResponse, _Candidate]], list[tuple[int, uuid.UUID]]]:
+    """The responses to create, one per client_id (the first item sending it), and each
+    item's (index, client_id)."""
     to_create: dict[uuid.UUID, tuple[QuestionnaireResponse, _Candidate]] = {}
     pending: list[tuple[int, uuid.UUID]] = []
     for candidate in candidates:
@@ -269,8 +272,21 @@ def _store(
             ),
             candidate,
         )
+    return to_create, pending
+
+
+def _store(
+    patient: Patient, candidates: list[_Candidate], results: list[ItemResult | None]
+) -> None:
+    to_create, pending = _planned(patient, candidates)
     if not to_create:
         return
+    if len(pending) == 1 and connection.vendor == "postgresql":
+        index, client_id = pending[0]
+        result = _store_one(patient, *to_create[client_id])
+        if result is not None:
+            results[index] = result
+            return
     with transaction.atomic():
         QuestionnaireResponse.objects.bulk_create(
             [response for response, _ in to_create.values()], ignore_conflicts=True
@@ -282,7 +298,9 @@ def _store(
             )
         }
         ours = [to_create[cid] for cid, r in saved.items() if r.id == to_create[cid][0].id]
-        written = _store_answers_and_scores(ours)
+        answers, scores, written = _answers_and_scores(ours)
+        Answer.objects.bulk_create(answers)
+        Score.objects.bulk_create(scores)
         for client_id, response in saved.items():
             if response.id in written:  # ours: answered from what was just written
                 _as_read(response, to_create[client_id][1].instrument, *written[response.id])
@@ -300,6 +318,27 @@ def _store(
             )
         for episode, dates in changed.values():
             record_change_write(episode=episode, changed_dates=sorted(dates))
+
+
+def _store_one(
+    patient: Patient, response: QuestionnaireResponse, candidate: _Candidate
+) -> ItemResult | None:
+    """The single POST (and a batch of one) on PostgreSQL: one statement
+    (apps/outcomes/single_write.py). None when neither it nor a stored one answers (left to
+    the general path)."""
+    answers, scores, _ = _answers_and_scores([(response, candidate)])
+    with write_one(response, answers, scores, date=candidate.date) as change:
+        if change is not None:
+            record_change_write(episode=candidate.episode, changed_dates=[candidate.date])
+            _as_read(response, candidate.instrument, answers, scores)
+            return ItemResult(ItemStatus.CREATED, id=response.id, obj=response)
+    # Not written: this client_id was stored first by another request; answer that one.
+    stored = QuestionnaireResponse.objects.filter(
+        patient=patient, client_id=response.client_id
+    ).first()
+    if stored is None:
+        return None
+    return ItemResult(ItemStatus.UNCHANGED, id=stored.id, obj=stored)
 
 
 def _as_read(
@@ -320,11 +359,11 @@ def _as_read(
         cache[name] = related
 
 
-def _store_answers_and_scores(
+def _answers_and_scores(
     ours: list[tuple[QuestionnaireResponse, _Candidate]],
-) -> dict[uuid.UUID, tuple[list[Answer], list[Score]]]:
-    """Write the answers and scores of the new responses (two INSERTs); by response id, what
-    was written."""
+) -> tuple[list[Answer], list[Score], dict[uuid.UUID, tuple[list[Answer], list[Score]]]]:
+    """The answers and scores of the new responses, not stored; and by response id, its
+    own."""
     answers: list[Answer] = []
     scores: list[Score] = []
     written: dict[uuid.UUID, tuple[list[Answer], list[Score]]] = {}
@@ -353,9 +392,7 @@ def _store_answers_and_scores(
                 )
             )
         written[response.id] = (answers[first_answer:], scores[first_score:])
-    Answer.objects.bulk_create(answers)
-    Score.objects.bulk_create(scores)
-    return written
+    return answers, scores, written
 
 
 def questionnaire_response_submit(*, patient: Patient, data: Any) -> ItemResult:
