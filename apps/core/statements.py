@@ -26,9 +26,8 @@ def insert_rows(model: type[Model], objs: Sequence[Model]) -> tuple[str, str, li
         if not (f.primary_key and f.get_internal_type() in {"AutoField", "BigAutoField"})
     ]
     quote = connection.ops.quote_name
-    head = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
-    )
+    columns = ", ".join(quote(str(f.column)) for f in fields)  # concrete: each has one
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns})"
     row = f"({', '.join(f'%s::{f.cast_db_type(connection)}' for f in fields)})"
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
     return head, ", ".join([row] * len(objs)), params

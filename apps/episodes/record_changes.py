@@ -196,7 +196,7 @@ def _insert_with_change(
     also: Sequence[tuple[str, str, Sequence[Any]]],
 ) -> bool:
     head, row, change_params = insert_rows(RecordChange, [change])
-    pk = connection.ops.quote_name(RecordChange._meta.pk.column)
+    pk = connection.ops.quote_name(str(RecordChange._meta.pk.column))
     more = "".join(f", {name} AS ({sql})" for name, sql, _ in also)
     # The parts are the writers' (SQL of the ORM's compiler, apps.core.statements): names
     # from the models, every value a parameter.

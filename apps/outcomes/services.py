@@ -107,7 +107,7 @@ def _with_items(instruments: list[Instrument]) -> None:
     for instrument in instruments:
         items = instrument.items.all()  # an unevaluated queryset, filled in here
         items._result_cache = list(_ITEMS[instrument.pk])
-        items._prefetch_done = True
+        items._prefetch_done = True  # type: ignore[attr-defined]  # as prefetch_related sets it
         instrument.__dict__.setdefault("_prefetched_objects_cache", {})["items"] = items
 
 

@@ -217,6 +217,7 @@ class QuestionnaireResponseListCreateView(generics.ListAPIView):
         if result.status == ItemStatus.CREATED:
             # Just written by this request, with its answers and scores (services._as_read).
             response = result.obj
+            assert isinstance(response, QuestionnaireResponse)  # noqa: S101 - what _store gives
         else:  # stored before: as stored
             response = selectors.responses_visible_to(signed_in_user(request)).get(pk=result.id)
         body = QuestionnaireResponseSerializer.data_of(
