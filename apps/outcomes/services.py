@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,12 +26,12 @@ from apps.core.timezones import local_today
 from apps.episodes.models import Episode
 from apps.episodes.record_changes import record_change_write
 from apps.episodes.selectors import active_episode_of_request
+from apps.outcomes.checks import check_response, instruments_by_key
 from apps.outcomes.conf import outcomes_setting
 from apps.outcomes.inputs import QuestionnaireResponseInputSerializer
 from apps.outcomes.models import (
     Answer,
     Instrument,
-    Item,
     QuestionnaireRequest,
     QuestionnaireResponse,
     QuestionnaireSchedule,
@@ -75,64 +75,6 @@ def score_definition(definition: ScoreDefinition, weights: dict[str, float | Non
     return score(spec_of(definition), weights)
 
 
-def _instruments(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Instrument]:
-    if not keys:
-        return {}
-    from django.db.models import Q
-
-    condition = Q(pk__in=[])
-    for code, version in keys:
-        condition |= Q(code=code, version=version)
-    instruments = list(Instrument.objects.filter(condition).prefetch_related("scores", "wordings"))
-    _with_items(instruments)
-    return {(i.code, i.version): i for i in instruments}
-
-
-#: Instrument id -> its items with their options, read once per process: an instrument
-#: version's items and options are written once, with it (apps/outcomes/loader.py: a changed
-#: definition is a new version), and never changed. (Its wordings and score definitions are
-#: read with it on every request: a wording load adds languages and lookup tables.)
-_ITEMS: dict[uuid.UUID, list[Item]] = {}
-
-
-def _with_items(instruments: list[Instrument]) -> None:
-    """Set each instrument's ``items`` (each with its ``options``) as a prefetch would, from
-    `_ITEMS` (one query for those not read yet by this process)."""
-    missing = [i.pk for i in instruments if i.pk not in _ITEMS]
-    if missing:
-        found: dict[uuid.UUID, list[Item]] = {pk: [] for pk in missing}
-        for item in Item.objects.filter(instrument_id__in=missing).prefetch_related("options"):
-            found[item.instrument_id].append(item)
-        _ITEMS.update(found)
-    for instrument in instruments:
-        items = instrument.items.all()  # an unevaluated queryset, filled in here
-        items._result_cache = list(_ITEMS[instrument.pk])
-        items._prefetch_done = True  # type: ignore[attr-defined]  # as prefetch_related sets it
-        instrument.__dict__.setdefault("_prefetched_objects_cache", {})["items"] = items
-
-
-def _answer_weight(item: Item, value: Any) -> tuple[float | None, str | None]:
-    """The number an answer scores (None for text), or the problem with it."""
-    if item.kind == "choice":
-        weights = {option.code: option.weight for option in item.options.all()}
-        if str(value) not in weights:
-            return None, _("not an option (one of %(codes)s)") % {"codes": ", ".join(weights)}
-        return weights[str(value)], None
-    if item.kind == "string":
-        return (None, None) if isinstance(value, str) else (None, _("expected a text"))
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None, _("expected a number")
-    if item.kind == "integer" and not float(value).is_integer():
-        return None, _("expected a whole number")
-    low, high = item.min_value, item.max_value
-    if (low is not None and value < low) or (high is not None and value > high):
-        return None, _("must be between %(low)s and %(high)s") % {
-            "low": f"{low:g}",
-            "high": f"{high:g}",
-        }
-    return float(value), None
-
-
 @dataclass
 class _Candidate:
     index: int
@@ -141,42 +83,6 @@ class _Candidate:
     episode: Episode
     date: dt.date
     weights: dict[str, float | None]
-
-
-def _check(
-    data: dict[str, Any], instrument: Instrument | None
-) -> tuple[dict[str, list[str]], dict[str, float | None]]:
-    errors: dict[str, list[str]] = {}
-    if instrument is None:
-        return {"instrument_version": [_("No such instrument version.")]}, {}
-    languages = {wording.language for wording in instrument.wordings.all()}
-    if not languages:
-        return {"instrument": [_("This instrument is not available in this deployment.")]}, {}
-    if data["language"] not in languages:
-        errors["language"] = [
-            _("Not a language of this instrument (%(languages)s).")
-            % {"languages": ", ".join(sorted(languages))}
-        ]
-    items = {item.link_id: item for item in instrument.items.all()}
-    weights: dict[str, float | None] = {}
-    problems = []
-    for answer in data["answers"]:
-        item = items.get(answer["item"])
-        if item is None:
-            problems.append(
-                _("%(item)s: not an item of %(instrument)s.")
-                % {"item": answer["item"], "instrument": instrument.code}
-            )
-            continue
-        weight, problem = _answer_weight(item, answer["value"])
-        if problem:
-            problems.append(
-                _("%(item)s: %(problem)s.") % {"item": answer["item"], "problem": problem}
-            )
-        weights[item.link_id] = weight
-    if problems:
-        errors["answers"] = problems
-    return errors, weights
 
 
 def _episodes_of(patient: Patient) -> list[Episode]:
@@ -196,18 +102,31 @@ def _episode_for(episodes: list[Episode]) -> Episode | None:
     return episodes[0] if episodes else None
 
 
+def _stored_by_client_id(
+    patient: Patient, client_ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID, QuestionnaireResponse]:
+    wanted = {cid for cid in client_ids if cid is not None}
+    if not wanted:
+        return {}
+    return {
+        r.client_id: r
+        for r in QuestionnaireResponse.objects.filter(patient=patient, client_id__in=wanted)
+    }
+
+
 def questionnaire_responses_submit_many(
-    *, patient: Patient, items: Sequence[Any]
+    *, patient: Patient, items: Sequence[Any], read_first: bool = True
 ) -> list[ItemResult]:
     """Store the responses a phone sent, each as its own POST would be: ``created``,
     ``unchanged`` (this client_id was stored before, or earlier in the batch) or
-    ``invalid`` with field errors. A fixed number of queries whatever the batch size."""
+    ``invalid`` with field errors. A fixed number of queries whatever the batch size.
+
+    ``read_first=False`` (the single POST): the stored client_ids are not read before
+    validating: a valid repeat is answered by the write that the unique index refuses, and a
+    refused item by a read of its client_id afterwards (`_replays_of_refused`), so every
+    answer is what the read first would have given, without its query for a new response."""
     results: list[ItemResult | None] = [None] * len(items)
-    client_ids = {cid for cid in map(client_id_of, items) if cid is not None}
-    stored = {
-        r.client_id: r
-        for r in QuestionnaireResponse.objects.filter(patient=patient, client_id__in=client_ids)
-    }
+    stored = _stored_by_client_id(patient, map(client_id_of, items)) if read_first else {}
     valid: list[tuple[int, dict[str, Any]]] = []
     for index, raw in enumerate(items):
         client_id = client_id_of(raw)
@@ -226,25 +145,42 @@ def questionnaire_responses_submit_many(
             continue
         valid.append((index, serializer.validated_data))
 
-    instruments = _instruments({(d["instrument"], d["instrument_version"]) for _, d in valid})
+    instruments = instruments_by_key({(d["instrument"], d["instrument_version"]) for _, d in valid})
     episodes = _episodes_of(patient) if valid else []
     candidates: list[_Candidate] = []
     for index, data in valid:
         instrument = instruments.get((data["instrument"], data["instrument_version"]))
-        errors, weights = _check(data, instrument)
+        errors, weights = check_response(data, instrument)
         day = _local_date(data["completed_at"], patient.timezone)
         episode = _episode_for(episodes)
         if not errors and episode is None:
             errors = {"non_field_errors": [_("You have no episode to record this against.")]}
         elif not errors and episode is not None and day < episode.symptom_onset_date:
             errors = {"completed_at": [_("Cannot be before the episode's symptom onset.")]}
-        # No errors means an instrument (`_check`) and an episode were found.
+        # No errors means an instrument (`check_response`) and an episode were found.
         if errors or instrument is None or episode is None:
             results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
             continue
         candidates.append(_Candidate(index, data, instrument, episode, day, weights))
     _store(patient, candidates, results)
+    if not read_first:
+        _replays_of_refused(patient, items, results)
     return [result for result in results if result is not None]
+
+
+def _replays_of_refused(
+    patient: Patient, items: Sequence[Any], results: list[ItemResult | None]
+) -> None:
+    """A refused item whose client_id was stored before is answered with the stored response,
+    whatever its body (API.md: Idempotency), as when the stored client_ids are read first."""
+    refused = {
+        client_id_of(items[index]): index
+        for index, result in enumerate(results)
+        if result is not None and result.status == ItemStatus.INVALID
+    }
+    for client_id, found in _stored_by_client_id(patient, refused).items():
+        index = refused[client_id]
+        results[index] = ItemResult(ItemStatus.UNCHANGED, id=found.id, obj=found)
 
 
 def _planned(
@@ -397,13 +333,13 @@ def _answers_and_scores(
 
 def questionnaire_response_submit(*, patient: Patient, data: Any) -> ItemResult:
     """``POST questionnaire-responses/``: the single-item form of the batch."""
-    return questionnaire_responses_submit_many(patient=patient, items=[data])[0]
+    return questionnaire_responses_submit_many(patient=patient, items=[data], read_first=False)[0]
 
 
 # --- Schedules and requests ------------------------------------------------------------------
 
 
-def _known_instruments(codes: set[str]) -> None:
+def _knowninstruments_by_key(codes: set[str]) -> None:
     known = set(
         Instrument.objects.filter(code__in=codes, is_current=True).values_list("code", flat=True)
     )
@@ -416,7 +352,7 @@ def questionnaire_schedule_set(
     *, episode: Episode, by: User | None, rules: list[dict[str, Any]]
 ) -> QuestionnaireSchedule:
     """Replace the episode's schedule (the deployment's defaults no longer apply to it)."""
-    _known_instruments({rule["instrument"] for rule in rules})
+    _knowninstruments_by_key({rule["instrument"] for rule in rules})
     with transaction.atomic():
         schedule, _created = QuestionnaireSchedule.objects.update_or_create(
             episode=episode, defaults={"rules": rules, "set_by": by}

@@ -7,6 +7,7 @@ wrote."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 import time_machine
@@ -84,3 +85,23 @@ def test_a_repeated_response_post_writes_nothing_and_answers_the_stored_one(pati
     assert again.json() == first.json()
     assert Answer.objects.count() == 6
     assert RecordChange.objects.count() == changes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_repeat_with_a_refused_body_still_answers_the_stored_response(patient, clock):
+    """The single POST reads no client_id before validating: a refused body is answered
+    with the stored response of its client_id afterwards, as before."""
+    EpisodeFactory(patient=patient, symptom_onset_date=NOW.date() - dt.timedelta(30))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(patient.user)[1]}")
+    body = psfs_body([4, 5, 6], completed_at=NOW)
+    first = client.post(URL, body, format="json")
+    refused = body | {"answers": [{"item": "rating_1", "value": 11}]}
+
+    again = client.post(URL, refused, format="json")
+    other = client.post(URL, refused | {"client_id": str(uuid.uuid4())}, format="json")
+
+    assert (first.status_code, again.status_code, other.status_code) == (201, 200, 400)
+    assert again.json() == first.json()
+    assert "answers" in other.json()["errors"]
+    assert QuestionnaireResponse.objects.count() == 1
