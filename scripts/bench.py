@@ -67,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--http-figures",
         default=",".join(HTTP_FIGURES),
-        help="comma-separated, of " + ",".join(HTTP_FIGURES),
+        help="comma-separated, of " + ",".join(HTTP_FIGURES) + " (without dashboard and "
+        "timeline the 500- and 50-patient cohorts are not generated)",
     )
     parser.add_argument("--no-report", action="store_true")
     parser.add_argument("--sweep-phase", action="store_true", help=argparse.SUPPRESS)

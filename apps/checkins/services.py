@@ -20,7 +20,8 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models.sql import InsertQuery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -47,8 +48,8 @@ from apps.core.sync import (
 )
 from apps.core.timezones import local_today
 from apps.episodes.models import Episode
-from apps.episodes.selectors import active_episode_for
-from apps.episodes.services import episode_record_changed
+from apps.episodes.selectors import active_episode_for, active_episode_of_request
+from apps.episodes.services import episode_record_changed, episode_write_statement
 
 
 class Advise(Protocol):
@@ -89,6 +90,20 @@ def _date_errors(
     return {}
 
 
+_SHAPE: list[CheckInInputSerializer] = []
+
+
+def _input_shape() -> CheckInInputSerializer:
+    """A data-less input serializer built once per process: validating with it
+    (``run_validation``) keeps no state on it, and building one per request (a deep copy of
+    its 16 fields) cost the single POST more than the validation itself."""
+    if not _SHAPE:
+        shape = CheckInInputSerializer()
+        _ = shape.fields  # bound now, not by the first concurrent request
+        _SHAPE.append(shape)
+    return _SHAPE[0]
+
+
 def _validate(
     raw: Any,
     *,
@@ -104,8 +119,9 @@ def _validate(
 
     ``shape`` is a data-less serializer to validate with: `POST sync/` passes one for all its
     items, because building a serializer (a deep copy of its 16 fields) costs ten times more
-    than validating one item with it (scripts/bench.py)."""
-    shape = shape or CheckInInputSerializer()
+    than validating one item with it (scripts/bench.py). Without it, the process's one shape
+    (`_input_shape`)."""
+    shape = shape or _input_shape()
     try:
         values = dict(shape.run_validation(raw))
     except serializers.ValidationError:
@@ -169,7 +185,7 @@ def advice_for_values(
     )
     if values is None:
         return None
-    row = _unsaved(patient, active_episode_for(patient), values)
+    row = _unsaved(patient, active_episode_of_request(patient), values)
     return _advice(advise, [row])[row.id]
 
 
@@ -194,14 +210,27 @@ def advice_for_many_values(
     return entries
 
 
+def _insert_statement(checkin: CheckIn) -> tuple[str, Sequence[Any]]:
+    """The check-in's INSERT as Django's own compiler writes it (defaults, ``auto_now`` and
+    the database's adaptation of each value applied; no RETURNING: the id is ours)."""
+    query = InsertQuery(CheckIn)
+    query.insert_values(CheckIn._meta.local_concrete_fields, [checkin])
+    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
+    return sql, params
+
+
 def _insert_checkin(**values: Any) -> CheckIn:
-    """The check-in and its record-change row (`episode_record_changed`), committed together:
-    one transaction of two INSERTs, no read (the busiest write of the API). A refusal by a
-    unique index rolls both back; inside a caller's transaction it is a savepoint, which
-    leaves that transaction usable."""
-    with transaction.atomic():
-        checkin = CheckIn.objects.create(**values)
-        episode_record_changed(episode=values["episode"], changed_dates=[checkin.date])
+    """The check-in and its record-change row, committed together, no read (the busiest write
+    of the API): on PostgreSQL one statement (`episode_write_statement`: a data-modifying
+    CTE, no BEGIN/COMMIT), elsewhere one transaction of two INSERTs. A refusal by a unique
+    index (IntegrityError) writes neither; inside a caller's transaction it is a savepoint,
+    which leaves that transaction usable."""
+    checkin = CheckIn(**values)
+    episode, dates = values["episode"], [checkin.date]
+    with episode_write_statement(_insert_statement(checkin), episode=episode, changed_dates=dates):
+        episode_record_changed(episode=episode, changed_dates=dates)  # only the kick is left
+    checkin._state.adding = False
+    checkin._state.db = connection.alias
     return checkin
 
 
@@ -211,7 +240,8 @@ def checkin_submit(*, patient: Patient, data: Any, advise: Advise) -> ItemResult
     carried, whatever the body), conflict (another client_id holds the date: 409 with its id)
     or invalid (400, nothing stored). Conflict and invalid carry the advice of the sent values
     when they validated (only the date or the episode refused them)."""
-    episode = active_episode_for(patient)
+    # Read with the device token when it authenticated the request (no query).
+    episode = active_episode_of_request(patient)
     values, errors = _validate(
         data, patient=patient, episode=episode, today=local_today(patient.timezone)
     )

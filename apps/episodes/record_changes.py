@@ -28,8 +28,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -37,6 +40,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.core.hooks import Hook
+from apps.core.statements import insert_rows
 from apps.episodes.models import Episode, RecordChange
 
 logger = logging.getLogger(__name__)
@@ -119,19 +123,103 @@ def _run_kicks() -> None:
             )
 
 
+#: The change row `record_change_with_statement` wrote with its statement, for the writer's
+#: hook call in its block.
+_WRITTEN: ContextVar[RecordChange | None] = ContextVar("record_change_written", default=None)
+
+
 def record_change_write(*, episode: Episode, changed_dates: Iterable[dt.date]) -> RecordChange:
     """Store the change row of one write (earliest changed date; none = the whole episode) in
-    the current transaction, and kick the claim after it commits."""
+    the current transaction, and kick the claim after it commits. In the block of
+    `record_change_with_statement` for the same change, the row is the one its statement
+    wrote (only the kick is left to do)."""
     dates = list(changed_dates)
+    from_date = min(dates) if dates else None
+    written = _WRITTEN.get()
+    if written is not None and (written.episode_id, written.from_date) == (episode.pk, from_date):
+        # Written with the writer's statement (`record_change_with_statement`), committed.
+        _WRITTEN.set(None)  # once
+        if record_change_committed.listeners:
+            transaction.on_commit(_run_kicks)  # outside a transaction: now
+        return written
     if not transaction.get_connection().in_atomic_block:
         # The data committed on its own already: the row still makes the change durable.
         logger.warning("record change written outside the writer's transaction")
-    change = RecordChange.objects.create(
-        episode_id=episode.pk, from_date=min(dates) if dates else None
-    )
+    change = RecordChange.objects.create(episode_id=episode.pk, from_date=from_date)
     if record_change_committed.listeners:
         transaction.on_commit(_run_kicks)
     return change
+
+
+@contextmanager
+def record_change_with_statement(
+    insert: tuple[str, Sequence[Any]],
+    *,
+    episode: Episode,
+    changed_dates: Iterable[dt.date],
+    also: Sequence[tuple[str, str, Sequence[Any]]] = (),
+) -> Iterator[RecordChange | None]:
+    """Run the writer's one INSERT statement (``insert``: SQL and parameters, no RETURNING)
+    and its change row now, committed together; then the block, in which the writer calls
+    its hook (`record_change_write`, through `episode_record_changed`) as after any accepted
+    write: with the same episode and dates, that call finds its row written and only
+    schedules the kick. The block gets the change row, or None when ``insert`` wrote no row
+    (``ON CONFLICT DO NOTHING`` met a conflict): then nothing was written.
+
+    On PostgreSQL the two are ONE statement, a data-modifying CTE (``WITH written AS (INSERT …
+    RETURNING 1) INSERT INTO <change row> SELECT … FROM written``): atomic on its own, so the
+    busiest write costs one round trip and no BEGIN/COMMIT. ``also`` adds more of the write
+    to it, as further CTEs ``(name, sql, params)``, each an INSERT that selects ``FROM
+    written`` (PostgreSQL only). Elsewhere (SQLite) the INSERT and the change row in one
+    transaction. Inside a caller's transaction it is a savepoint either way, so a refusal by
+    a unique index (IntegrityError on entering, nothing written, the block not run) leaves
+    that transaction usable."""
+    dates = list(changed_dates)
+    change = RecordChange(episode_id=episode.pk, from_date=min(dates) if dates else None)
+    if connection.vendor == "postgresql":
+        written = _insert_with_change(insert, change, also)
+    elif also:
+        raise ValueError("more parts of a write in its statement: PostgreSQL only")
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(*insert)
+            written = bool(cursor.rowcount)
+            if written:
+                change.save(force_insert=True)
+    token = _WRITTEN.set(change if written else None)
+    try:
+        yield change if written else None
+    finally:
+        _WRITTEN.reset(token)
+
+
+def _insert_with_change(
+    insert: tuple[str, Sequence[Any]],
+    change: RecordChange,
+    also: Sequence[tuple[str, str, Sequence[Any]]],
+) -> bool:
+    head, row, change_params = insert_rows(RecordChange, [change])
+    pk = connection.ops.quote_name(str(RecordChange._meta.pk.column))
+    more = "".join(f", {name} AS ({sql})" for name, sql, _ in also)
+    # The parts are the writers' (SQL of the ORM's compiler, apps.core.statements): names
+    # from the models, every value a parameter.
+    sql = (
+        f"WITH written AS ({insert[0]} RETURNING 1){more} "  # noqa: S608
+        f"{head} SELECT {row[1:-1]} FROM written RETURNING {pk}"
+    )
+    params = [*insert[1], *(p for _, _, ps in also for p in ps), *change_params]
+    with (
+        transaction.atomic() if connection.in_atomic_block else nullcontext(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is None:
+        return False
+    (change.pk,) = found
+    change._state.adding = False
+    change._state.db = connection.alias
+    return True
 
 
 # --- The claim ------------------------------------------------------------------------------------

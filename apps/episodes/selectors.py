@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, QuerySet, Subquery, Value, When
+from django.db.models import Case, F, JSONField, QuerySet, Subquery, Value, When
 from django.db.models.expressions import OuterRef
+from django.db.models.functions import JSONObject
 from django.http import Http404
+from django.utils.dateparse import parse_date, parse_datetime
 
 from apps.accounts.models import Patient, User
 from apps.accounts.selectors import patients_visible_to
@@ -25,6 +28,69 @@ def active_episodes() -> QuerySet[Episode]:
 def active_episode_for(patient: Patient) -> Episode | None:
     """The patient's one active episode, or None: the episode a new record attaches to."""
     return active_episodes().filter(patient=patient).select_related("patient").first()
+
+
+# --- The active episode, read with the device token -------------------------------------------
+# The busiest writes (a check-in, a questionnaire response) need the patient's active episode
+# first thing: its fields ride on the device-token lookup (apps.accounts
+# ``register_token_annotation``, registered in EpisodesConfig.ready), as one JSON object, so
+# that the request reads it in the query that authenticated it. `active_episode_of_request`
+# builds the Episode from it (the other fields deferred: read on first use), or reads it when
+# the request was not authenticated by a device token (a session, a test's forced user).
+
+#: The name of the token annotation (a JSON object, NULL when no episode is active).
+ACTIVE_EPISODE = "episodes_active_episode"
+# The fields carried (status and resolved_on are implied by "active": a constraint).
+_CARRIED = ("id", "affected_side", "symptom_onset_date", "home_treatment_started_on", "created_at")
+
+
+def active_episode_of_token_user() -> Subquery:
+    """The token user's active episode's carried fields as a JSON object (NULL: none), as a
+    subquery of the device-token lookup."""
+    episodes = active_episodes().filter(patient__user_id=OuterRef("user_id"))
+    return Subquery(
+        episodes.values(episode=JSONObject(**{name: name for name in _CARRIED}))[:1],
+        output_field=JSONField(),
+    )
+
+
+def _episode_of_values(patient: Patient, values: Mapping[str, Any]) -> Episode:
+    created_at = parse_datetime(str(values["created_at"]))
+    if created_at is None:
+        raise ValueError("created_at")
+    if created_at.tzinfo is None:  # SQLite's json_object: the stored UTC text, naive
+        created_at = created_at.replace(tzinfo=dt.UTC)
+    started = values["home_treatment_started_on"]
+    known = {
+        "id": uuid.UUID(str(values["id"])),
+        "affected_side": values["affected_side"],
+        "symptom_onset_date": parse_date(str(values["symptom_onset_date"])),
+        "home_treatment_started_on": None if started is None else parse_date(str(started)),
+        "created_at": created_at,
+        "patient_id": patient.pk,
+        "status": EpisodeStatus.ACTIVE,
+        "resolved_on": None,
+    }
+    # from_db takes the loaded values in the model's field order; the rest are deferred.
+    names = [f.attname for f in Episode._meta.concrete_fields if f.attname in known]
+    episode = Episode.from_db("default", names, [known[name] for name in names])
+    episode.patient = patient
+    return episode
+
+
+def active_episode_of_request(patient: Patient) -> Episode | None:
+    """``active_episode_for(patient)``, from the device-token lookup when it carried it (read
+    at the start of this request; no query), else read now."""
+    user = Patient._meta.get_field("user").get_cached_value(patient, default=None)
+    token_values = getattr(user, "token_values", None)
+    if token_values is None or ACTIVE_EPISODE not in token_values:
+        return active_episode_for(patient)
+    values = token_values[ACTIVE_EPISODE]
+    if values is None:
+        return None
+    if isinstance(values, str):  # a JSON text the backend did not decode
+        values = json.loads(values)
+    return _episode_of_values(patient, values)
 
 
 # --- The current episode --------------------------------------------------------------------

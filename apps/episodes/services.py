@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -12,9 +13,9 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import Patient, User
 from apps.core.exceptions import Conflict, ValidationFailed
 from apps.core.timezones import local_today
-from apps.episodes.models import Episode, EpisodeStatus
+from apps.episodes.models import Episode, EpisodeStatus, RecordChange
 from apps.episodes.readers import earliest_record_of
-from apps.episodes.record_changes import record_change_write
+from apps.episodes.record_changes import record_change_with_statement, record_change_write
 from apps.episodes.selectors import active_episodes
 
 EDITABLE_FIELDS = (
@@ -45,6 +46,22 @@ def episode_record_changed(*, episode: Episode, changed_dates: Iterable[dt.date]
     (apps.episodes.record_changes).
     """
     record_change_write(episode=episode, changed_dates=changed_dates)
+
+
+def episode_write_statement(
+    insert: tuple[str, Sequence[Any]], *, episode: Episode, changed_dates: Iterable[dt.date]
+) -> AbstractContextManager[RecordChange | None]:
+    """A write that is one INSERT statement (``insert``: SQL and parameters), run on entering
+    with its change row: on PostgreSQL in the same statement (no transaction round trips),
+    elsewhere in one transaction (`apps.episodes.record_changes.record_change_with_statement`;
+    IntegrityError on entering when a unique index refuses it, nothing written). The writer
+    then calls `episode_record_changed` as after any accepted write, which finds the row
+    written and schedules the kick. The busiest write, the check-in POST, uses it::
+
+        with episode_write_statement(insert, episode=episode, changed_dates=dates):
+            episode_record_changed(episode=episode, changed_dates=dates)
+    """
+    return record_change_with_statement(insert, episode=episode, changed_dates=changed_dates)
 
 
 def _dates_error(*, patient: Patient, values: dict[str, Any]) -> None:

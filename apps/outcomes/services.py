@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Prefetch
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Patient, User
@@ -26,12 +25,13 @@ from apps.core.sync import ItemResult, ItemStatus, client_id_of
 from apps.core.timezones import local_today
 from apps.episodes.models import Episode
 from apps.episodes.record_changes import record_change_write
+from apps.episodes.selectors import active_episode_of_request
+from apps.outcomes.checks import check_response, instruments_by_key
 from apps.outcomes.conf import outcomes_setting
 from apps.outcomes.inputs import QuestionnaireResponseInputSerializer
 from apps.outcomes.models import (
     Answer,
     Instrument,
-    Item,
     QuestionnaireRequest,
     QuestionnaireResponse,
     QuestionnaireSchedule,
@@ -39,6 +39,7 @@ from apps.outcomes.models import (
     ScoreDefinition,
 )
 from apps.outcomes.scoring import ALGORITHM_VERSIONS, ScoreOutcome, ScoreSpec, score
+from apps.outcomes.single_write import write_one
 
 
 def _local_date(instant: dt.datetime, tz_name: str) -> dt.date:
@@ -74,44 +75,6 @@ def score_definition(definition: ScoreDefinition, weights: dict[str, float | Non
     return score(spec_of(definition), weights)
 
 
-def _instruments(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Instrument]:
-    if not keys:
-        return {}
-    from django.db.models import Q
-
-    condition = Q(pk__in=[])
-    for code, version in keys:
-        condition |= Q(code=code, version=version)
-    instruments = Instrument.objects.filter(condition).prefetch_related(
-        Prefetch("items", queryset=Item.objects.prefetch_related("options")),
-        "scores",
-        "wordings",
-    )
-    return {(i.code, i.version): i for i in instruments}
-
-
-def _answer_weight(item: Item, value: Any) -> tuple[float | None, str | None]:
-    """The number an answer scores (None for text), or the problem with it."""
-    if item.kind == "choice":
-        weights = {option.code: option.weight for option in item.options.all()}
-        if str(value) not in weights:
-            return None, _("not an option (one of %(codes)s)") % {"codes": ", ".join(weights)}
-        return weights[str(value)], None
-    if item.kind == "string":
-        return (None, None) if isinstance(value, str) else (None, _("expected a text"))
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None, _("expected a number")
-    if item.kind == "integer" and not float(value).is_integer():
-        return None, _("expected a whole number")
-    low, high = item.min_value, item.max_value
-    if (low is not None and value < low) or (high is not None and value > high):
-        return None, _("must be between %(low)s and %(high)s") % {
-            "low": f"{low:g}",
-            "high": f"{high:g}",
-        }
-    return float(value), None
-
-
 @dataclass
 class _Candidate:
     index: int
@@ -122,40 +85,13 @@ class _Candidate:
     weights: dict[str, float | None]
 
 
-def _check(
-    data: dict[str, Any], instrument: Instrument | None
-) -> tuple[dict[str, list[str]], dict[str, float | None]]:
-    errors: dict[str, list[str]] = {}
-    if instrument is None:
-        return {"instrument_version": [_("No such instrument version.")]}, {}
-    languages = {wording.language for wording in instrument.wordings.all()}
-    if not languages:
-        return {"instrument": [_("This instrument is not available in this deployment.")]}, {}
-    if data["language"] not in languages:
-        errors["language"] = [
-            _("Not a language of this instrument (%(languages)s).")
-            % {"languages": ", ".join(sorted(languages))}
-        ]
-    items = {item.link_id: item for item in instrument.items.all()}
-    weights: dict[str, float | None] = {}
-    problems = []
-    for answer in data["answers"]:
-        item = items.get(answer["item"])
-        if item is None:
-            problems.append(
-                _("%(item)s: not an item of %(instrument)s.")
-                % {"item": answer["item"], "instrument": instrument.code}
-            )
-            continue
-        weight, problem = _answer_weight(item, answer["value"])
-        if problem:
-            problems.append(
-                _("%(item)s: %(problem)s.") % {"item": answer["item"], "problem": problem}
-            )
-        weights[item.link_id] = weight
-    if problems:
-        errors["answers"] = problems
-    return errors, weights
+def _episodes_of(patient: Patient) -> list[Episode]:
+    """What `_episode_for` picks from: the active episode alone when the device-token lookup
+    carried it (no query), else the patient's episodes, newest first."""
+    active = active_episode_of_request(patient)
+    if active is not None:
+        return [active]
+    return list(Episode.objects.filter(patient=patient).order_by("-created_at"))
 
 
 def _episode_for(episodes: list[Episode]) -> Episode | None:
@@ -166,18 +102,31 @@ def _episode_for(episodes: list[Episode]) -> Episode | None:
     return episodes[0] if episodes else None
 
 
+def _stored_by_client_id(
+    patient: Patient, client_ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID, QuestionnaireResponse]:
+    wanted = {cid for cid in client_ids if cid is not None}
+    if not wanted:
+        return {}
+    return {
+        r.client_id: r
+        for r in QuestionnaireResponse.objects.filter(patient=patient, client_id__in=wanted)
+    }
+
+
 def questionnaire_responses_submit_many(
-    *, patient: Patient, items: Sequence[Any]
+    *, patient: Patient, items: Sequence[Any], read_first: bool = True
 ) -> list[ItemResult]:
     """Store the responses a phone sent, each as its own POST would be: ``created``,
     ``unchanged`` (this client_id was stored before, or earlier in the batch) or
-    ``invalid`` with field errors. A fixed number of queries whatever the batch size."""
+    ``invalid`` with field errors. A fixed number of queries whatever the batch size.
+
+    ``read_first=False`` (the single POST): the stored client_ids are not read before
+    validating: a valid repeat is answered by the write that the unique index refuses, and a
+    refused item by a read of its client_id afterwards (`_replays_of_refused`), so every
+    answer is what the read first would have given, without its query for a new response."""
     results: list[ItemResult | None] = [None] * len(items)
-    client_ids = {cid for cid in map(client_id_of, items) if cid is not None}
-    stored = {
-        r.client_id: r
-        for r in QuestionnaireResponse.objects.filter(patient=patient, client_id__in=client_ids)
-    }
+    stored = _stored_by_client_id(patient, map(client_id_of, items)) if read_first else {}
     valid: list[tuple[int, dict[str, Any]]] = []
     for index, raw in enumerate(items):
         client_id = client_id_of(raw)
@@ -196,30 +145,49 @@ def questionnaire_responses_submit_many(
             continue
         valid.append((index, serializer.validated_data))
 
-    instruments = _instruments({(d["instrument"], d["instrument_version"]) for _, d in valid})
-    episodes = list(Episode.objects.filter(patient=patient).order_by("-created_at"))
+    instruments = instruments_by_key({(d["instrument"], d["instrument_version"]) for _, d in valid})
+    episodes = _episodes_of(patient) if valid else []
     candidates: list[_Candidate] = []
     for index, data in valid:
         instrument = instruments.get((data["instrument"], data["instrument_version"]))
-        errors, weights = _check(data, instrument)
+        errors, weights = check_response(data, instrument)
         day = _local_date(data["completed_at"], patient.timezone)
         episode = _episode_for(episodes)
         if not errors and episode is None:
             errors = {"non_field_errors": [_("You have no episode to record this against.")]}
         elif not errors and episode is not None and day < episode.symptom_onset_date:
             errors = {"completed_at": [_("Cannot be before the episode's symptom onset.")]}
-        # No errors means an instrument (`_check`) and an episode were found.
+        # No errors means an instrument (`check_response`) and an episode were found.
         if errors or instrument is None or episode is None:
             results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
             continue
         candidates.append(_Candidate(index, data, instrument, episode, day, weights))
     _store(patient, candidates, results)
+    if not read_first:
+        _replays_of_refused(patient, items, results)
     return [result for result in results if result is not None]
 
 
-def _store(
-    patient: Patient, candidates: list[_Candidate], results: list[ItemResult | None]
+def _replays_of_refused(
+    patient: Patient, items: Sequence[Any], results: list[ItemResult | None]
 ) -> None:
+    """A refused item whose client_id was stored before is answered with the stored response,
+    whatever its body (API.md: Idempotency), as when the stored client_ids are read first."""
+    refused = {
+        client_id_of(items[index]): index
+        for index, result in enumerate(results)
+        if result is not None and result.status == ItemStatus.INVALID
+    }
+    for client_id, found in _stored_by_client_id(patient, refused).items():
+        index = refused[client_id]
+        results[index] = ItemResult(ItemStatus.UNCHANGED, id=found.id, obj=found)
+
+
+def _planned(
+    patient: Patient, candidates: list[_Candidate]
+) -> tuple[dict[uuid.UUID, tuple[QuestionnaireResponse, _Candidate]], list[tuple[int, uuid.UUID]]]:
+    """The responses to create, one per client_id (the first item sending it), and each
+    item's (index, client_id)."""
     to_create: dict[uuid.UUID, tuple[QuestionnaireResponse, _Candidate]] = {}
     pending: list[tuple[int, uuid.UUID]] = []
     for candidate in candidates:
@@ -240,8 +208,21 @@ def _store(
             ),
             candidate,
         )
+    return to_create, pending
+
+
+def _store(
+    patient: Patient, candidates: list[_Candidate], results: list[ItemResult | None]
+) -> None:
+    to_create, pending = _planned(patient, candidates)
     if not to_create:
         return
+    if len(pending) == 1 and connection.vendor == "postgresql":
+        index, client_id = pending[0]
+        result = _store_one(patient, *to_create[client_id])
+        if result is not None:
+            results[index] = result
+            return
     with transaction.atomic():
         QuestionnaireResponse.objects.bulk_create(
             [response for response, _ in to_create.values()], ignore_conflicts=True
@@ -253,7 +234,12 @@ def _store(
             )
         }
         ours = [to_create[cid] for cid, r in saved.items() if r.id == to_create[cid][0].id]
-        _store_answers_and_scores(ours)
+        answers, scores, written = _answers_and_scores(ours)
+        Answer.objects.bulk_create(answers)
+        Score.objects.bulk_create(scores)
+        for client_id, response in saved.items():
+            if response.id in written:  # ours: answered from what was just written
+                _as_read(response, to_create[client_id][1].instrument, *written[response.id])
         reported: set[uuid.UUID] = set()
         for index, client_id in pending:
             response = saved[client_id]
@@ -270,12 +256,55 @@ def _store(
             record_change_write(episode=episode, changed_dates=sorted(dates))
 
 
-def _store_answers_and_scores(
-    ours: list[tuple[QuestionnaireResponse, _Candidate]],
+def _store_one(
+    patient: Patient, response: QuestionnaireResponse, candidate: _Candidate
+) -> ItemResult | None:
+    """The single POST (and a batch of one) on PostgreSQL: one statement
+    (apps/outcomes/single_write.py). None when neither it nor a stored one answers (left to
+    the general path)."""
+    answers, scores, _ = _answers_and_scores([(response, candidate)])
+    with write_one(response, answers, scores, date=candidate.date) as change:
+        if change is not None:
+            record_change_write(episode=candidate.episode, changed_dates=[candidate.date])
+            _as_read(response, candidate.instrument, answers, scores)
+            return ItemResult(ItemStatus.CREATED, id=response.id, obj=response)
+    # Not written: this client_id was stored first by another request; answer that one.
+    stored = QuestionnaireResponse.objects.filter(
+        patient=patient, client_id=response.client_id
+    ).first()
+    if stored is None:
+        return None
+    return ItemResult(ItemStatus.UNCHANGED, id=stored.id, obj=stored)
+
+
+def _as_read(
+    response: QuestionnaireResponse,
+    instrument: Instrument,
+    answers: list[Answer],
+    scores: list[Score],
 ) -> None:
+    """Give a stored response its instrument, answers and scores (as written, each with its
+    item or definition) as `selectors.responses_visible_to` would read them, so that the POST
+    answers a created response without reading it back."""
+    response.instrument = instrument
+    cache = response.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in (("answers", answers), ("scores", scores)):
+        related = getattr(response, name).all()
+        related._result_cache = rows
+        related._prefetch_done = True
+        cache[name] = related
+
+
+def _answers_and_scores(
+    ours: list[tuple[QuestionnaireResponse, _Candidate]],
+) -> tuple[list[Answer], list[Score], dict[uuid.UUID, tuple[list[Answer], list[Score]]]]:
+    """The answers and scores of the new responses, not stored; and by response id, its
+    own."""
     answers: list[Answer] = []
     scores: list[Score] = []
+    written: dict[uuid.UUID, tuple[list[Answer], list[Score]]] = {}
     for response, candidate in ours:
+        first_answer, first_score = len(answers), len(scores)
         items = {item.link_id: item for item in candidate.instrument.items.all()}
         for answer in candidate.data["answers"]:
             answers.append(
@@ -298,19 +327,19 @@ def _store_answers_and_scores(
                     algorithm_version=ALGORITHM_VERSIONS[definition.algorithm],
                 )
             )
-    Answer.objects.bulk_create(answers)
-    Score.objects.bulk_create(scores)
+        written[response.id] = (answers[first_answer:], scores[first_score:])
+    return answers, scores, written
 
 
 def questionnaire_response_submit(*, patient: Patient, data: Any) -> ItemResult:
     """``POST questionnaire-responses/``: the single-item form of the batch."""
-    return questionnaire_responses_submit_many(patient=patient, items=[data])[0]
+    return questionnaire_responses_submit_many(patient=patient, items=[data], read_first=False)[0]
 
 
 # --- Schedules and requests ------------------------------------------------------------------
 
 
-def _known_instruments(codes: set[str]) -> None:
+def _knowninstruments_by_key(codes: set[str]) -> None:
     known = set(
         Instrument.objects.filter(code__in=codes, is_current=True).values_list("code", flat=True)
     )
@@ -323,7 +352,7 @@ def questionnaire_schedule_set(
     *, episode: Episode, by: User | None, rules: list[dict[str, Any]]
 ) -> QuestionnaireSchedule:
     """Replace the episode's schedule (the deployment's defaults no longer apply to it)."""
-    _known_instruments({rule["instrument"] for rule in rules})
+    _knowninstruments_by_key({rule["instrument"] for rule in rules})
     with transaction.atomic():
         schedule, _created = QuestionnaireSchedule.objects.update_or_create(
             episode=episode, defaults={"rules": rules, "set_by": by}

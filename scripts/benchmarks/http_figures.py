@@ -262,6 +262,11 @@ def run_http(args, env: dict[str, str], logs: Path) -> list[Figure]:
     from scripts.cohort.generate import generate_cohort
 
     figures: list[Figure] = []
+    chosen = set(filter(None, getattr(args, "http_figures", "").split(",")))
+
+    def wanted(name: str) -> bool:  # bench.py --http-figures (default: all)
+        return not chosen or name in chosen
+
     _, pool = bulk_patients(300 * (args.pairs + 1), label="checkin", onset_days_ago=60)
     _, singles = bulk_patients(100, label="single", onset_days_ago=60)
     sync_people, sync_tokens = bulk_patients(args.pairs + 1, label="sync", onset_days_ago=600)
@@ -270,29 +275,30 @@ def run_http(args, env: dict[str, str], logs: Path) -> list[Figure]:
         (token, sync_body(args.sync_items, plans[person.pk]))
         for person, token in zip(sync_people, sync_tokens, strict=True)
     ]
-    print("Generating the dashboard cohorts (500 and 50 patients × 1 year)…", file=sys.stderr)
-    for size in (500, 50):
-        generate_cohort(
-            patients=size,
-            seed=args.seed,
-            clinic_name=f"Bench dashboard {size}",
-            care_team_name=f"Bench {size}",
-            full_year=True,
-            run_flags=False,
-        )
-    sweep_active_episodes()
+    cohorts = wanted("dashboard") or wanted("timeline")  # the timeline's patient is of the 500
+    if cohorts:
+        print("Generating the dashboard cohorts (500 and 50 patients × 1 year)…", file=sys.stderr)
+        for size in (500, 50):
+            generate_cohort(
+                patients=size,
+                seed=args.seed,
+                clinic_name=f"Bench dashboard {size}",
+                care_team_name=f"Bench {size}",
+                full_year=True,
+                run_flags=False,
+            )
+        sweep_active_episodes()
     owner = sync_people[0].user
     BenchRow.objects.bulk_create(
         [BenchRow(owner=owner, name=f"row {n}", value=n, score=n % 97) for n in range(500)]
     )
-    physio = physio_token("Bench 500")
-    chosen = set(args.http_figures.split(","))
-    if "dashboard" in chosen:
+    physio = physio_token("Bench 500") if cohorts else ""
+    if wanted("dashboard"):
         figures.append(dashboard_queries(args))
     server = Server(env, logs / "gunicorn.log")
     try:
         for name, (about, run) in HTTP_FIGURES.items():
-            if name in chosen:
+            if wanted(name):
                 print(f"{about}…", file=sys.stderr)
                 figures += run(server.port, args, Data(pool, singles, sync_patients, physio, logs))
     finally:

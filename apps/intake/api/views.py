@@ -29,8 +29,10 @@ from apps.checkins.api.serializers import (
     CheckInCreatedSerializer,
     CheckInRefusedSerializer,
     CheckInSerializer,
+    checkin_representation,
 )
 from apps.checkins.inputs import CheckInCorrectionSerializer, CheckInInputSerializer
+from apps.checkins.models import CheckIn
 from apps.checkins.selectors import access_checkin
 from apps.core.exceptions import Conflict, NotAllowed, api_exception_handler
 from apps.core.sync import ItemResult, ItemStatus
@@ -60,7 +62,8 @@ def single_item_response(result: ItemResult) -> Response:
             field="date",
             extra={"id": str(result.id), "advice": result.advice or []},
         )
-    body = CheckInSerializer(result.obj).data | {"advice": result.advice or []}
+    assert isinstance(result.obj, CheckIn)  # noqa: S101 - a stored check-in's result carries it
+    body = checkin_representation(result.obj) | {"advice": result.advice or []}
     if result.status == ItemStatus.CREATED:
         return Response(body, status=status.HTTP_201_CREATED)
     return Response(body, status=status.HTTP_200_OK)

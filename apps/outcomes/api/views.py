@@ -214,7 +214,12 @@ class QuestionnaireResponseListCreateView(generics.ListAPIView):
         if result.status == ItemStatus.INVALID:
             raise ValidationError(result.errors)
         assert result.id is not None  # noqa: S101 - a stored response has its id
-        response = selectors.responses_visible_to(signed_in_user(request)).get(pk=result.id)
+        if result.status == ItemStatus.CREATED:
+            # Just written by this request, with its answers and scores (services._as_read).
+            response = result.obj
+            assert isinstance(response, QuestionnaireResponse)  # noqa: S101 - what _store gives
+        else:  # stored before: as stored
+            response = selectors.responses_visible_to(signed_in_user(request)).get(pk=result.id)
         body = QuestionnaireResponseSerializer.data_of(
             response, selectors.changes_for_responses([response])
         )
