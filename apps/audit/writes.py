@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
+from django.db.models import Field
 from django.utils import timezone
 
 from apps.audit.models import AccessLogEntry
@@ -24,10 +25,10 @@ def access_entries_insert(patient_ids: Sequence[uuid.UUID | None], common: dict[
         return
     values = {"at": timezone.now(), **common}
     meta = AccessLogEntry._meta
-    fields = [meta.get_field(name) for name in values]
+    fields: list[Field] = [meta.get_field(name) for name in values]  # type: ignore[misc]
     quote = connection.ops.quote_name
-    names = [meta.get_field("id"), meta.get_field("patient_id"), *fields]
-    columns = ", ".join(quote(field.column) for field in names)
+    names = ["id", "patient_id", *(field.attname for field in fields)]
+    columns = ", ".join(quote(name) for name in names)
     shared = ", ".join(f"%s::{field.db_type(connection)}" for field in fields)
     params = [
         *(
