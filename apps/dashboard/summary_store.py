@@ -37,6 +37,7 @@ each, and flags change outside the outbox).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -57,6 +58,8 @@ from apps.dashboard.summary_columns import (
 )
 from apps.dashboard.summary_rows import _adherence, _current_episodes
 from apps.episodes.models import Episode
+
+logger = logging.getLogger(__name__)
 
 #: Patients refreshed per transaction by the periodic refresh and the rebuild.
 BATCH_SIZE = 500
@@ -132,9 +135,22 @@ def summaries_refresh(patient_ids: Iterable[Any], *, now: dt.datetime | None = N
 
 def refresh_for_episodes(episode_ids: list[uuid.UUID]) -> None:
     """`record_changes_applied` listener: refresh the summaries of these episodes' patients,
-    in the transaction that marks their change rows processed."""
-    patients = Episode.objects.filter(pk__in=episode_ids).values_list("patient_id", flat=True)
-    summaries_refresh(list(patients))
+    in the transaction that marks their change rows processed. A refresh that fails (a bug
+    in a summary column) must neither hold up the outbox nor leave a summary that no longer
+    matches "nothing pending": those patients' summaries are deleted instead (the page
+    computes them; the periodic refresh retries) and the error is logged. Only when that
+    delete fails too does the error reach the marking, which then marks nothing."""
+    patients = list(Episode.objects.filter(pk__in=episode_ids).values_list("patient_id", flat=True))
+    try:
+        with transaction.atomic():
+            summaries_refresh(patients)
+    except Exception as error:  # noqa: BLE001 - falls back to computing on read
+        logger.error(  # noqa: TRY400 - the class name only, never a message with data
+            "dashboard summaries of %d patients not refreshed (%s); computed on read",
+            len(patients),
+            type(error).__name__,
+        )
+        MaintainedSummary.objects.filter(patient_id__in=patients).delete()
 
 
 def stale_summary_patients(*, now: dt.datetime | None = None, limit: int = BATCH_SIZE) -> list[Any]:

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When, Window
+from django.db.models import Count, F, Prefetch, Q, QuerySet, RowRange, Window
 from django.db.models.functions import RowNumber
 
 from apps.accounts.models import Role, User
@@ -149,24 +149,28 @@ def _latest_points_by_episode(
     first scored value (the baseline) and the last two scored values (the latest one's
     previous). `changes_of` gives the latest score the same change over these as over every
     score (`score_points_by_episode`), without reading a year of scores. One query."""
-    order = ("response__date", "response__completed_at", "response_id")  # as `_points`
-
-    def numbered(*, valued: bool, newest: bool) -> Window:
-        partition: list[F | Case] = [F("response__episode_id"), F("definition_id")]
-        if valued:
-            partition.append(Case(When(value__isnull=True, then=Value(0)), default=Value(1)))
-        ordering = [F(name).desc() if newest else F(name).asc() for name in order]
-        return Window(RowNumber(), partition_by=partition, order_by=ordering)
-
+    # One sort: every window below partitions by (episode, score definition) and numbers
+    # newest first, in the order of `_points` reversed.
+    partition = [F("response__episode_id"), F("definition_id")]
+    newest_first = [F(name).desc() for name in ("response__date", "response__completed_at")]
+    newest_first.append(F("response_id").desc())
     scores = (
         Score.objects.filter(response__episode_id__in=list(episode_ids))
         .annotate(
-            newest=numbered(valued=False, newest=True),
-            newest_valued=numbered(valued=True, newest=True),
-            oldest_valued=numbered(valued=True, newest=False),
+            newest=Window(RowNumber(), partition_by=partition, order_by=newest_first),
+            # Scored values up to this row, newest first: 1 and 2 are the last two.
+            valued_so_far=Window(
+                Count("value"),
+                partition_by=partition,
+                order_by=newest_first,
+                frame=RowRange(start=None, end=0),
+            ),
+            valued=Window(Count("value"), partition_by=partition),
         )
         .filter(
-            Q(newest=1) | Q(value__isnull=False) & (Q(newest_valued__lte=2) | Q(oldest_valued=1))
+            Q(newest=1)
+            | Q(value__isnull=False)
+            & (Q(valued_so_far__lte=2) | Q(valued_so_far=F("valued")))  # last two, first
         )
     )
     found: dict[uuid.UUID, list[ScorePoint]] = defaultdict(list)

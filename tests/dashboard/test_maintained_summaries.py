@@ -281,7 +281,7 @@ def test_a_summary_is_stale_after_local_midnight_and_after_a_time_zone_change(wo
     _assert_same_dashboard(world.physio)
 
 
-def test_a_failing_refresh_leaves_the_changes_pending_and_the_page_computed(world):
+def test_a_failing_listener_leaves_the_changes_pending_and_the_page_computed(world):
     patient = world.patients[0]
 
     def broken(_episodes):
@@ -299,6 +299,28 @@ def test_a_failing_refresh_leaves_the_changes_pending_and_the_page_computed(worl
     assert _fresh_flags(world.physio)[patient.pk] is False
     rows = {row["id"]: row for row in _page(world.physio, "name", maintained=True)}
     assert rows[str(patient.pk)]["pain_now_latest"] == 7
+
+
+def test_a_failing_summary_column_drops_the_summary_and_the_outbox_goes_on(world, monkeypatch):
+    from apps.dashboard import summary_store
+
+    patient = world.patients[0]
+
+    def broken(_ids, **_options):
+        raise RuntimeError("a bug in a summary column")
+
+    monkeypatch.setattr(summary_store, "summaries_compute", broken)
+    _checkin(world, patient, 0, 8)
+    result = record_changes_process()
+    assert (result.failed, result.processed) == (0, 1)
+    assert not MaintainedSummary.objects.filter(patient=patient).exists()
+    assert _fresh_flags(world.physio)[patient.pk] is False
+    rows = {row["id"]: row for row in _page(world.physio, "name", maintained=True)}
+    assert rows[str(patient.pk)]["pain_now_latest"] == 8
+    monkeypatch.undo()
+    assert stale_summary_patients() == [patient.pk]
+    summaries_refresh_stale()
+    _assert_summaries_fresh_and_equal(world.patients)
 
 
 def test_a_bulk_write_past_the_outbox_needs_the_rebuild(world):
