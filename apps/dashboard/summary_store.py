@@ -108,42 +108,47 @@ def summaries_compute(
 def summaries_refresh(patient_ids: Iterable[Any], *, now: dt.datetime | None = None) -> int:
     """Recompute and store the summaries of these patients, in one transaction that holds a
     lock on each patient's row (see the module docstring). Returns how many were stored."""
+    with transaction.atomic():
+        return _refresh_locked(patient_ids, now=now)
+
+
+def _refresh_locked(patient_ids: Iterable[Any], *, now: dt.datetime | None = None) -> int:
+    """`summaries_refresh` inside the caller's transaction (no savepoint of its own)."""
     ids = sorted({pk for pk in patient_ids if pk is not None}, key=str)
     if not ids:
         return 0
-    with transaction.atomic():
-        locked = list(
-            Patient.objects.select_for_update(no_key=True)
-            .filter(pk__in=ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        summaries = summaries_compute(locked, now=now)
-        stored = {summary.patient_id for summary in summaries}
-        # A patient without a time zone has no summary: none of theirs may stay behind.
-        MaintainedSummary.objects.filter(
-            patient_id__in=[pk for pk in locked if pk not in stored]
-        ).delete()
-        MaintainedSummary.objects.bulk_create(
-            summaries,
-            update_conflicts=True,
-            unique_fields=["patient"],
-            update_fields=_UPDATED_FIELDS,
-        )
+    locked = list(
+        Patient.objects.select_for_update(no_key=True)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    summaries = summaries_compute(locked, now=now)
+    stored = {summary.patient_id for summary in summaries}
+    # A patient without a time zone has no summary: none of theirs may stay behind.
+    MaintainedSummary.objects.filter(
+        patient_id__in=[pk for pk in locked if pk not in stored]
+    ).delete()
+    MaintainedSummary.objects.bulk_create(
+        summaries,
+        update_conflicts=True,
+        unique_fields=["patient"],
+        update_fields=_UPDATED_FIELDS,
+    )
     return len(summaries)
 
 
 def refresh_for_episodes(episode_ids: list[uuid.UUID]) -> None:
     """`record_changes_applied` listener: refresh the summaries of these episodes' patients,
-    in the transaction that marks their change rows processed. A refresh that fails (a bug
-    in a summary column) must neither hold up the outbox nor leave a summary that no longer
-    matches "nothing pending": those patients' summaries are deleted instead (the page
-    computes them; the periodic refresh retries) and the error is logged. Only when that
-    delete fails too does the error reach the marking, which then marks nothing."""
+    in the transaction that marks their change rows processed (no savepoint: it must commit
+    with the marking). A refresh that fails in Python (a bug in a summary column) must
+    neither hold up the outbox nor leave a summary that no longer matches "nothing pending":
+    those patients' summaries are deleted instead (the page computes them; the periodic
+    refresh retries) and the error is logged. A database error aborts the transaction: the
+    delete fails too, the error reaches the marking, which then marks nothing (retried)."""
     patients = list(Episode.objects.filter(pk__in=episode_ids).values_list("patient_id", flat=True))
     try:
-        with transaction.atomic():
-            summaries_refresh(patients)
+        _refresh_locked(patients)
     except Exception as error:  # noqa: BLE001 - falls back to computing on read
         logger.error(  # noqa: TRY400 - the class name only, never a message with data
             "dashboard summaries of %d patients not refreshed (%s); computed on read",
