@@ -25,8 +25,9 @@ from collections.abc import Callable, Iterable
 
 from django.http import HttpRequest, HttpResponse
 
-from apps.audit.models import AccessAction, AccessLogEntry
+from apps.audit.models import AccessAction
 from apps.audit.patient_data import patient_lookup_for
+from apps.audit.writes import access_entries_insert
 from apps.core import access_recorder as recorder
 from apps.core.throttling import client_ip
 
@@ -168,6 +169,4 @@ class AccessLogMiddleware:
             "outcome": status,
             "detail": recording.detail,
         }
-        AccessLogEntry.objects.bulk_create(
-            [AccessLogEntry(patient_id=patient_id, **common) for patient_id in targets]
-        )
+        access_entries_insert(targets, common)

@@ -21,3 +21,9 @@ class DashboardConfig(AppConfig):
         from apps.treatments.readers import register_pain_reader
 
         register_pain_reader(pain_by_date)
+        # The maintained patient summaries are refreshed where the record-change outbox is
+        # processed, in the transaction that marks the changes (apps.dashboard.summary_store).
+        from apps.dashboard.summary_store import refresh_for_episodes
+        from apps.episodes.record_changes import record_changes_applied
+
+        record_changes_applied.register(refresh_for_episodes)

@@ -26,3 +26,42 @@ class DashboardVisit(models.Model):
 
     def __str__(self) -> str:
         return f"Dashboard visit {self.user_id}"
+
+
+class MaintainedSummary(models.Model):
+    """A patient's dashboard columns that come from their record (check-ins, plans,
+    sessions), as computed for one patient-local date (apps.dashboard.summary_store).
+
+    A cache, never the truth: the dashboard uses it only while it is *fresh* — computed for
+    the patient's local today, in the patient's current time zone, and with no record change
+    of theirs still pending in the outbox — and otherwise computes the columns from the
+    record (docs/dashboard.md, "Maintained summaries"). Refreshed when the outbox is processed
+    (`apps.episodes.record_changes.record_changes_applied`), by the periodic refresh of
+    summaries whose date has passed, and by ``manage.py rebuild_dashboard_summaries``."""
+
+    patient = models.OneToOneField(
+        "accounts.Patient",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="dashboard_summary",
+    )
+    #: The patient-local date and the time zone the columns were computed for.
+    computed_for = models.DateField()
+    timezone = models.CharField(max_length=64)
+    computed_at = models.DateTimeField()
+    last_checkin_date = models.DateField(null=True, blank=True)
+    pain_now_latest = models.IntegerField(null=True, blank=True)
+    pain_7d_mean = models.FloatField(null=True, blank=True)
+    pain_previous_7d_mean = models.FloatField(null=True, blank=True)
+    #: Adherence over the 7 local dates ending on ``computed_for``: the SQL parts the cohort
+    #: is sorted and filtered by, and the value shown (apps.exercises.adherence, both forms).
+    adherence_counted = models.FloatField(null=True, blank=True)
+    adherence_prescribed = models.FloatField(null=True, blank=True)
+    adherence_7d = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "maintained patient summary"
+        indexes = [models.Index(fields=["computed_for"], name="summary_computed_for")]
+
+    def __str__(self) -> str:
+        return f"Summary of {self.patient_id} for {self.computed_for}"

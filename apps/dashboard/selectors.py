@@ -31,7 +31,12 @@ from apps.dashboard.summary_columns import (
     _ranking,
     _timezone_counts,
 )
-from apps.dashboard.summary_rows import _ROW_COLUMNS, PatientSummaries, _summarise
+from apps.dashboard.summary_rows import (
+    _MAINTAINED_ROW_COLUMNS,
+    _ROW_COLUMNS,
+    PatientSummaries,
+    _summarise,
+)
 from apps.episodes.models import Episode, EpisodeStatus
 
 if TYPE_CHECKING:
@@ -189,6 +194,7 @@ def patient_summaries(
     search: str | None = None,
     status: str | None = None,
     now: dt.datetime | None = None,
+    maintained: bool = True,
 ) -> PatientSummaries:
     """One row per patient in ``user``'s care, with the dashboard's summary columns.
 
@@ -207,6 +213,11 @@ def patient_summaries(
     ordering but the name's. ``status`` (`EPISODE_STATUSES`; None: all) keeps patients by
     their current episode's status. Raises `ValidationFailed` for an unknown ordering or
     status.
+
+    With ``maintained`` (the default), the columns a maintained summary stores come from it
+    for every patient whose summary is fresh and are computed for the others
+    (apps.dashboard.summary_store): the same values either way, which
+    tests/dashboard/test_maintained_summaries.py holds after random sequences of writes.
     """
     ordering = ordering or DEFAULT_ORDERING
     order_by = _order_by(ordering)
@@ -222,14 +233,16 @@ def patient_summaries(
     counts = _timezone_counts(patients)
     dates = _dates_of(counts, now)
     columns = _columns_used(ordering, filters)
-    page = _ranking(patients, dates, columns, selected=_ROW_COLUMNS).select_related("user")
+    selected = _MAINTAINED_ROW_COLUMNS if maintained else _ROW_COLUMNS
+    page = _ranking(patients, dates, columns, selected=selected, maintained=maintained)
+    page = page.select_related("user")
     if filters is None:
         return PatientSummaries(page.order_by(*order_by), dates, count=sum(counts.values()))
     # Filters are SQL over computed columns: a filtered cohort needs its own count.
     return PatientSummaries(
         _filter(page, filters).order_by(*order_by),
         dates,
-        ranking=lambda: _filter(_ranking(patients, dates, columns), filters),
+        ranking=lambda: _filter(_ranking(patients, dates, columns, maintained=maintained), filters),
     )
 
 

@@ -15,19 +15,27 @@ from functools import partial
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
     F,
+    Field,
+    FilteredRelation,
     FloatField,
     Func,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Greatest, Least
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from apps.accounts.models import Patient
@@ -35,7 +43,7 @@ from apps.checkins.models import CheckIn
 from apps.core.timezones import local_today
 from apps.dashboard.expressions import DaysBetween, date_by_timezone, distinct_names
 from apps.episodes.models import EpisodeStatus
-from apps.episodes.selectors import current_episode_subquery
+from apps.episodes.selectors import current_episode_subquery, pending_record_changes
 from apps.exercises.adherence import adherence_parts_expression, adherence_ratio_expression
 from apps.flags.models import LIVE_STATUSES, Flag
 from apps.flags.rules.base import SEVERITY_ORDER, Severity
@@ -126,9 +134,54 @@ def _latest_checkin(field: str, *ordering: str) -> Subquery:
     return Subquery(rows.order_by(*ordering).values(field)[:1])
 
 
-def _base_column_factories() -> dict[str, Callable[[], Any]]:
+#: The columns a maintained summary (apps.dashboard.models.MaintainedSummary) stores, with
+#: their SQL types.
+STORED_COLUMNS: dict[str, Callable[[], Field]] = {
+    "last_checkin_date": DateField,
+    "pain_now_latest": IntegerField,
+    "pain_7d_mean": FloatField,
+    "pain_previous_7d_mean": FloatField,
+    "adherence_counted": FloatField,
+    "adherence_prescribed": FloatField,
+}
+
+
+def _fresh_summary() -> FilteredRelation:
+    """The patient's maintained summary, joined only when it may stand in for the computed
+    columns (fresh): computed for the patient's local today, in their current time zone, and
+    no record change of theirs still pending in the outbox (the refresh marks the changes it
+    has seen processed in its own transaction). The condition is evaluated once per patient,
+    in the join; without a fresh summary the joined columns are NULL."""
+    pending = Exists(pending_record_changes(patient=OuterRef("pk")))
+    return FilteredRelation(
+        "dashboard_summary",
+        condition=Q(
+            Q(dashboard_summary__computed_for=F("local_today")),
+            Q(dashboard_summary__timezone=F("timezone")),
+            ~pending,
+        ),
+    )
+
+
+def _is_fresh() -> IsNull:
+    # ``computed_for`` is never NULL in a stored summary: NULL means "not joined".
+    return IsNull(F("fresh_summary__computed_for"), False)
+
+
+def _stored_or_computed(name: str, computed: Any) -> Case:
+    """The fresh summary's ``name``, else the computed column: the database evaluates the
+    computing subquery only for the rows without a fresh summary."""
+    return Case(
+        When(_is_fresh(), then=F(f"fresh_summary__{name}")),
+        default=computed,
+        output_field=STORED_COLUMNS[name](),
+    )
+
+
+def _base_column_factories(*, maintained: bool = False) -> dict[str, Callable[[], Any]]:
     """The stored facts each summary column is derived from (one subquery each), built only
-    when asked for: building the adherence subqueries costs more than running them."""
+    when asked for: building the adherence subqueries costs more than running them. With
+    ``maintained``, the `STORED_COLUMNS` come from fresh maintained summaries."""
     adherence: list[tuple[Subquery[FloatField], Subquery[FloatField]]] = []
 
     def adherence_part(index: int) -> Subquery[FloatField]:
@@ -136,6 +189,21 @@ def _base_column_factories() -> dict[str, Callable[[], Any]]:
             adherence.append(_adherence_parts())
         return adherence[0][index]
 
+    factories = _computed_factories(adherence_part)
+    if maintained:
+        for name in STORED_COLUMNS:
+            computed = factories[name]
+            factories[name] = partial(lambda n, c: _stored_or_computed(n, c()), name, computed)
+    return {
+        "summary_fresh": lambda: ExpressionWrapper(_is_fresh(), output_field=BooleanField()),
+        "summary_adherence_7d": partial(F, "fresh_summary__adherence_7d"),
+        **factories,
+    }
+
+
+def _computed_factories(
+    adherence_part: Callable[[int], Subquery[FloatField]],
+) -> dict[str, Callable[[], Any]]:
     return {
         "episode_id": lambda: _current_episode("id"),
         "symptom_onset_date": lambda: _current_episode("symptom_onset_date"),
@@ -199,6 +267,8 @@ def _derived_columns() -> dict[str, Any]:
 
 #: What each computed column is built from, in an order where dependencies come first.
 _DEPENDENCIES: dict[str, tuple[str, ...]] = {
+    "summary_fresh": (),
+    "summary_adherence_7d": (),
     "episode_id": (),
     "symptom_onset_date": (),
     "episode_status": (),
@@ -227,12 +297,14 @@ def _ranking(
     columns: set[str],
     *,
     selected: Collection[str] = (),
+    maintained: bool = False,
 ) -> QuerySet[Patient]:
     """``patients`` with ``columns`` (and what they are built from) as aliases, for a filter
     or an ordering to use: only those reach the SQL, so sorting by one column computes only
     that column for the whole cohort. Those in ``selected`` are annotations instead, read with
     each row (PostgreSQL computes a selected column that is not sorted on only for the rows
-    kept by ``LIMIT``)."""
+    kept by ``LIMIT``). With ``maintained``, the `STORED_COLUMNS` come from fresh maintained
+    summaries (`_fresh_summary`) and are computed only for the rows without one."""
     needed = set()
     pending = [*columns, *selected]
     while pending:
@@ -240,9 +312,11 @@ def _ranking(
         if name not in needed:
             needed.add(name)
             pending.extend(_DEPENDENCIES[name])
-    base = _base_column_factories()
+    base = _base_column_factories(maintained=maintained)
     derived = None
     patients = _with_dates(patients, dates)
+    if maintained:
+        patients = patients.alias(fresh_summary=_fresh_summary())
     for name in _DEPENDENCIES:
         if name not in needed:
             continue

@@ -76,6 +76,10 @@ _ROW_COLUMNS: tuple[str, ...] = (
     "pain_7d_mean",
     "pain_previous_7d_mean",
 )
+#: With maintained summaries, each row also says whether its summary stood in for the
+#: computed columns (`summary_columns._stored_or_computed`: the columns of a stale summary
+#: are computed in the same query), and brings the summary's adherence, shown when it did.
+_MAINTAINED_ROW_COLUMNS: tuple[str, ...] = (*_ROW_COLUMNS, "summary_fresh", "summary_adherence_7d")
 
 
 def _weeks_since_onset(episode: dict[str, Any] | None, today: dt.date | None) -> int | None:
@@ -90,8 +94,9 @@ def _weeks_since_onset(episode: dict[str, Any] | None, today: dt.date | None) ->
 def _summarise(patients: list[Patient], dates: dict[str, dt.date]) -> list[PatientSummary]:
     """``rows`` (patients read with `_ROW_COLUMNS`) completed with the other summary columns,
     from four bulk reads whatever their number: the current episodes, the adherence of their
-    7-day windows (two reads) and the open flags. Adherence is computed exactly as
-    `_adherence_parts` computes it in SQL, so a sort by it agrees with the values shown."""
+    7-day windows (two reads, only for rows without a fresh maintained summary) and the open
+    flags. Adherence is computed exactly as `_adherence_parts` computes it in SQL, so a sort
+    by it agrees with the values shown."""
     # The ranking query annotated `_ROW_COLUMNS` (chosen at run time, so untyped); the other
     # summary columns are set below.
     rows = cast("list[PatientSummary]", patients)
@@ -108,8 +113,11 @@ def _summarise(patients: list[Patient], dates: dict[str, dt.date]) -> list[Patie
         for pk, today in todays.items()
         if today is not None
     }
+    # Rows whose maintained summary was fresh bring their columns; the rest compute them.
+    fresh = {row.pk for row in rows if getattr(row, "summary_fresh", False)}
+    stale_windows = {pk: window for pk, window in windows.items() if pk not in fresh}
     adherence = _adherence(
-        {pk: episode for pk, episode in episodes.items() if pk in windows}, windows
+        {pk: episode for pk, episode in episodes.items() if pk in stale_windows}, stale_windows
     )
     flags = open_flag_counts_by_patient(ids)
     for row in rows:
@@ -126,7 +134,9 @@ def _summarise(patients: list[Patient], dates: dict[str, dt.date]) -> list[Patie
             if row.pain_7d_mean is None or row.pain_previous_7d_mean is None
             else row.pain_7d_mean - row.pain_previous_7d_mean
         )
-        row.adherence_7d = adherence.get(row.pk)
+        row.adherence_7d = (
+            getattr(row, "summary_adherence_7d", None) if row.pk in fresh else adherence.get(row.pk)
+        )
         for severity in SEVERITIES:
             setattr(row, f"open_flags_{severity}", flags[row.pk][severity])
     return rows

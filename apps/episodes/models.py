@@ -152,6 +152,13 @@ class RecordChange(models.Model):
                 condition=Q(processed_at__isnull=False),
                 name="recordchange_processed",
             ),
+            # Read models kept from the outbox (the dashboard's patient summaries): "does this
+            # patient's episode have a change not yet processed?", one probe per patient.
+            models.Index(
+                fields=["episode"],
+                condition=Q(processed_at__isnull=True),
+                name="recordchange_pending_episode",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -306,15 +306,28 @@ def _log_abandoned(claim: RecordChangeClaim, abandoned: dict[int, dt.datetime]) 
             )
 
 
+#: Read models kept from the outbox (apps.dashboard's patient summaries): each listener is
+#: called with the ids of the episodes whose rows are about to be marked processed, inside
+#: the marking's transaction, so what it refreshes commits with the marking or not at all. A
+#: listener's exception propagates (`Hook.fire`): nothing is marked, the rows stay pending.
+record_changes_applied: Hook[list[uuid.UUID]] = Hook("episodes.record_changes_applied")
+
+
 def record_changes_processed(*, ids: Sequence[int], now: dt.datetime | None = None) -> int:
     """Mark claimed rows processed (their evaluation is stored). A row whose lease ran out and
     that another claimer holds now is marked too: an evaluation that finished after the row
-    was written has seen its data. Returns how many rows were marked."""
+    was written has seen its data. Before marking, in the same transaction, the listeners of
+    `record_changes_applied` refresh what they keep for the rows' episodes. Returns how many
+    rows were marked."""
     if not ids:
         return 0
-    return RecordChange.objects.filter(id__in=list(ids), processed_at__isnull=True).update(
-        processed_at=now or timezone.now(), claim_token=None
-    )
+    pending = RecordChange.objects.filter(id__in=list(ids), processed_at__isnull=True)
+    with transaction.atomic():
+        if record_changes_applied.listeners:
+            episodes = sorted(set(pending.values_list("episode_id", flat=True)), key=str)
+            if episodes:
+                record_changes_applied.fire(episodes)
+        return pending.update(processed_at=now or timezone.now(), claim_token=None)
 
 
 def record_changes_failed(

@@ -209,3 +209,11 @@ def latest_processed_record_change() -> dt.datetime | None:
         .values_list("processed_at", flat=True)
         .first()
     )
+
+
+def pending_record_changes(*, patient: Any) -> QuerySet[RecordChange]:
+    """The record changes of ``patient``'s episodes not yet processed (``patient``: an id or
+    an ``OuterRef``), for an ``Exists``: a read model refreshed when the outbox is processed
+    (`record_changes_applied`) is behind its data while one of these exists. One probe of
+    the pending-rows index per episode."""
+    return RecordChange.objects.filter(episode__patient_id=patient, processed_at__isnull=True)

@@ -75,7 +75,7 @@ def _process_claim(
     result.claimed += len(claim.rows)
     grouped = claim.by_episode()
     episodes = Episode.objects.select_related("patient").in_bulk(list(grouped))
-    done: list[int] = []
+    done: list[ClaimedChange] = []
     for episode_id, rows in grouped.items():
         try:
             episode = episodes.get(episode_id)
@@ -85,9 +85,14 @@ def _process_claim(
             record_changes_failed(claim=claim, rows=rows, error=error, config=config)
             result.failed += len(rows)
             continue
-        done.extend(row.id for row in rows)
+        done.extend(rows)
         result.episodes += 1
-    result.processed += record_changes_processed(ids=done)
+    try:
+        # The outbox's read models refresh here (`record_changes_applied`), with the marking.
+        result.processed += record_changes_processed(ids=[row.id for row in done])
+    except Exception as error:  # noqa: BLE001 - kept on the rows, retried with backoff
+        record_changes_failed(claim=claim, rows=done, error=error, config=config)
+        result.failed += len(done)
 
 
 def _evaluate_changes(

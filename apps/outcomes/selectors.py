@@ -9,7 +9,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, RowRange, Window
+from django.db.models.functions import RowNumber
 
 from apps.accounts.models import Role, User
 from apps.accounts.selectors import patients_for_clinician
@@ -140,6 +141,44 @@ def changes_for_responses(responses: Sequence[QuestionnaireResponse]) -> dict[uu
     return changes_of(points)
 
 
+def _latest_points_by_episode(
+    episode_ids: Iterable[uuid.UUID],
+) -> dict[uuid.UUID, list[ScorePoint]]:
+    """The scores of the episodes that the latest score of each (instrument, score) and its
+    changes depend on, oldest first: per episode and score definition the latest score, the
+    first scored value (the baseline) and the last two scored values (the latest one's
+    previous). `changes_of` gives the latest score the same change over these as over every
+    score (`score_points_by_episode`), without reading a year of scores. One query."""
+    # One sort: every window below partitions by (episode, score definition) and numbers
+    # newest first, in the order of `_points` reversed.
+    partition = [F("response__episode_id"), F("definition_id")]
+    newest_first = [F(name).desc() for name in ("response__date", "response__completed_at")]
+    newest_first.append(F("response_id").desc())
+    scores = (
+        Score.objects.filter(response__episode_id__in=list(episode_ids))
+        .annotate(
+            newest=Window(RowNumber(), partition_by=partition, order_by=newest_first),
+            # Scored values up to this row, newest first: 1 and 2 are the last two.
+            valued_so_far=Window(
+                Count("value"),
+                partition_by=partition,
+                order_by=newest_first,
+                frame=RowRange(start=None, end=0),
+            ),
+            valued=Window(Count("value"), partition_by=partition),
+        )
+        .filter(
+            Q(newest=1)
+            | Q(value__isnull=False)
+            & (Q(valued_so_far__lte=2) | Q(valued_so_far=F("valued")))  # last two, first
+        )
+    )
+    found: dict[uuid.UUID, list[ScorePoint]] = defaultdict(list)
+    for point in _points(scores):
+        found[point.episode_id].append(point)
+    return dict(found)
+
+
 @dataclass(frozen=True)
 class LatestScore:
     instrument: str
@@ -158,7 +197,7 @@ def latest_scores_by_episode(
     dashboard row. One query for any number of episodes."""
     ids = list(episode_ids)
     result: dict[uuid.UUID, list[LatestScore]] = {episode_id: [] for episode_id in ids}
-    for episode_id, points in score_points_by_episode(ids).items():
+    for episode_id, points in _latest_points_by_episode(ids).items():
         changes = changes_of(points)
         latest: dict[tuple[str, str], ScorePoint] = {}
         for point in points:

@@ -265,6 +265,13 @@ CELERY_BEAT_SCHEDULE["flags-process-record-changes"] = {
     "schedule": 60,
     "options": {"expires": 55},
 }
+# The dashboard's maintained patient summaries (apps/dashboard/summary_store.py): those whose
+# patient-local date has passed are refreshed here (until then the page computes them).
+CELERY_BEAT_SCHEDULE["dashboard-refresh-stale-summaries"] = {
+    "task": "dashboard.refresh_stale_summaries",
+    "schedule": 5 * 60,
+    "options": {"expires": 4 * 60},
+}
 # Overrides of apps.episodes.record_changes.DEFAULTS (lease, batch, retry backoff, pruning).
 RECORD_CHANGES: dict[str, float] = {"LEASE_SECONDS": 180}
 # Who hears about a new flag (apps/notifications/flag_announcements.py): every new flag is

@@ -155,6 +155,9 @@ def generate_cohort(
     episode_ids = _write_all(indices, options, context, result, bar, keep_courses=keep_courses)
     if connection.vendor == "postgresql":
         _analyze()
+    # The rows went in bulk, past the record-change outbox: build the dashboard's maintained
+    # summaries of the new patients as a backfill would (manage.py rebuild_dashboard_summaries).
+    _build_summaries(episode_ids)
     if run_flags:
         flag_started = time.monotonic()
         evaluate_cohort_flags(episode_ids, today=today, progress=progress)
@@ -189,6 +192,17 @@ def _write_all(
             result.courses.extend(chunk)
         bar.advance(len(chunk))
     return episode_ids
+
+
+def _build_summaries(episode_ids: list[Any]) -> None:
+    from apps.dashboard.summary_store import BATCH_SIZE, summaries_refresh
+    from apps.episodes.models import Episode
+
+    patient_ids = list(
+        Episode.objects.filter(pk__in=episode_ids).values_list("patient_id", flat=True)
+    )
+    for start in range(0, len(patient_ids), BATCH_SIZE):
+        summaries_refresh(patient_ids[start : start + BATCH_SIZE])
 
 
 def _analyze() -> None:
