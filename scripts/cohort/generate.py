@@ -153,11 +153,11 @@ def generate_cohort(
         result.forced_events = choose_forced_events(options, indices, library_size=len(library))
     bar = Progress(patients, f"cohort {clinic_name}", enabled=progress)
     episode_ids = _write_all(indices, options, context, result, bar, keep_courses=keep_courses)
-    if connection.vendor == "postgresql":
-        _analyze()
     # The rows went in bulk, past the record-change outbox: build the dashboard's maintained
     # summaries of the new patients as a backfill would (manage.py rebuild_dashboard_summaries).
     _build_summaries(episode_ids)
+    if connection.vendor == "postgresql":
+        _analyze()
     if run_flags:
         flag_started = time.monotonic()
         evaluate_cohort_flags(episode_ids, today=today, progress=progress)
@@ -206,11 +206,9 @@ def _build_summaries(episode_ids: list[Any]) -> None:
 
 
 def _analyze() -> None:
-    """Fresh planner statistics for the tables the cohort filled (PostgreSQL)."""
-    from apps.checkins.models import CheckIn
-    from apps.episodes.models import Episode
-    from apps.exercises.models import ExerciseSession
-
+    """Fresh planner statistics for every table, as autovacuum keeps them in a deployment
+    (PostgreSQL): the cohort fills a dozen tables in bulk (check-ins, sessions, questionnaire
+    responses, answers and scores, assessments, treatments, summaries…), and a table left
+    without statistics is planned as if empty (a hash join over every score, for instance)."""
     with connection.cursor() as cursor:
-        for model in (CheckIn, ExerciseSession, Episode):
-            cursor.execute(f"ANALYZE {model._meta.db_table}")
+        cursor.execute("ANALYZE")
