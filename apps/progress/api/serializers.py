@@ -3,6 +3,17 @@ from __future__ import annotations
 from rest_framework import serializers
 
 
+def _pain_7d_fields(mean_help: str) -> tuple[serializers.FloatField, serializers.FloatField]:
+    """The 7-day mean and its change, as progress and trends both answer them (one
+    definition, apps.progress; declared in this order where they are unpacked)."""
+    return (
+        serializers.FloatField(allow_null=True, help_text=mean_help),
+        serializers.FloatField(
+            allow_null=True, help_text="That mean minus the mean of the 7 dates before."
+        ),
+    )
+
+
 class ExpectedCourseSerializer(serializers.Serializer):
     week = serializers.IntegerField(help_text="Whole weeks since symptom onset.")
     median_pain = serializers.FloatField(
@@ -85,11 +96,8 @@ class ProgressSerializer(serializers.Serializer):
     phase_code = serializers.CharField(
         help_text="The rule branch behind the phase, e.g. `too_few_checkins`, `rising`."
     )
-    pain_7d_mean = serializers.FloatField(
-        allow_null=True, help_text="Mean `pain_now` over the 7 local dates ending today."
-    )
-    pain_7d_change = serializers.FloatField(
-        allow_null=True, help_text="That mean minus the mean of the 7 dates before."
+    pain_7d_mean, pain_7d_change = _pain_7d_fields(
+        "Mean `pain_now` over the 7 local dates ending today."
     )
     adherence_7d = serializers.FloatField(
         allow_null=True, help_text="Exercise adherence over the last 7 local dates (0-1)."
@@ -165,11 +173,8 @@ class TrendsSerializer(serializers.Serializer):
     date_to = serializers.DateField(
         allow_null=True, help_text="The local today, or the resolution date."
     )
-    pain_7d_mean = serializers.FloatField(
-        allow_null=True, help_text="As `GET me/progress/`: the 7 local dates ending today."
-    )
-    pain_7d_change = serializers.FloatField(
-        allow_null=True, help_text="That mean minus the mean of the 7 dates before."
+    pain_7d_mean, pain_7d_change = _pain_7d_fields(
+        "As `GET me/progress/`: the 7 local dates ending today."
     )
     pain_7d = PainDaySerializer(many=True)
     pain_weeks = PainWeekSerializer(many=True)
