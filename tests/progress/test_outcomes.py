@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.episodes.models import Episode
 from tests.outcomes.factories import psfs_answers, stored_response
-from tests.progress.conftest import NOW, TODAY, course, ramp
+from tests.progress.conftest import NOW, TODAY, course, short_and_long_records
 
 URL = "/api/v1/me/progress/"
 pytestmark = pytest.mark.django_db
@@ -114,13 +114,7 @@ def test_between_joint_checks_nothing_is_said_to_be_due(client_of, new_patient):
 
 def test_query_count_does_not_grow_with_scores_and_checkins(client_of, new_patient):
     short, long = new_patient(), new_patient()
-    short_episode = course(short, week=3, pains=[4] * 14)
-    stored_response(episode=short_episode, day=TODAY, answers=psfs_answers(3, 3, 3))
-    episode = course(long, week=40, pains=ramp(2, 8, 140) + ramp(8, 3, 140))
-    for back in range(0, 280, 14):
-        stored_response(
-            episode=episode, day=TODAY - dt.timedelta(days=back), answers=psfs_answers(3, 4, 5)
-        )
+    short_and_long_records(short, long)
     counts = []
     for patient in (short, long):
         client = client_of(patient)

@@ -12,7 +12,7 @@ from apps.dashboard.course import episode_weekly_pain, patient_course
 from apps.outcomes.selectors import score_series
 from tests.dashboard.factories import ExercisePlanFactory, ExerciseSessionFactory, PlanItemFactory
 from tests.outcomes.factories import psfs_answers, stored_response
-from tests.progress.conftest import TODAY, course, ramp
+from tests.progress.conftest import TODAY, course, short_and_long_records
 
 URL = "/api/v1/me/progress/trends/"
 pytestmark = pytest.mark.django_db
@@ -113,15 +113,7 @@ def test_staff_may_not(api_client, physio):
 
 def test_query_count_does_not_grow_with_the_record(client_of, new_patient):
     short, long = new_patient(), new_patient()
-    short_episode = course(short, week=3, pains=[4] * 14)
-    _with_exercises(short_episode)
-    stored_response(episode=short_episode, day=TODAY, answers=psfs_answers(3, 3, 3))
-    episode = course(long, week=40, pains=ramp(2, 8, 140) + ramp(8, 3, 140))
-    _with_exercises(episode)
-    for back in range(0, 280, 14):
-        stored_response(
-            episode=episode, day=TODAY - dt.timedelta(days=back), answers=psfs_answers(3, 4, 5)
-        )
+    short_and_long_records(short, long, extra=_with_exercises)
     counts = []
     for patient in (short, long):
         client = client_of(patient)
