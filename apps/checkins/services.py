@@ -21,7 +21,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models.sql import InsertQuery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -39,6 +38,7 @@ from apps.core.batch import (
     resolve_repeats,
 )
 from apps.core.exceptions import NON_FIELD, FieldErrors, ValidationFailed, flatten_errors
+from apps.core.statements import orm_insert
 from apps.core.sync import (
     CORRECTION_WINDOW_DAYS,
     ItemResult,
@@ -210,15 +210,6 @@ def advice_for_many_values(
     return entries
 
 
-def _insert_statement(checkin: CheckIn) -> tuple[str, Sequence[Any]]:
-    """The check-in's INSERT as Django's own compiler writes it (defaults, ``auto_now`` and
-    the database's adaptation of each value applied; no RETURNING: the id is ours)."""
-    query = InsertQuery(CheckIn)
-    query.insert_values(CheckIn._meta.local_concrete_fields, [checkin])
-    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
-    return sql, params
-
-
 def _insert_checkin(**values: Any) -> CheckIn:
     """The check-in and its record-change row, committed together, no read (the busiest write
     of the API): on PostgreSQL one statement (`episode_write_statement`: a data-modifying
@@ -227,7 +218,7 @@ def _insert_checkin(**values: Any) -> CheckIn:
     which leaves that transaction usable."""
     checkin = CheckIn(**values)
     episode, dates = values["episode"], [checkin.date]
-    with episode_write_statement(_insert_statement(checkin), episode=episode, changed_dates=dates):
+    with episode_write_statement(orm_insert(checkin), episode=episode, changed_dates=dates):
         episode_record_changed(episode=episode, changed_dates=dates)  # only the kick is left
     checkin._state.adding = False
     checkin._state.db = connection.alias

@@ -1,6 +1,6 @@
 """Rows of one INSERT as SQL text and parameters, for statements the ORM does not write: a
 PostgreSQL data-modifying CTE that stores a write and its record-change row in one statement
-(apps/episodes/record_changes.py, apps/outcomes/single_write.py).
+(apps/episodes/record_changes.py, apps/outcomes/single_write.py, apps/checkins/services.py).
 
 Only quoted names and types from the model are interpolated; every value is a parameter,
 prepared by its field as the ORM would (``pre_save`` with ``add``, ``get_db_prep_save``) and
@@ -14,6 +14,19 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Model
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
+
+
+def orm_insert(obj: Model, *, ignore_conflicts: bool = False) -> tuple[str, Sequence[Any]]:
+    """``obj``'s INSERT as Django's own compiler writes it (defaults, ``auto_now`` and the
+    database's adaptation of each value applied; no RETURNING: the id is the caller's), with
+    ``ON CONFLICT DO NOTHING`` when ``ignore_conflicts`` (as ``bulk_create`` writes it)."""
+    model = type(obj)
+    query = InsertQuery(model, on_conflict=OnConflict.IGNORE if ignore_conflicts else None)
+    query.insert_values(model._meta.local_concrete_fields, [obj])
+    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
+    return sql, params
 
 
 def insert_rows(model: type[Model], objs: Sequence[Model]) -> tuple[str, str, list[Any]]:

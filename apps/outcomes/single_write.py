@@ -11,22 +11,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
-from django.db.models.constants import OnConflict
-from django.db.models.sql import InsertQuery
 
-from apps.core.statements import insert_rows
+from apps.core.statements import insert_rows, orm_insert
 from apps.episodes.models import RecordChange
 from apps.episodes.record_changes import record_change_with_statement
 from apps.outcomes.models import Answer, QuestionnaireResponse, Score
-
-
-def _response_insert(response: QuestionnaireResponse) -> tuple[str, Sequence[Any]]:
-    """The response's INSERT … ON CONFLICT DO NOTHING as the ORM's compiler writes it (a
-    repeated client_id writes nothing, as ``bulk_create(ignore_conflicts=True)``)."""
-    query = InsertQuery(QuestionnaireResponse, on_conflict=OnConflict.IGNORE)
-    query.insert_values(QuestionnaireResponse._meta.local_concrete_fields, [response])
-    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
-    return sql, params
 
 
 def _rows_after_written(name: str, model: type, objs: Sequence[Any]) -> tuple[str, str, list]:
@@ -54,7 +43,10 @@ def write_one(
         if objs
     ]
     with record_change_with_statement(
-        _response_insert(response), episode=response.episode, changed_dates=[date], also=also
+        orm_insert(response, ignore_conflicts=True),
+        episode=response.episode,
+        changed_dates=[date],
+        also=also,
     ) as change:
         if change is not None:
             for obj in (response, *answers, *scores):
