@@ -132,9 +132,34 @@ def assessment_points_by_episode(
 def assessments_in_range(
     *, episode: Episode, date_from: dt.date, date_to: dt.date
 ) -> dict[dt.date, list[AssessmentPoint]]:
-    """Local date -> the episode's assessments on it (timeline). One query."""
+    """Local date -> the episode's assessments on it (timeline), each with its previous
+    comparable one as ``_with_previous`` defines it (same test, side and movement; ordered by
+    date, then recording, then id), found here in Python: a row after ``date_to`` precedes
+    none in the range, so those are not read, and the window's SQL cost the timeline more
+    than its few rows. One query."""
+    rows = (
+        Assessment.objects.filter(episode=episode, date__lte=date_to)
+        .order_by("date", "created_at", "id")
+        .values_list("id", "date", "test", "side", "movement", "value", "method")
+    )
+    previous: dict[tuple[str, str, str], tuple[Decimal, dt.date]] = {}
     found: dict[dt.date, list[AssessmentPoint]] = defaultdict(list)
-    for point in assessment_points_by_episode([episode.pk]).get(episode.pk, []):
-        if date_from <= point.date <= date_to:
-            found[point.date].append(point)
+    for pk, date, test, side, movement, value, method in rows:
+        comparable = (test, side, movement)
+        before = previous.get(comparable)
+        if date >= date_from:
+            found[date].append(
+                AssessmentPoint(
+                    pk,
+                    date,
+                    test,
+                    side,
+                    movement,
+                    value,
+                    method,
+                    None if before is None else before[0],
+                    None if before is None else before[1],
+                )
+            )
+        previous[comparable] = (value, date)
     return dict(found)

@@ -20,19 +20,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.accounts.models import Patient
 from apps.checkins.models import CheckIn
 from apps.checkins.selectors import checkins_in_range, checkins_of_episode
 from apps.core.timezones import local_today
-from apps.dashboard.course_clinical import with_clinical_course
+from apps.dashboard.course_clinical import ClinicalCourse, clinical_course, records_in_range
+from apps.dashboard.course_reads import (
+    PlanItemInForce,
+    SessionDone,
+    items_in_force_by_date,
+    sessions_by_date,
+)
 from apps.episodes.models import Episode, EpisodeStatus
-from apps.exercises.models import ExerciseSession, PlanItem
-from apps.exercises.selectors import prescribed_by_date, sessions_done_by_date
 from apps.flags.models import Flag
 from apps.flags.selectors import flags_opened_by_date
 
@@ -48,8 +53,8 @@ class CourseDay:
 
     date: dt.date
     checkin: CheckIn | None = None
-    sessions_done: list[ExerciseSession] = field(default_factory=list)
-    sessions_prescribed: list[PlanItem] = field(default_factory=list)
+    sessions_done: list[SessionDone] = field(default_factory=list)
+    sessions_prescribed: list[PlanItemInForce] = field(default_factory=list)
     flags_opened: list[Flag] = field(default_factory=list)
     # The clinical course (apps.dashboard.course_clinical): assessments measured, treatments
     # in force and imaging studies of the date.
@@ -89,8 +94,9 @@ def _days(
     date_to: dt.date,
     checkins: list[CheckIn],
     flags: list[Flag],
-    done: dict[dt.date, list[ExerciseSession]] | None = None,
-    prescribed: dict[dt.date, list[PlanItem]] | None = None,
+    done: Mapping[dt.date, list[Any]] | None = None,
+    prescribed: Mapping[dt.date, list[Any]] | None = None,
+    clinical: ClinicalCourse | None = None,
 ) -> list[CourseDay]:
     checkin_by_date: dict[dt.date, CheckIn] = {}
     for checkin in checkins:
@@ -101,6 +107,7 @@ def _days(
     for flag in flags:
         flags_by_date[flag.opened_for_date].append(flag)
     done, prescribed = done or {}, prescribed or {}
+    clinical = clinical or ClinicalCourse()
     return [
         CourseDay(
             date=date,
@@ -108,43 +115,63 @@ def _days(
             sessions_done=done.get(date, []),
             sessions_prescribed=prescribed.get(date, []),
             flags_opened=flags_by_date.get(date, []),
+            assessments=clinical.assessments.get(date, []),
+            treatments_in_force=clinical.treatments_in_force.get(date, []),
+            imaging=clinical.imaging.get(date, []),
         )
         for date in _dates(date_from, date_to)
     ]
+
+
+def _overlapping(patient: Patient, date_from: dt.date, date_to: dt.date) -> QuerySet[Episode]:
+    return (
+        Episode.objects.filter(
+            Q(status=EpisodeStatus.ACTIVE) | Q(resolved_on__gte=date_from),
+            patient=patient,
+            symptom_onset_date__lte=date_to,
+        )
+    ).order_by("symptom_onset_date", "created_at")
 
 
 def episodes_overlapping(
     *, patient: Patient, date_from: dt.date, date_to: dt.date
 ) -> list[Episode]:
     """The patient's episodes with days in the range (usually one). One query."""
-    return list(
-        Episode.objects.filter(patient=patient, symptom_onset_date__lte=date_to)
-        .filter(Q(status=EpisodeStatus.ACTIVE) | Q(resolved_on__gte=date_from))
-        .order_by("symptom_onset_date", "created_at")
-    )
+    return list(_overlapping(patient, date_from, date_to))
 
 
 def patient_course_by_date(
     *, patient: Patient, date_from: dt.date, date_to: dt.date
 ) -> CourseByDate:
     """Every local date from ``date_from`` to ``date_to``: the patient's check-in (any
-    episode), and the sessions done, plan items in force and flags opened of the episodes
-    overlapping the range."""
+    episode), and the sessions done, plan items in force, flags opened and clinical course of
+    the episodes overlapping the range.
+
+    Four queries whatever the range or the number of episodes (check-ins; the episodes, each
+    with whether it has flags, assessments, treatments and imaging in the range; plan items
+    in force; sessions), and per episode one for each of those four kinds it has in the range
+    (a year's patient has assessments now and then, and flags, treatments and imaging rarely;
+    a kind without records reads nothing more)."""
     checkins = list(checkins_in_range(patient_id=patient.id, date_from=date_from, date_to=date_to))
-    episodes = episodes_overlapping(patient=patient, date_from=date_from, date_to=date_to)
-    done: dict[dt.date, list[ExerciseSession]] = defaultdict(list)
-    prescribed: dict[dt.date, list[PlanItem]] = defaultdict(list)
+    episodes: list[Episode] = list(
+        _overlapping(patient, date_from, date_to).annotate(
+            has_flags=Exists(
+                Flag.objects.filter(
+                    episode=OuterRef("pk"), opened_for_date__range=(date_from, date_to)
+                )
+            ),
+            **records_in_range(date_from=date_from, date_to=date_to),
+        )
+    )
+    prescribed = items_in_force_by_date(episodes=episodes, date_from=date_from, date_to=date_to)
+    in_force = {item.id: item for items in prescribed.values() for item in items}
+    done = sessions_by_date(episodes=episodes, date_from=date_from, date_to=date_to, items=in_force)
     flags: list[Flag] = []
     for episode in episodes:
-        by_date = sessions_done_by_date(episode=episode, date_from=date_from, date_to=date_to)
-        for date, sessions in by_date.items():
-            done[date].extend(sessions)
-        in_force = prescribed_by_date(episode=episode, date_from=date_from, date_to=date_to)
-        for date, items in in_force.items():
-            prescribed[date].extend(items)
-        opened = flags_opened_by_date(episode=episode, date_from=date_from, date_to=date_to)
-        for date_flags in opened.values():
-            flags.extend(date_flags)
+        if getattr(episode, "has_flags", True):
+            opened = flags_opened_by_date(episode=episode, date_from=date_from, date_to=date_to)
+            for date_flags in opened.values():
+                flags.extend(date_flags)
     days = _days(
         date_from=date_from,
         date_to=date_to,
@@ -152,8 +179,8 @@ def patient_course_by_date(
         flags=flags,
         done=done,
         prescribed=prescribed,
+        clinical=clinical_course(episodes, date_from=date_from, date_to=date_to),
     )
-    days = with_clinical_course(days, episodes=episodes, date_from=date_from, date_to=date_to)
     return CourseByDate(
         date_from=date_from,
         date_to=date_to,

@@ -4,8 +4,9 @@ equal on a full record).
 
 A year of the timeline is ~10,000 serializer fields (365 entries, each with a check-in of 22
 fields and lists of sessions and plan items); walking DRF's field objects for each cost more
-than reading the records. Here each nested serializer is compiled once per render into a list
-of (name, source attributes, conversion): the conversions of DRF's own simple fields (UUID,
+than reading the records. Here each nested serializer is compiled once per process (and time
+zone: DRF renders date-times in the current one) into a list of (name, source attributes,
+conversion): the conversions of DRF's own simple fields (UUID,
 date, date-time in ISO 8601, numbers, strings, choices, lists of those) are done directly,
 and any other field is converted by DRF's own ``to_representation``.
 """
@@ -18,6 +19,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework import fields as drf
 from rest_framework.relations import PKOnlyObject, RelatedField
@@ -135,33 +138,43 @@ def compiled(serializer: serializers.Serializer) -> Callable[[Any], dict[str, An
     return represent
 
 
-def _many(field: serializers.ListSerializer) -> Callable[[Sequence[Any]], list[dict[str, Any]]]:
-    """A list field's rendering; an object on many dates (a plan item in force all year, a
-    treatment) is rendered once per render and copied."""
-    one = compiled(field.child)  # type: ignore[arg-type]
-    seen: dict[int, tuple[Any, dict[str, Any]]] = {}
-
-    def render(item: Any) -> dict[str, Any]:
-        found = seen.get(id(item))
-        if found is None or found[0] is not item:
-            found = seen[id(item)] = (item, one(item))
-        return dict(found[1])
-
-    return lambda items: [render(item) for item in items]
+def _many(field: serializers.ListSerializer) -> Callable[[Any], dict[str, Any]]:
+    """A list field's rendering of one item (``timeline_body`` renders an item on many dates,
+    a plan item in force all year or a treatment, once per render and copies it)."""
+    return compiled(field.child)  # type: ignore[arg-type]
 
 
-def _entry_plan(entry: serializers.Serializer) -> list[tuple[str, Convert, Convert]]:
-    """(name, reader, rendering) of each field of a timeline entry, in its order: nested
-    lists through `_many`, the nested check-in through `compiled`, plain fields as DRF does."""
-    plan: list[tuple[str, Convert, Convert]] = []
+#: (name, reader, rendering, whether a list) of each field of a timeline entry, in its order.
+Plan = list[tuple[str, Convert, Convert, bool]]
+
+
+def _entry_plan(entry: serializers.Serializer) -> Plan:
+    """The plan of a timeline entry: nested lists through `_many`, the nested check-in through
+    `compiled`, plain fields as DRF does."""
+    plan: Plan = []
     for field in entry._readable_fields:  # noqa: SLF001 - what DRF's own loop walks
+        many = False
         if isinstance(field, serializers.ListSerializer):
             rendering: Convert = _many(field)
+            many = True
         elif isinstance(field, serializers.Serializer):
             rendering = compiled(field)
         else:
             rendering = _conversion(field)
-        plan.append((str(field.field_name), _reader(field), rendering))
+        plan.append((str(field.field_name), _reader(field), rendering, many))
+    return plan
+
+
+#: The plan per time zone (DRF renders date-times in the current one): building the
+#: serializers' fields cost more than rendering a month of entries.
+_PLANS: dict[Any, Plan] = {}
+
+
+def _current_plan() -> Plan:
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None
+    plan = _PLANS.get(zone)
+    if plan is None:
+        plan = _PLANS[zone] = _entry_plan(TimelineEntrySerializer())
     return plan
 
 
@@ -169,14 +182,28 @@ def timeline_body(
     *, patient_id: uuid.UUID, date_from: dt.date, date_to: dt.date, days: Sequence[Any]
 ) -> dict[str, Any]:
     """The timeline's answer for ``days`` (CourseDay rows of apps.dashboard.course_by_date)."""
-    plan = _entry_plan(TimelineEntrySerializer())
+    plan = _current_plan()
+    # Per list field, id(item) -> (item, its data): the days hold every item for the whole
+    # render, so an id names one item; the item is kept to be sure.
+    rendered: list[dict[int, tuple[Any, dict[str, Any]]]] = [{} for _ in plan]
     entries = []
     for day in days:
         row: dict[str, Any] = {}
-        for name, read, rendering in plan:
+        for (name, read, rendering, many), seen in zip(plan, rendered, strict=True):
             value = read(day)
             # DRF: None is None for every field; an empty list renders as [].
-            row[name] = None if value is None else (rendering(value) if value != [] else [])
+            if value is None:
+                row[name] = None
+            elif not many:
+                row[name] = rendering(value) if value != [] else []
+            else:
+                items = []
+                for item in value:
+                    found = seen.get(id(item))
+                    if found is None or found[0] is not item:
+                        found = seen[id(item)] = (item, rendering(item))
+                    items.append(dict(found[1]))
+                row[name] = items
         entries.append(row)
     return {
         "patient": str(patient_id),
