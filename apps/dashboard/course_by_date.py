@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.accounts.models import Patient
 from apps.checkins.models import CheckIn
@@ -155,12 +155,7 @@ def patient_course_by_date(
     checkins = list(checkins_in_range(patient_id=patient.id, date_from=date_from, date_to=date_to))
     episodes: list[Episode] = list(
         _overlapping(patient, date_from, date_to).annotate(
-            has_flags=Exists(
-                Flag.objects.filter(
-                    episode=OuterRef("pk"), opened_for_date__range=(date_from, date_to)
-                )
-            ),
-            **records_in_range(date_from=date_from, date_to=date_to),
+            **records_in_range(date_from=date_from, date_to=date_to)
         )
     )
     prescribed = items_in_force_by_date(episodes=episodes, date_from=date_from, date_to=date_to)

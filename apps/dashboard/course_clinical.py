@@ -1,7 +1,7 @@
 """The clinical course on the course per date (apps.dashboard.course_by_date): assessments,
 treatments in force and imaging of each local date.
 
-The episodes query says which of the three kinds each episode has in the range
+The episodes query says which of the three kinds (and flags) each episode has in the range
 (``records_in_range``: one EXISTS per kind); then one query per episode and kind it has
 (apps.assessments.selectors, apps.treatments.selectors), whatever the number of records, and
 none for a kind it has not."""
@@ -14,11 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import BooleanField, Model
+from django.db.models.expressions import RawSQL
 
 from apps.assessments.models import Assessment
 from apps.assessments.selectors import assessments_in_range
 from apps.episodes.models import Episode
+from apps.flags.models import Flag
 from apps.treatments.models import ImagingStudy, Treatment
 from apps.treatments.selectors import imaging_by_date, treatments_in_force_by_date
 
@@ -32,24 +35,40 @@ class ClinicalCourse:
     imaging: dict[dt.date, list[Any]] = field(default_factory=dict)
 
 
-def records_in_range(*, date_from: dt.date, date_to: dt.date) -> dict[str, Exists]:
-    """Annotations of an episodes query: whether the episode has assessments, treatments in
-    force and imaging on a date of the range (``clinical_course`` reads them)."""
-    episode = OuterRef("pk")
+def _exists(model: type[Model], condition: str, values: Sequence[dt.date]) -> RawSQL:
+    """``EXISTS`` a row of ``model`` of the outer query's episode meeting ``condition`` (SQL
+    over the model's columns, ``%s`` for each of ``values``). Written as SQL text because the
+    ORM's correlated subqueries cost the timeline more to build and compile than their
+    statements cost to run; only quoted names from the models are interpolated, and every
+    value is a parameter, adapted as the ORM adapts a date."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = {
+        field.name: f"{table}.{quote(str(field.column))}" for field in model._meta.concrete_fields
+    }
+    outer = f"{quote(Episode._meta.db_table)}.{quote(str(Episode._meta.pk.column))}"
+    return RawSQL(  # noqa: S611 - names from the models, values as parameters
+        f"EXISTS (SELECT 1 FROM {table} WHERE {columns['episode']} = {outer} "  # noqa: S608
+        f"AND {condition.format(**columns)})",
+        [connection.ops.adapt_datefield_value(value) for value in values],
+        output_field=BooleanField(),
+    )
+
+
+def records_in_range(*, date_from: dt.date, date_to: dt.date) -> dict[str, RawSQL]:
+    """Annotations of an episodes query: whether the episode has flags opened, assessments,
+    treatments in force and imaging on a date of the range (``has_flags`` for
+    apps.dashboard.course_by_date, the others for ``clinical_course``)."""
+    dates = (date_from, date_to)
     return {
-        "has_assessments": Exists(
-            Assessment.objects.filter(episode=episode, date__range=(date_from, date_to))
+        "has_flags": _exists(Flag, "{opened_for_date} BETWEEN %s AND %s", dates),
+        "has_assessments": _exists(Assessment, "{date} BETWEEN %s AND %s", dates),
+        "has_treatments": _exists(
+            Treatment,
+            "{starts_on} <= %s AND ({ends_on} IS NULL OR {ends_on} >= %s)",
+            (date_to, date_from),
         ),
-        "has_treatments": Exists(
-            Treatment.objects.filter(
-                Q(ends_on__isnull=True) | Q(ends_on__gte=date_from),
-                episode=episode,
-                starts_on__lte=date_to,
-            )
-        ),
-        "has_imaging": Exists(
-            ImagingStudy.objects.filter(episode=episode, date__range=(date_from, date_to))
-        ),
+        "has_imaging": _exists(ImagingStudy, "{date} BETWEEN %s AND %s", dates),
     }
 
 
