@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import F, Q
+from django.db import connection
+from django.db.models import Model
 
 from apps.episodes.models import Episode
-from apps.exercises.models import ExerciseSession, PlanItem
+from apps.exercises.models import Exercise, ExercisePlan, ExerciseSession, PlanItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,44 @@ def _last_day_in_force(ends: dt.date | None, resolved_on: dt.date | None) -> dt.
     return ends
 
 
+# The two reads are SQL text over the models' names: built by the ORM, their querysets cost
+# the timeline more to build and compile than their statements cost to run. Only quoted names
+# from the models are interpolated; every value is a parameter, adapted as the ORM adapts it,
+# and a UUID read back is a UUID on every database (SQLite keeps its 32 hex digits).
+
+
+def _names(model: type[Model], alias: str) -> dict[str, str]:
+    """``{field name: alias.column}`` of ``model``'s columns, and ``""``: ``table alias``."""
+    quote = connection.ops.quote_name
+    names = {
+        field.name: f"{alias}.{quote(str(field.column))}" for field in model._meta.concrete_fields
+    }
+    names[""] = f"{quote(model._meta.db_table)} {alias}"
+    return names
+
+
+def _placeholders(values: Sized) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _episode_key(pk: uuid.UUID) -> Any:
+    return Episode._meta.pk.get_db_prep_value(pk, connection)
+
+
+def _dates_of(*days: dt.date) -> list[Any]:
+    return [connection.ops.adapt_datefield_value(day) for day in days]
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
 def items_in_force_by_date(
     *, episodes: Sequence[Episode], date_from: dt.date, date_to: dt.date
 ) -> dict[dt.date, list[PlanItemInForce]]:
@@ -87,34 +127,26 @@ def items_in_force_by_date(
     if not episodes:
         return {day: [] for day in _dates(date_from, date_to)}
     resolved_on = {episode.pk: episode.resolved_on for episode in episodes}
-    rows = (
-        PlanItem.objects.filter(
-            # A plan cut before its start (replaced before it began) is never in force.
-            Q(plan__effective_ends_on__isnull=True)
-            | (
-                Q(plan__effective_ends_on__gte=date_from)
-                & Q(plan__effective_ends_on__gte=F("plan__starts_on"))
-            ),
-            plan__episode_id__in=list(resolved_on),
-            plan__starts_on__lte=date_to,
-        )
-        .order_by("plan__starts_on", "plan__created_at", "position", "id")
-        .values_list(
-            "plan__episode_id",
-            "plan__starts_on",
-            "plan__effective_ends_on",
-            "id",
-            "exercise__name",
-            "sets",
-            "reps",
-            "hold_seconds",
-            "days_per_week",
-        )
+    p, i, e = _names(ExercisePlan, "p"), _names(PlanItem, "i"), _names(Exercise, "e")
+    # A plan cut before its start (replaced before it began) is never in force.
+    sql = (
+        f"SELECT {p['episode']}, {p['starts_on']}, {p['effective_ends_on']},"  # noqa: S608
+        f" {i['id']}, {e['name']}, {i['sets']}, {i['reps']},"
+        f" {i['hold_seconds']}, {i['days_per_week']}"
+        f" FROM {i['']} INNER JOIN {p['']} ON {i['plan']} = {p['id']}"
+        f" INNER JOIN {e['']} ON {i['exercise']} = {e['id']}"
+        f" WHERE {p['episode']} IN ({_placeholders(resolved_on)})"
+        f" AND {p['starts_on']} <= %s AND ({p['effective_ends_on']} IS NULL"
+        f" OR ({p['effective_ends_on']} >= %s"
+        f" AND {p['effective_ends_on']} >= {p['starts_on']}))"
+        f" ORDER BY {p['starts_on']}, {p['created_at']}, {i['position']}, {i['id']}"
     )
+    rows = _rows(sql, [*map(_episode_key, resolved_on), *_dates_of(date_to, date_from)])
     rank = _ranks(episodes)
     spans: list[tuple[int, dt.date, dt.date | None, PlanItemInForce]] = []
     names: dict[str, ExerciseName] = {}
     for episode_id, first, ends, pk, name, sets, reps, hold, days_per_week in rows:
+        episode_id, pk = _uuid(episode_id), _uuid(pk)
         last = _last_day_in_force(ends, resolved_on[episode_id])
         if last is not None and (last < date_from or last < first):
             continue
@@ -146,15 +178,21 @@ def sessions_by_date(
     episodes."""
     if not episodes:
         return {}
-    rows = list(
-        ExerciseSession.objects.filter(
-            episode_id__in=[episode.pk for episode in episodes],
-            date__gte=date_from,
-            date__lte=date_to,
-        )
-        .order_by("date", "recorded_at", "id")
-        .values_list("episode_id", "date", "id", "plan_item_id", "sets_done", "pain_during")
+    table = _names(ExerciseSession, "s")
+    sql = (
+        f"SELECT {table['episode']}, {table['date']}, {table['id']},"  # noqa: S608
+        f" {table['plan_item']}, {table['sets_done']}, {table['pain_during']}"
+        f" FROM {table['']} WHERE {table['episode']} IN ({_placeholders(episodes)})"
+        f" AND {table['date']} BETWEEN %s AND %s"
+        f" ORDER BY {table['date']}, {table['recorded_at']}, {table['id']}"
     )
+    keys = [_episode_key(episode.pk) for episode in episodes]
+    rows = [
+        (_uuid(episode_id), day, _uuid(pk), _uuid(item_id), sets_done, pain_during)
+        for episode_id, day, pk, item_id, sets_done, pain_during in _rows(
+            sql, [*keys, *_dates_of(date_from, date_to)]
+        )
+    ]
     if len(episodes) > 1:
         rank = _ranks(episodes)
         rows.sort(key=lambda row: (row[1], rank[row[0]]))  # stable: recorded order kept
