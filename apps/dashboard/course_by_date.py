@@ -1,11 +1,12 @@
 """The patient's course per local date: the one read model behind `GET patients/{id}/timeline/`
 (apps.dashboard.api.views.TimelineView) and the web patient page (apps.dashboard.course).
 
-A read model of the top layer: it reads each record app through its own selectors (check-ins,
-exercise sessions and plan items, flags) and merges them in memory into one ``CourseDay`` per
-local date. It runs a fixed number of queries whatever the range: one per source, and per
-episode overlapping the range (almost always one) one for exercise sessions, one for
-prescriptions and one for flags.
+A read model of the top layer: it reads the record apps (check-ins, exercise sessions and plan
+items, flags, the clinical course) and merges them in memory into one ``CourseDay`` per local
+date. It runs a fixed number of queries whatever the range and the number of records: for the
+timeline, check-ins, episodes (with which kinds of record each has in the range), plan items
+in force and sessions (apps.dashboard.course_reads: only the columns rendered, all episodes at
+once), and per episode one for each kind of flag or clinical record it has in the range.
 
 Two scopes, one shape (``CourseByDate``):
 
