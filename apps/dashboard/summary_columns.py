@@ -42,6 +42,7 @@ from apps.accounts.models import Patient
 from apps.checkins.models import CheckIn
 from apps.core.timezones import local_today
 from apps.dashboard.expressions import DaysBetween, date_by_timezone, distinct_names
+from apps.dashboard.summary_scores import catalogue_stamp
 from apps.episodes.models import EpisodeStatus
 from apps.episodes.selectors import current_episode_subquery, pending_record_changes
 from apps.exercises.adherence import adherence_parts_expression, adherence_ratio_expression
@@ -148,16 +149,19 @@ STORED_COLUMNS: dict[str, Callable[[], Field]] = {
 
 def _fresh_summary() -> FilteredRelation:
     """The patient's maintained summary, joined only when it may stand in for the computed
-    columns (fresh): computed for the patient's local today, in their current time zone, and
-    no record change of theirs still pending in the outbox (the refresh marks the changes it
-    has seen processed in its own transaction). The condition is evaluated once per patient,
-    in the join; without a fresh summary the joined columns are NULL."""
+    columns (fresh): computed for the patient's local today, in their current time zone, with
+    the instrument catalogue of now (`summary_scores.catalogue_stamp`, one scalar subquery
+    per statement), and no record change of theirs still pending in the outbox (the refresh
+    marks the changes it has seen processed in its own transaction). The condition is
+    evaluated once per patient, in the join; without a fresh summary the joined columns are
+    NULL."""
     pending = Exists(pending_record_changes(patient=OuterRef("pk")))
     return FilteredRelation(
         "dashboard_summary",
         condition=Q(
             Q(dashboard_summary__computed_for=F("local_today")),
             Q(dashboard_summary__timezone=F("timezone")),
+            Q(dashboard_summary__scores_stamp=catalogue_stamp()),
             ~pending,
         ),
     )
@@ -197,6 +201,7 @@ def _base_column_factories(*, maintained: bool = False) -> dict[str, Callable[[]
     return {
         "summary_fresh": lambda: ExpressionWrapper(_is_fresh(), output_field=BooleanField()),
         "summary_adherence_7d": partial(F, "fresh_summary__adherence_7d"),
+        "summary_latest_scores": partial(F, "fresh_summary__latest_scores"),
         **factories,
     }
 
@@ -269,6 +274,7 @@ def _derived_columns() -> dict[str, Any]:
 _DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "summary_fresh": (),
     "summary_adherence_7d": (),
+    "summary_latest_scores": (),
     "episode_id": (),
     "symptom_onset_date": (),
     "episode_status": (),
