@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from django.db.models import (
@@ -336,3 +336,32 @@ def _ranking(
         else:
             patients = patients.alias(**{name: expression})
     return patients
+
+
+def cohort_ranking(
+    dates: dict[str, dt.date],
+    columns: Collection[str],
+    *,
+    selected: Collection[str] = (),
+    maintained: bool = False,
+) -> QuerySet[Patient]:
+    """`_ranking` of every patient, for the caller to narrow with filters on the patient
+    (``filter(pk__in=…)``, names, episode status) and to sort: the same rows and SQL as
+    `_ranking` of the narrowed patients. Building it (resolving some twenty expressions) cost
+    more CPU than the database spent on the page, so the built queryset is kept per process,
+    per set of local dates and columns (`_built_ranking`; a queryset is immutable, as a view's
+    class-level queryset is: each caller gets a clone)."""
+    key = tuple(sorted(dates.items()))
+    return _built_ranking(key, frozenset(columns), tuple(selected), maintained).all()
+
+
+@lru_cache(maxsize=256)
+def _built_ranking(
+    dates: tuple[tuple[str, dt.date], ...],
+    columns: frozenset[str],
+    selected: tuple[str, ...],
+    maintained: bool,  # noqa: FBT001 - a cache key
+) -> QuerySet[Patient]:
+    return _ranking(
+        Patient.objects.all(), dict(dates), set(columns), selected=selected, maintained=maintained
+    )
