@@ -30,11 +30,13 @@ class DashboardVisit(models.Model):
 
 class MaintainedSummary(models.Model):
     """A patient's dashboard columns that come from their record (check-ins, plans,
-    sessions), as computed for one patient-local date (apps.dashboard.summary_store).
+    sessions, questionnaire scores), as computed for one patient-local date
+    (apps.dashboard.summary_store).
 
     A cache, never the truth: the dashboard uses it only while it is *fresh* — computed for
-    the patient's local today, in the patient's current time zone, and with no record change
-    of theirs still pending in the outbox — and otherwise computes the columns from the
+    the patient's local today, in the patient's current time zone, with the instrument
+    catalogue of now (``scores_stamp``), and with no record change of theirs still pending in
+    the outbox — and otherwise computes the columns from the
     record (docs/dashboard.md, "Maintained summaries"). Refreshed when the outbox is processed
     (`apps.episodes.record_changes.record_changes_applied`), by the periodic refresh of
     summaries whose date has passed, and by ``manage.py rebuild_dashboard_summaries``."""
@@ -58,6 +60,11 @@ class MaintainedSummary(models.Model):
     adherence_counted = models.FloatField(null=True, blank=True)
     adherence_prescribed = models.FloatField(null=True, blank=True)
     adherence_7d = models.FloatField(null=True, blank=True)
+    #: The latest score of each questionnaire score in the current episode, as the row shows
+    #: it (apps.dashboard.summary_scores.rendered_latest_score), and the digest of the
+    #: instrument catalogue they were computed with (`summary_scores.catalogue_stamp`).
+    latest_scores = models.JSONField(default=list, blank=True)
+    scores_stamp = models.CharField(max_length=40, blank=True)
 
     class Meta:
         verbose_name = "maintained patient summary"

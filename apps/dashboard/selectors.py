@@ -30,6 +30,7 @@ from apps.dashboard.summary_columns import (
     _dates_of,
     _ranking,
     _timezone_counts,
+    cohort_ranking,
 )
 from apps.dashboard.summary_rows import (
     _MAINTAINED_ROW_COLUMNS,
@@ -226,15 +227,20 @@ def patient_summaries(
     # A semi-join rather than the access selector's DISTINCT, which would have to compare
     # every computed column.
     visible = patients_for_clinician(user).order_by().values("pk")
-    patients = Patient.objects.filter(pk__in=visible)
-    if search and search.strip():
-        patients = _search(patients, search.strip())
-    patients = _with_status(patients, status)
-    counts = _timezone_counts(patients)
+
+    def narrowed(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+        patients = patients.filter(pk__in=visible)
+        if search and search.strip():
+            patients = _search(patients, search.strip())
+        return _with_status(patients, status)
+
+    counts = _timezone_counts(narrowed(Patient.objects.all()))
     dates = _dates_of(counts, now)
     columns = _columns_used(ordering, filters)
     selected = _MAINTAINED_ROW_COLUMNS if maintained else _ROW_COLUMNS
-    page = _ranking(patients, dates, columns, selected=selected, maintained=maintained)
+    # The ranking of every patient, built once per process for these dates and columns,
+    # narrowed to the caller's patients (cohort_ranking).
+    page = narrowed(cohort_ranking(dates, columns, selected=selected, maintained=maintained))
     page = page.select_related("user")
     if filters is None:
         return PatientSummaries(page.order_by(*order_by), dates, count=sum(counts.values()))
@@ -242,7 +248,9 @@ def patient_summaries(
     return PatientSummaries(
         _filter(page, filters).order_by(*order_by),
         dates,
-        ranking=lambda: _filter(_ranking(patients, dates, columns, maintained=maintained), filters),
+        ranking=lambda: _filter(
+            narrowed(cohort_ranking(dates, columns, maintained=maintained)), filters
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from django.db.models import (
@@ -42,6 +42,7 @@ from apps.accounts.models import Patient
 from apps.checkins.models import CheckIn
 from apps.core.timezones import local_today
 from apps.dashboard.expressions import DaysBetween, date_by_timezone, distinct_names
+from apps.dashboard.summary_scores import catalogue_stamp
 from apps.episodes.models import EpisodeStatus
 from apps.episodes.selectors import current_episode_subquery, pending_record_changes
 from apps.exercises.adherence import adherence_parts_expression, adherence_ratio_expression
@@ -148,16 +149,19 @@ STORED_COLUMNS: dict[str, Callable[[], Field]] = {
 
 def _fresh_summary() -> FilteredRelation:
     """The patient's maintained summary, joined only when it may stand in for the computed
-    columns (fresh): computed for the patient's local today, in their current time zone, and
-    no record change of theirs still pending in the outbox (the refresh marks the changes it
-    has seen processed in its own transaction). The condition is evaluated once per patient,
-    in the join; without a fresh summary the joined columns are NULL."""
+    columns (fresh): computed for the patient's local today, in their current time zone, with
+    the instrument catalogue of now (`summary_scores.catalogue_stamp`, one scalar subquery
+    per statement), and no record change of theirs still pending in the outbox (the refresh
+    marks the changes it has seen processed in its own transaction). The condition is
+    evaluated once per patient, in the join; without a fresh summary the joined columns are
+    NULL."""
     pending = Exists(pending_record_changes(patient=OuterRef("pk")))
     return FilteredRelation(
         "dashboard_summary",
         condition=Q(
             Q(dashboard_summary__computed_for=F("local_today")),
             Q(dashboard_summary__timezone=F("timezone")),
+            Q(dashboard_summary__scores_stamp=catalogue_stamp()),
             ~pending,
         ),
     )
@@ -197,6 +201,7 @@ def _base_column_factories(*, maintained: bool = False) -> dict[str, Callable[[]
     return {
         "summary_fresh": lambda: ExpressionWrapper(_is_fresh(), output_field=BooleanField()),
         "summary_adherence_7d": partial(F, "fresh_summary__adherence_7d"),
+        "summary_latest_scores": partial(F, "fresh_summary__latest_scores"),
         **factories,
     }
 
@@ -269,6 +274,7 @@ def _derived_columns() -> dict[str, Any]:
 _DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "summary_fresh": (),
     "summary_adherence_7d": (),
+    "summary_latest_scores": (),
     "episode_id": (),
     "symptom_onset_date": (),
     "episode_status": (),
@@ -330,3 +336,32 @@ def _ranking(
         else:
             patients = patients.alias(**{name: expression})
     return patients
+
+
+def cohort_ranking(
+    dates: dict[str, dt.date],
+    columns: Collection[str],
+    *,
+    selected: Collection[str] = (),
+    maintained: bool = False,
+) -> QuerySet[Patient]:
+    """`_ranking` of every patient, for the caller to narrow with filters on the patient
+    (``filter(pk__in=…)``, names, episode status) and to sort: the same rows and SQL as
+    `_ranking` of the narrowed patients. Building it (resolving some twenty expressions) cost
+    more CPU than the database spent on the page, so the built queryset is kept per process,
+    per set of local dates and columns (`_built_ranking`; a queryset is immutable, as a view's
+    class-level queryset is: each caller gets a clone)."""
+    key = tuple(sorted(dates.items()))
+    return _built_ranking(key, frozenset(columns), tuple(selected), maintained).all()
+
+
+@lru_cache(maxsize=256)
+def _built_ranking(
+    dates: tuple[tuple[str, dt.date], ...],
+    columns: frozenset[str],
+    selected: tuple[str, ...],
+    maintained: bool,  # noqa: FBT001 - a cache key
+) -> QuerySet[Patient]:
+    return _ranking(
+        Patient.objects.all(), dict(dates), set(columns), selected=selected, maintained=maintained
+    )

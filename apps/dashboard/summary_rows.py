@@ -78,8 +78,14 @@ _ROW_COLUMNS: tuple[str, ...] = (
 )
 #: With maintained summaries, each row also says whether its summary stood in for the
 #: computed columns (`summary_columns._stored_or_computed`: the columns of a stale summary
-#: are computed in the same query), and brings the summary's adherence, shown when it did.
-_MAINTAINED_ROW_COLUMNS: tuple[str, ...] = (*_ROW_COLUMNS, "summary_fresh", "summary_adherence_7d")
+#: are computed in the same query), and brings the summary's adherence and latest scores,
+#: shown when it did (NULL otherwise: `apps.dashboard.row_scores` reads those rows' scores).
+_MAINTAINED_ROW_COLUMNS: tuple[str, ...] = (
+    *_ROW_COLUMNS,
+    "summary_fresh",
+    "summary_adherence_7d",
+    "summary_latest_scores",
+)
 
 
 def _weeks_since_onset(episode: dict[str, Any] | None, today: dt.date | None) -> int | None:

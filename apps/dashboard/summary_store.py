@@ -4,18 +4,21 @@ The dashboard ranks the whole cohort by columns that aggregate each patient's re
 pain means, latest check-in, 7-day adherence). Computing them for every patient on every page
 is most of the page's database work; a maintained summary stores them per patient, stamped
 with the patient-local date and the time zone they were computed for. It is only a cache:
-`apps.dashboard.summary_columns._summary_fresh` lets a summary stand in for the computed
+`apps.dashboard.summary_columns._fresh_summary` lets a summary stand in for the computed
 columns only while
 
 - it was computed for the patient's local today (time passing past local midnight, or a
   change of time zone — which goes through the accounts hook, not the outbox — makes it
-  stale by its stamps alone), and
+  stale by its stamps alone),
+- it was computed with the instrument catalogue of now (its ``scores_stamp``: a change of a
+  score definition makes it stale; apps.dashboard.summary_scores), and
 - no record change of the patient is pending in the outbox (every write of a check-in, a
-  plan, a session or an episode writes one in its own transaction;
-  apps.episodes.record_changes).
+  plan, a session, an episode or a questionnaire response, and every rescoring, writes one
+  in its own transaction; apps.episodes.record_changes).
 
 A stale summary is never shown: its columns are computed from the record in the same query,
-for the stale rows only. So a write that bypassed the outbox is the one way to make a
+for the stale rows only, and its latest scores read for those rows only (apps.dashboard.
+row_scores). So a write that bypassed the outbox is the one way to make a
 summary wrong; the generator's bulk rows are followed by a rebuild, as a backfill would be
 (``manage.py rebuild_dashboard_summaries``).
 
@@ -24,14 +27,17 @@ Refreshed, always by `summaries_refresh`:
   `apps.episodes.record_changes.record_changes_applied`): in the transaction that marks the
   change rows processed, so the summary and "nothing pending" commit together;
 - by the periodic task `dashboard.refresh_stale_summaries` for summaries whose date has
-  passed, whose time zone changed, or that do not exist yet (`stale_summary_patients`);
+  passed, whose time zone changed, whose instrument catalogue changed
+  (apps.dashboard.summary_scores), or that do not exist yet (`stale_summary_patients`);
 - by the rebuild command.
 
 Concurrent refreshes of the same patient are serialised by a row lock on the patient (``FOR
 NO KEY UPDATE``: inserts that reference the patient are not blocked), so the summary that
 commits last was computed after every write whose change row an earlier refresh marked.
-Open flags, the current episode and the latest scores stay live reads (cheap, one query
-each, and flags change outside the outbox).
+The latest questionnaire scores are kept too (every response and every rescoring writes a
+change row; the score definitions, which change outside the outbox, are stamped:
+apps.dashboard.summary_scores). Open flags and the current episode stay live reads (cheap,
+one query each, and flags change outside the outbox).
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from django.utils import timezone
 from apps.accounts.models import Patient
 from apps.dashboard.expressions import date_by_timezone
 from apps.dashboard.models import MaintainedSummary
+from apps.dashboard.row_scores import latest_scores_of
 from apps.dashboard.summary_columns import (
     STORED_COLUMNS,
     WINDOW_DAYS,
@@ -57,6 +64,7 @@ from apps.dashboard.summary_columns import (
     _timezone_counts,
 )
 from apps.dashboard.summary_rows import _adherence, _current_episodes
+from apps.dashboard.summary_scores import catalogue_stamp, current_catalogue_stamp
 from apps.episodes.models import Episode
 
 logger = logging.getLogger(__name__)
@@ -64,18 +72,30 @@ logger = logging.getLogger(__name__)
 #: Patients refreshed per transaction by the periodic refresh and the rebuild.
 BATCH_SIZE = 500
 
-_UPDATED_FIELDS = ["computed_for", "timezone", "computed_at", *STORED_COLUMNS, "adherence_7d"]
+_UPDATED_FIELDS = [
+    "computed_for",
+    "timezone",
+    "computed_at",
+    *STORED_COLUMNS,
+    "adherence_7d",
+    "latest_scores",
+    "scores_stamp",
+]
 
 
 def summaries_compute(
     patient_ids: Iterable[Any], *, now: dt.datetime | None = None
 ) -> list[MaintainedSummary]:
     """The summaries of these patients as computed from their record at ``now`` (unsaved):
-    the dashboard's own computed columns (`_ranking` without maintained summaries) and its
-    adherence (`summary_rows._adherence`, the value the page shows). Three queries for the
-    columns and two for adherence, whatever the number of patients. Patients without a time
+    the dashboard's own computed columns (`_ranking` without maintained summaries), its
+    adherence (`summary_rows._adherence`, the value the page shows) and the latest scores of
+    the current episode as the row shows them (`row_scores`' read, rendered by
+    `summary_scores.rendered_latest_score`), stamped with the instrument catalogue's digest,
+    read before the scores (a catalogue changed in between leaves the summary stale, never
+    wrongly fresh). Seven queries whatever the number of patients. Patients without a time
     zone get none (they have no local date; the dashboard computes theirs)."""
     now = now or timezone.now()
+    stamp = current_catalogue_stamp()
     patients = Patient.objects.filter(pk__in=list(patient_ids))
     dates = _dates_of(_timezone_counts(patients), now)
     if not dates:
@@ -92,6 +112,7 @@ def summaries_compute(
     }
     episodes = _current_episodes(list(todays))
     adherence = _adherence(episodes, windows)
+    scores = latest_scores_of(episodes)
     return [
         MaintainedSummary(
             patient_id=row["pk"],
@@ -99,6 +120,8 @@ def summaries_compute(
             timezone=row["timezone"],
             computed_at=now,
             adherence_7d=adherence.get(row["pk"]),
+            latest_scores=scores.get(row["pk"], []),
+            scores_stamp=stamp,
             **{name: row[name] for name in columns},
         )
         for row in rows
@@ -160,7 +183,8 @@ def refresh_for_episodes(episode_ids: list[uuid.UUID]) -> None:
 
 def stale_summary_patients(*, now: dt.datetime | None = None, limit: int = BATCH_SIZE) -> list[Any]:
     """Up to ``limit`` patients (with a time zone) whose summary is missing, was computed for
-    another local date than their today, or in another time zone than theirs now."""
+    another local date than their today, in another time zone than theirs now, or with
+    another instrument catalogue than today's (`summary_scores.catalogue_stamp`)."""
     patients = Patient.objects.exclude(timezone="")
     dates = _dates_of(_timezone_counts(patients), now)
     if not dates:
@@ -169,6 +193,7 @@ def stale_summary_patients(*, now: dt.datetime | None = None, limit: int = BATCH
         Q(dashboard_summary__isnull=True)
         | ~Q(dashboard_summary__computed_for=F("local_today"))
         | ~Q(dashboard_summary__timezone=F("timezone"))
+        | ~Q(dashboard_summary__scores_stamp=catalogue_stamp())
     )
     rows = (
         patients.filter(timezone__in=list(dates))

@@ -2,10 +2,13 @@
 
 The property: after any sequence of writes through the real services (check-ins and their
 corrections, exercise sessions and their deletion, plans, episodes opened, resolved and
-reopened, time passing past local midnights, time-zone changes) the dashboard with maintained
-summaries shows exactly what it computes without them — at every step, whether the outbox was
-processed or not — and once the outbox is processed and stale summaries refreshed, every
-summary is fresh (the page really uses it) and equals the summary computed from the record.
+reopened, questionnaire responses, time passing past local midnights, time-zone changes) and
+changes of the instrument catalogue outside the outbox (a score definition's MCID or which way
+is better, as a data migration would change them), the dashboard with maintained summaries
+shows exactly what it computes without them, latest scores included — at every step, whether
+the outbox was processed or not — and once the outbox is processed and stale summaries
+refreshed, every summary is fresh (the page really uses it) and equals the summary computed
+from the record.
 """
 
 from __future__ import annotations
@@ -42,9 +45,12 @@ from apps.exercises.models import ExerciseSession, PlanItem
 from apps.exercises.services import exercise_session_delete, exercise_session_submit, plan_create
 from apps.flags.record_changes import record_changes_process
 from apps.intake.services import checkin_correct, checkin_submit
+from apps.outcomes.models import ScoreDefinition
+from apps.outcomes.services import questionnaire_response_submit
 from tests.accounts.factories import CareTeamFactory, PatientFactory, physio_in
 from tests.checkins.factories import checkin_payload
 from tests.dashboard.factories import CheckInFactory, EpisodeFactory, ExerciseFactory
+from tests.outcomes.helpers import psfs_body
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +58,14 @@ pytestmark = pytest.mark.django_db
 START = dt.datetime(2026, 3, 10, 11, 30, tzinfo=dt.UTC)
 ZONES = ("Europe/London", "America/New_York", "Pacific/Auckland")
 ORDERINGS = ("-pain_7d_mean", "adherence_7d", "-last_checkin_date", "needs_action")
-STORED_FIELDS = ["computed_for", "timezone", *STORED_COLUMNS, "adherence_7d"]
+STORED_FIELDS = [
+    "computed_for",
+    "timezone",
+    *STORED_COLUMNS,
+    "adherence_7d",
+    "latest_scores",
+    "scores_stamp",
+]
 
 
 def _today(patient) -> dt.date:
@@ -92,8 +105,9 @@ def _assert_summaries_fresh_and_equal(patients) -> None:
 
 
 class World:
-    """Three patients of one care team in three time zones: one with an episode and a plan,
-    one with an episode only, one without an episode (just enrolled)."""
+    """Three patients of one care team in three time zones: one with an episode, a plan and
+    two questionnaire responses, one with an episode only, one without an episode (just
+    enrolled)."""
 
     def __init__(self) -> None:
         team = CareTeamFactory()
@@ -104,6 +118,12 @@ class World:
         self.exercise = ExerciseFactory()
         episode = Episode.objects.get(patient=self.patients[0])
         self.prescribe(episode, days_back=20, days_per_week=5)
+        # A baseline and a later, worse PSFS: the latest score has a change from baseline
+        # that the catalogue's MCID and direction judge (`_catalogue`).
+        for days_back, ratings in ((20, [6, 7, 8]), (2, [2, 3, 3])):
+            completed_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_back)
+            body = psfs_body(ratings, completed_at=completed_at)
+            questionnaire_response_submit(patient=self.patients[0], data=body)
 
     def prescribe(self, episode: Episode, *, days_back: int, days_per_week: int) -> None:
         starts_on = _today(episode.patient) - dt.timedelta(days=days_back)
@@ -183,6 +203,25 @@ def _time_zone(world: World, patient, _days_back: int, value: int) -> None:
     patient_update_profile(patient=patient, data={"timezone": ZONES[value % len(ZONES)]})
 
 
+def _questionnaire(world: World, patient, days_back: int, value: int) -> None:
+    """A PSFS response through the service (refused without an episode, or before onset)."""
+    completed_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_back, minutes=5)
+    ratings = [value, (value + 4) % 11, (value + 7) % 11]
+    body = psfs_body(ratings, completed_at=completed_at)
+    questionnaire_response_submit(patient=patient, data=body)
+
+
+def _catalogue(world: World, _patient, _days_back: int, value: int) -> None:
+    """A change of PSFS's score definitions past the outbox (a data migration): the MCID that
+    decides "better" or "worse", or which way is better."""
+    definitions = ScoreDefinition.objects.filter(instrument__code="psfs")
+    if value % 3:
+        definitions.update(mcid=[None, 0.5, 2.0, 3.0, 6.0][value % 5])
+    else:
+        flipped = "lower" if definitions.filter(better="higher").exists() else "higher"
+        definitions.update(better=flipped)
+
+
 STEPS = {
     "checkin": _checkin,
     "correct": _correct,
@@ -191,6 +230,8 @@ STEPS = {
     "plan": _plan,
     "episode": _episode_change,
     "time_zone": _time_zone,
+    "questionnaire": _questionnaire,
+    "catalogue": _catalogue,
 }
 
 step = st.one_of(
@@ -231,6 +272,7 @@ def test_maintained_summaries_always_show_the_computed_dashboard(steps):
         record_changes_process()
         summaries_refresh_stale()
         _assert_summaries_fresh_and_equal(world.patients)
+        assert all(_fresh_flags(world.physio).values())  # the page uses every summary
         _assert_same_dashboard(world.physio)
 
 
@@ -350,3 +392,54 @@ def test_a_fresh_page_skips_the_adherence_reads(world):
     assert count() == fresh + 2
     record_changes_process()
     assert count() == fresh
+
+
+def _latest_scores(user) -> dict:
+    rows = patient_summaries(user=user, ordering="name")
+    return {row.pk: row.latest_scores for row in with_latest_scores(rows[:100])}
+
+
+def test_a_fresh_page_reads_no_scores_and_a_response_refreshes_them(world):
+    """The latest scores come with the row from a fresh summary (no scores query); a new
+    response makes that row's summary stale (its scores are read, one query) until the
+    outbox is processed, which stores the new latest score."""
+    patient = world.patients[0]
+
+    def scores_and_queries() -> tuple[dict, int]:
+        rows = list(patient_summaries(user=world.physio, ordering="name")[:100])
+        with CaptureQueriesContext(connection) as queries:
+            with_latest_scores(rows)
+        return {row.pk: row.latest_scores for row in rows}, len(queries)
+
+    scores, queries = scores_and_queries()
+    assert queries == 0
+    assert [s["value"] for s in scores[patient.pk]] == [pytest.approx(8 / 3, abs=1e-3)]
+    body = psfs_body([9, 9, 9], completed_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    questionnaire_response_submit(patient=patient, data=body)
+    scores, queries = scores_and_queries()
+    assert queries == 1
+    assert [s["value"] for s in scores[patient.pk]] == [9.0]
+    record_changes_process()
+    stored = MaintainedSummary.objects.get(patient=patient).latest_scores
+    assert [s["value"] for s in stored] == [9.0]
+    assert scores_and_queries() == (scores, 0)
+
+
+def test_a_catalogue_change_makes_the_summaries_stale_until_refreshed(world):
+    """A score definition changed past the outbox (here the MCID, so the latest PSFS is no
+    longer a meaningful worsening): no summary is fresh, the page shows the scores as the
+    new catalogue judges them, and the periodic refresh stores them."""
+    patient = world.patients[0]
+    [before] = _latest_scores(world.physio)[patient.pk]
+    assert before["meaningful"] == "worse"
+    ScoreDefinition.objects.filter(instrument__code="psfs").update(mcid=10.0)
+    assert not any(_fresh_flags(world.physio).values())
+    [after] = _latest_scores(world.physio)[patient.pk]
+    assert after == {**before, "meaningful": "none"}
+    assert sorted(stale_summary_patients(), key=str) == sorted(
+        (p.pk for p in world.patients), key=str
+    )
+    summaries_refresh_stale()
+    assert all(_fresh_flags(world.physio).values())
+    assert MaintainedSummary.objects.get(patient=patient).latest_scores == [after]
+    _assert_summaries_fresh_and_equal(world.patients)

@@ -14,7 +14,7 @@ from apps.dashboard.selectors import (
     patient_summaries,
 )
 from apps.exercises.selectors import adherence_by_episode
-from tests.accounts.factories import CareTeamFactory, PatientFactory
+from tests.accounts.factories import CareTeamFactory, PatientFactory, physio_in
 from tests.dashboard.conftest import NOW, TODAY, days_ago, patient_with_course
 from tests.dashboard.factories import (
     CheckInFactory,
@@ -263,6 +263,29 @@ def test_only_patients_in_the_physios_care_teams_are_summarised(physio, care_tea
     patient_with_course(CareTeamFactory(clinic=care_team.clinic), user__last_name="Colleague")
 
     assert names(summaries(physio)) == ["Mine"]
+
+
+def test_the_built_ranking_is_shared_but_every_caller_sees_only_their_patients(physio, care_team):
+    """The ranking is built once per process for a set of dates and columns
+    (`summary_columns.cohort_ranking`); each request narrows its own clone to the caller's
+    care teams, search and status, so sharing it shows nobody another team's patients."""
+    from apps.dashboard.summary_columns import _built_ranking
+
+    other_team = CareTeamFactory(clinic=care_team.clinic)
+    colleague = physio_in(other_team)
+    zone = {"timezone": "Europe/London"}  # the same local dates: the same built ranking
+    patient_with_course(care_team, pain_last_7=[3], user__last_name="Mine", **zone)
+    patient_with_course(other_team, pain_last_7=[5], user__last_name="Theirs", **zone)
+    patient_with_course(other_team, pain_last_7=[6], user__last_name="Theirs too", **zone)
+
+    assert names(summaries(physio, ordering="-pain_7d_mean")) == ["Mine"]
+    built = _built_ranking.cache_info()
+    assert names(summaries(colleague, ordering="-pain_7d_mean")) == ["Theirs too", "Theirs"]
+    assert names(summaries(colleague, ordering="-pain_7d_mean", search="too")) == ["Theirs too"]
+    assert names(summaries(physio, ordering="-pain_7d_mean", status="active")) == ["Mine"]
+    assert names(summaries(physio, ordering="-pain_7d_mean")) == ["Mine"]
+    after = _built_ranking.cache_info()
+    assert (after.misses, after.hits) == (built.misses, built.hits + 4)
 
 
 def test_a_clinic_admin_sees_every_patient_of_the_clinic(clinic_admin, care_team):

@@ -87,7 +87,8 @@ class OpenFlagsSerializer(serializers.Serializer):
 
 class DashboardLatestScoreSerializer(serializers.Serializer):
     """The latest score of one questionnaire score in the current episode
-    (`apps.outcomes.selectors.latest_scores_by_episode`)."""
+    (`apps.outcomes.selectors.latest_scores_by_episode`), as rendered for the row
+    (`apps.dashboard.summary_scores.rendered_latest_score`: a dict of these fields)."""
 
     instrument = serializers.CharField(help_text="Instrument code, e.g. 'psfs'.")
     score = serializers.CharField(help_text="Score code of the instrument, e.g. 'psfs_mean'.")
@@ -96,12 +97,10 @@ class DashboardLatestScoreSerializer(serializers.Serializer):
     )
     date = serializers.DateField(help_text="The patient's local date of the response.")
     change_from_baseline = serializers.FloatField(
-        source="change.change_from_baseline",
         allow_null=True,
         help_text="This value minus the episode's first scored value; null without one.",
     )
     meaningful = serializers.ChoiceField(
-        source="change.meaningful",
         choices=["better", "worse", "none"],
         allow_null=True,
         help_text=(
@@ -109,21 +108,6 @@ class DashboardLatestScoreSerializer(serializers.Serializer):
             "'none' when it does not; null without a baseline or an MCID."
         ),
     )
-
-
-def _latest_score(latest: Any) -> dict[str, Any]:
-    return {
-        "instrument": str(latest.instrument),
-        "score": str(latest.score),
-        "value": None if latest.value is None else float(latest.value),
-        "date": latest.date.isoformat(),
-        "change_from_baseline": (
-            None
-            if latest.change.change_from_baseline is None
-            else float(latest.change.change_from_baseline)
-        ),
-        "meaningful": _string(latest.change.meaningful),
-    }
 
 
 def _rounded(value: float | None, places: int) -> float | None:
@@ -241,7 +225,8 @@ class PatientSummarySerializer(serializers.Serializer):
             "days_since_last_checkin": _integer(patient.days_since_last_checkin),
         }
         if "latest_scores" in self.fields:
-            row["latest_scores"] = [_latest_score(latest) for latest in patient.latest_scores]
+            # Rendered already (apps.dashboard.row_scores), from the maintained summary or read.
+            row["latest_scores"] = patient.latest_scores
         return {name: row[name] for name in self.fields.keys()}  # noqa: SIM118 - the stubs iterate Fields
 
 
