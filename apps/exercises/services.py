@@ -22,6 +22,7 @@ from apps.core.exceptions import Conflict, FieldErrors, ValidationFailed, flatte
 from apps.core.sync import (
     CORRECTION_WINDOW_DAYS,
     ItemResult,
+    ItemShape,
     ItemStatus,
     correction_window_closed,
 )
@@ -147,6 +148,9 @@ def plan_create(
 
 # --- Sessions -------------------------------------------------------------------------------
 
+#: The shape of a session item, validated item after item by one serializer per process.
+SESSION_SHAPE = ItemShape(ExerciseSessionInputSerializer)
+
 
 def _validated(
     raw: Any, *, today: dt.date, oldest: dt.date
@@ -155,10 +159,9 @@ def _validated(
     its date (not after the patient's local today, at most DAYS_BACK_ALLOWED days back)."""
     if not isinstance(raw, dict):
         return None, {"non_field_errors": ["Expected an object."]}
-    serializer = ExerciseSessionInputSerializer(data=raw)
-    if not serializer.is_valid():
-        return None, flatten_errors(serializer.errors)
-    data = serializer.validated_data
+    data, errors = SESSION_SHAPE.validate(raw)
+    if data is None:
+        return None, errors
     if data["date"] > today:
         return None, {"date": ["Cannot be after your local today."]}
     if data["date"] < oldest:
