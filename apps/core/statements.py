@@ -103,7 +103,9 @@ def _as_they_are(internal_type: str, values: list[Any], *, null: bool) -> bool:
         if value is None:
             if not null:
                 return False
-        elif type(value) is not kind or (isinstance(value, dt.datetime) and value.tzinfo is None):
+        elif type(value) is not kind or (
+            isinstance(value, dt.datetime) and value.utcoffset() is None
+        ):
             return False
     return True
 
