@@ -127,7 +127,9 @@ def insert_new_rows[Row: models.Model](
     key lost to a concurrent request) one read of who holds it."""
     if not rows:
         return {}
-    with transaction.atomic():
+    # Inside a caller's transaction (`POST sync/` writes every kind in one), no savepoint:
+    # nothing here is expected to fail, and a failure fails the caller's transaction whole.
+    with transaction.atomic(savepoint=False):
         taken: dict[Hashable, Any] = {}
         if natural_key is not None:
             taken = _holders(natural_key, {_key_of(row, natural_key) for row in rows.values()})
