@@ -32,6 +32,7 @@ from apps.episodes.services import episode_record_changed
 from apps.exercises.inputs import (
     ExerciseSessionCorrectionSerializer,
     ExerciseSessionInputSerializer,
+    plain_session_values,
 )
 from apps.exercises.models import (
     DAYS_BACK_ALLOWED,
@@ -159,9 +160,11 @@ def _validated(
     its date (not after the patient's local today, at most DAYS_BACK_ALLOWED days back)."""
     if not isinstance(raw, dict):
         return None, {"non_field_errors": ["Expected an object."]}
-    data, errors = SESSION_SHAPE.validate(raw)
-    if data is None:
-        return None, errors
+    data = plain_session_values(raw)
+    if data is None:  # not in the plain form, or refused: the serializer words why
+        data, errors = SESSION_SHAPE.validate(raw)
+        if data is None:
+            return None, errors
     if data["date"] > today:
         return None, {"date": ["Cannot be after your local today."]}
     if data["date"] < oldest:
