@@ -62,13 +62,17 @@ class ExerciseSessionInputSerializer(serializers.Serializer):
 _ABSENT = object()
 
 
-def plain_session_values(raw: Any) -> dict[str, Any] | None:
+def plain_session_values(
+    raw: Any, *, window: tuple[dt.datetime, dt.datetime] | None = None
+) -> dict[str, Any] | None:
     """What ``ExerciseSessionInputSerializer`` validates a session item into, for an item sent
     in the plain form the phone sends (UUIDs, the date and the instant as strings, the counts
     as ints), computed field by field as the serializer's fields compute it, without the
     serializer's machinery (a third of a 500-item `POST sync/`); None for an item in any
     other form or that any rule refuses: the serializer then decides, and words the errors.
-    tests/exercises/test_session_values.py holds the two to the same answers."""
+    tests/exercises/test_session_values.py holds the two to the same answers. ``window``:
+    the instants ``recorded_at`` may take (`recorded_at_window`), as of the batch's start
+    (by default as of now)."""
     if type(raw) is not dict:
         return None
     try:
@@ -105,7 +109,7 @@ def plain_session_values(raw: Any) -> dict[str, Any] | None:
         instant = instant.astimezone(dt.UTC)
     except OverflowError:
         return None
-    earliest, latest = recorded_at_window(DAYS_BACK_ALLOWED)
+    earliest, latest = window or recorded_at_window(DAYS_BACK_ALLOWED)
     if not earliest <= instant <= latest:
         return None
     if pain is not _ABSENT:

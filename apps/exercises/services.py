@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Patient, User
 from apps.core.batch import BatchPlan, in_order, insert_new_rows, read_stored, resolve_repeats
+from apps.core.bounds import recorded_at_window
 from apps.core.exceptions import Conflict, FieldErrors, ValidationFailed, flatten_errors
 from apps.core.sync import (
     CORRECTION_WINDOW_DAYS,
@@ -155,13 +156,13 @@ SESSION_SHAPE = ItemShape(ExerciseSessionInputSerializer)
 
 
 def _validated(
-    raw: Any, *, today: dt.date, oldest: dt.date
+    raw: Any, *, today: dt.date, oldest: dt.date, window: tuple[dt.datetime, dt.datetime]
 ) -> tuple[dict[str, Any] | None, FieldErrors | None]:
     """A new item's validated values, or the field errors that refuse it: its shape, then
     its date (not after the patient's local today, at most DAYS_BACK_ALLOWED days back)."""
     if not isinstance(raw, dict):
         return None, {"non_field_errors": ["Expected an object."]}
-    data = plain_session_values(raw)
+    data = plain_session_values(raw, window=window)
     if data is None:  # not in the plain form, or refused: the serializer words why
         data, errors = SESSION_SHAPE.validate(raw)
         if data is None:
@@ -194,9 +195,11 @@ _SESSION_RELATED: list[ForeignKey[Any, Any]] = [
 _BY_POSITION: Any = ExerciseSession  # the model's own __init__(*values), as from_db calls it
 
 
-def _new_session(patient: Patient, plan_item: PlanItem, data: dict[str, Any]) -> ExerciseSession:
-    """The session the values describe, not stored (its id is generated here; received now,
-    as the field's default says)."""
+def _new_session(
+    patient: Patient, plan_item: PlanItem, data: dict[str, Any], *, received_at: dt.datetime
+) -> ExerciseSession:
+    """The session the values describe, not stored (its id is generated here); the sessions
+    of one request are all received at its one instant (the field's default, taken once)."""
     episode = plan_item.plan.episode
     values = {
         "id": uuid.uuid4(),
@@ -208,7 +211,7 @@ def _new_session(patient: Patient, plan_item: PlanItem, data: dict[str, Any]) ->
         "sets_done": data["sets_done"],
         "pain_during": data.get("pain_during"),
         "recorded_at": data["recorded_at"],
-        "received_at": timezone.now(),
+        "received_at": received_at,
     }
     session: ExerciseSession = _BY_POSITION(*[values[name] for name in _SESSION_COLUMNS])
     for field, related in zip(_SESSION_RELATED, (patient, episode, plan_item), strict=True):
@@ -227,6 +230,7 @@ def _candidates(
     """The items whose values validate (index, values); the others answered in ``results``:
     a stored client_id is ``unchanged``, refused values ``invalid``."""
     oldest = today - dt.timedelta(days=DAYS_BACK_ALLOWED)
+    window = recorded_at_window(DAYS_BACK_ALLOWED)  # as of the batch's start
     candidates: list[tuple[int, dict[str, Any]]] = []
     for index, raw in enumerate(items):
         client_id = client_ids[index]
@@ -234,7 +238,7 @@ def _candidates(
         if session is not None:
             results[index] = ItemResult(ItemStatus.UNCHANGED, id=session.id, obj=session)
             continue
-        data, errors = _validated(raw, today=today, oldest=oldest)
+        data, errors = _validated(raw, today=today, oldest=oldest, window=window)
         if data is None:
             results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
             continue
@@ -257,6 +261,7 @@ def _plan_rows(
         ).select_related("plan__episode")
     }
     plan: BatchPlan[ExerciseSession] = BatchPlan()
+    received_at = timezone.now()
     for index, data in candidates:
         if plan.repeats_client_id(index, data["client_id"]):
             continue
@@ -265,7 +270,7 @@ def _plan_rows(
         if errors is not None or plan_item is None:
             results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
             continue
-        plan.add(index, _new_session(patient, plan_item, data))
+        plan.add(index, _new_session(patient, plan_item, data, received_at=received_at))
     return plan
 
 

@@ -130,3 +130,11 @@ def test_the_plain_form_the_phone_sends_takes_the_fast_path(changes):
 
     assert plain_session_values(raw) is not None
     assert plain_session_values(raw) == _serializer_answer(raw)
+
+
+def test_the_window_of_the_batch_decides_when_given():
+    instant = NOW - dt.timedelta(days=2)
+    raw = _item(recorded_at=instant.isoformat())
+
+    assert plain_session_values(raw, window=(instant, NOW)) is not None
+    assert plain_session_values(raw, window=(instant + dt.timedelta(seconds=1), NOW)) is None
