@@ -283,3 +283,13 @@ def test_sync_writes_every_kind_in_one_transaction_each_with_its_record_change(
         days_ago(2),
         days_ago(1),
     ]
+
+
+def test_a_null_item_refuses_the_envelope_and_any_other_value_is_an_item(patient_client, episode):
+    refused = patient_client.post(URL, {"checkins": [None]}, format="json")
+    answered = patient_client.post(URL, {"checkins": [7, "x", [1], {"a": 1.5}]}, format="json")
+
+    assert refused.status_code == 400
+    assert list(refused.json()["errors"]) == ["checkins"]
+    assert answered.status_code == 200
+    assert [item["status"] for item in answered.json()["checkins"]] == ["invalid"] * 4
