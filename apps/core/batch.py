@@ -11,9 +11,9 @@ natural key) stays in its app:
    batch (the same client_id, or the same natural key such as a check-in's date).
 3. `insert_new_rows` — one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` the ids it
    stored (a read-back by client_id only of rows it did not store), in one transaction with
-   the record change of what was created; each new row's
-   `Outcome`: ``created`` (our row), ``unchanged`` (another request stored that client_id
-   first), ``conflict`` (another row holds the natural key) or ``invalid`` (not stored).
+   the record change of what was created; each new row's `Outcome`: ``created`` (our row),
+   ``unchanged`` (another request stored that client_id first), ``conflict`` (another row
+   holds the natural key) or ``invalid`` (not stored).
    The database's unique constraints decide; reads only tell the answers apart.
 4. `resolve_repeats` — each repeat gets what its earlier item got (a repeat of a created row
    is ``unchanged``; of a natural key, a ``conflict`` with the earlier row).
