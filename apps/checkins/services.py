@@ -23,7 +23,6 @@ from typing import Any, Protocol
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import serializers
 
 from apps.accounts.models import Patient
 from apps.checkins.inputs import CheckInCorrectionSerializer, CheckInInputSerializer
@@ -42,6 +41,7 @@ from apps.core.statements import orm_insert
 from apps.core.sync import (
     CORRECTION_WINDOW_DAYS,
     ItemResult,
+    ItemShape,
     ItemStatus,
     client_id_of,
     correction_window_closed,
@@ -90,46 +90,22 @@ def _date_errors(
     return {}
 
 
-_SHAPE: list[CheckInInputSerializer] = []
-
-
-def _input_shape() -> CheckInInputSerializer:
-    """A data-less input serializer built once per process: validating with it
-    (``run_validation``) keeps no state on it, and building one per request (a deep copy of
-    its 16 fields) cost the single POST more than the validation itself."""
-    if not _SHAPE:
-        shape = CheckInInputSerializer()
-        _ = shape.fields  # bound now, not by the first concurrent request
-        _SHAPE.append(shape)
-    return _SHAPE[0]
+#: The shape of a check-in, validated item after item by one serializer per process (the
+#: single POST, `POST sync/` and the advice of a refused batch): building one per request (a
+#: deep copy of its 16 fields) cost the single POST more than the validation itself.
+CHECKIN_SHAPE = ItemShape(CheckInInputSerializer)
 
 
 def _validate(
-    raw: Any,
-    *,
-    patient: Patient,
-    episode: Episode | None,
-    today: dt.date,
-    shape: CheckInInputSerializer | None = None,
+    raw: Any, *, patient: Patient, episode: Episode | None, today: dt.date
 ) -> tuple[dict[str, Any] | None, FieldErrors | None]:
     """Validated values for a new check-in, and the field errors that refuse it (if any).
 
     The values come back (with the errors) when only the episode or the date rules refused
-    them: a refused check-in still carries the advice its values meet (API.md).
-
-    ``shape`` is a data-less serializer to validate with: `POST sync/` passes one for all its
-    items, because building a serializer (a deep copy of its 16 fields) costs ten times more
-    than validating one item with it (scripts/bench.py). Without it, the process's one shape
-    (`_input_shape`)."""
-    shape = shape or _input_shape()
-    try:
-        values = dict(shape.run_validation(raw))
-    except serializers.ValidationError:
-        # A refused item: validate it again the ordinary way, so that its errors are exactly
-        # what is_valid() reports (including DRF's wording for a missing body).
-        serializer = CheckInInputSerializer(data=raw)
-        serializer.is_valid()
-        return None, flatten_errors(serializer.errors)
+    them: a refused check-in still carries the advice its values meet (API.md)."""
+    values, shape_errors = CHECKIN_SHAPE.validate(raw)
+    if values is None:
+        return None, shape_errors
     values.setdefault("notes", "")
     if episode is None:
         return values, {NON_FIELD: [NO_ACTIVE_EPISODE]}
@@ -196,11 +172,10 @@ def advice_for_many_values(
     values validate (each evaluated as its own refused POST would be), else ``{"errors"}``."""
     episode = active_episode_for(patient)
     today = local_today(patient.timezone)
-    shape = CheckInInputSerializer()
     rows: list[CheckIn | None] = []
     entries: list[dict[str, Any]] = []
     for raw in items:
-        values, errors = _validate(raw, patient=patient, episode=None, today=today, shape=shape)
+        values, errors = _validate(raw, patient=patient, episode=None, today=today)
         rows.append(None if values is None else _unsaved(patient, episode, values))
         entries.append({} if values is not None else {"errors": errors})
     advice = _advice(advise, [row for row in rows if row is not None])
@@ -283,7 +258,6 @@ class _Batch:
     episode: Episode | None
     today: dt.date
     results: list[ItemResult | None]
-    shape: CheckInInputSerializer = dataclasses.field(default_factory=CheckInInputSerializer)
     plan: BatchPlan[CheckIn] = dataclasses.field(default_factory=BatchPlan)
     # index -> unsaved row of validated values refused
     refused_rows: dict[int, CheckIn] = dataclasses.field(default_factory=dict)
@@ -305,7 +279,7 @@ class _Batch:
     def sort_new(self, index: int, raw: Any) -> None:
         """Validate a new item: refused (invalid, or its date repeated) or a planned row."""
         values, errors = _validate(
-            raw, patient=self.patient, episode=self.episode, today=self.today, shape=self.shape
+            raw, patient=self.patient, episode=self.episode, today=self.today
         )
         if errors:
             if values is not None:

@@ -3,7 +3,8 @@ with the flag engine's advice passed in (``advise``), so that the advice is comp
 the INSERT and stored in the same row, while apps.checkins never imports apps.flags.
 
 - a check-in (POST checkins/): ``checkin_submit``; its correction (PATCH): ``checkin_correct``;
-- `POST sync/`: ``sync_submit`` (check-ins, then exercise sessions);
+- `POST sync/`: ``sync_all`` (in one transaction: ``sync_submit``, the check-ins then the
+  exercise sessions, and ``questionnaire_responses_sync``);
 - what a refusal by the consent gate still carries: ``advice_for_values``,
   ``advice_for_many_values``, ``correction_advice`` (storing nothing).
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+from django.db import transaction
 
 from apps.accounts.models import Patient
 from apps.checkins import services as checkins
@@ -47,6 +50,25 @@ def sync_submit(
     if session_items:
         session_results = exercise_sessions_submit_many(patient=patient, items=session_items)
     return checkin_results, session_results
+
+
+def sync_all(
+    *,
+    patient: Patient,
+    checkin_items: Sequence[Any],
+    session_items: Sequence[Any],
+    response_items: Sequence[Any],
+) -> tuple[list[ItemResult], list[ItemResult], list[ItemResult]]:
+    """`POST sync/` (its envelope validated): ``sync_submit`` then
+    ``questionnaire_responses_sync``, in ONE transaction, so the request commits once (each
+    kind's rows still commit with their record-change row; a failure stores nothing). Each
+    item is answered as its own POST would be, in request order."""
+    with transaction.atomic():
+        checkins, sessions = sync_submit(
+            patient=patient, checkin_items=checkin_items, session_items=session_items
+        )
+        responses = questionnaire_responses_sync(patient=patient, items=response_items)
+    return checkins, sessions, responses
 
 
 def questionnaire_responses_sync(*, patient: Patient, items: Sequence[Any]) -> list[ItemResult]:

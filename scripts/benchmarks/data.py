@@ -105,14 +105,22 @@ def sync_plan_items(patients: list, per_plan: int = 3) -> dict:
     return items
 
 
-def sync_body(count: int, plan_items: list[str]) -> dict:
+#: The questionnaire responses of the bench's sync/ body: the PSFS (an open instrument every
+#: patient with an episode can answer), completed every 5 days back from today.
+SYNC_RESPONSES = 6
+RESPONSE_EVERY_DAYS = 5
+
+
+def sync_body(count: int, plan_items: list[str], *, responses: int = SYNC_RESPONSES) -> dict:
     """One POST sync/ body of ``count`` items that are all accepted: a check-in for each of
-    the 31 dates a patient may send (today and the 30 days before, API.md) and exercise
-    sessions for the rest, spread over those dates and the plan's items."""
+    the 31 dates a patient may send (today and the 30 days before, API.md), ``responses``
+    questionnaire responses completed on different dates of those, and exercise sessions for
+    the rest, spread over those dates and the plan's items."""
     checkins = sync_items(min(count, 31))
+    answered = sync_responses(min(responses, count - len(checkins)))
     today = utc_today()
     sessions = []
-    for n in range(count - len(checkins)):
+    for n in range(count - len(checkins) - len(answered)):
         day = (today - dt.timedelta(days=n % 31)).isoformat()
         sessions.append(
             {
@@ -124,7 +132,38 @@ def sync_body(count: int, plan_items: list[str]) -> dict:
                 "recorded_at": recorded_at_for(day),
             }
         )
-    return {"checkins": checkins, "exercise_sessions": sessions}
+    return {
+        "checkins": checkins,
+        "exercise_sessions": sessions,
+        "questionnaire_responses": answered,
+    }
+
+
+def sync_responses(count: int) -> list[dict]:
+    """``count`` PSFS responses (three activities rated 0-10), completed every
+    RESPONSE_EVERY_DAYS days back from today (at most 30 days back, as the API allows)."""
+    today = utc_today()
+    responses = []
+    for n in range(count):
+        day = (today - dt.timedelta(days=(n * RESPONSE_EVERY_DAYS) % 31)).isoformat()
+        ratings = [(4 + n + k) % 11 for k in range(3)]
+        answers = []
+        for k, activity in enumerate(("walking", "stairs", "standing to cook"), start=1):
+            answers += [
+                {"item": f"activity_{k}", "value": activity},
+                {"item": f"rating_{k}", "value": ratings[k - 1]},
+            ]
+        responses.append(
+            {
+                "client_id": str(uuid.uuid4()),
+                "instrument": "psfs",
+                "instrument_version": "1",
+                "language": "en",
+                "completed_at": recorded_at_for(day),
+                "answers": answers,
+            }
+        )
+    return responses
 
 
 def sync_items(count: int) -> list[dict]:

@@ -53,17 +53,22 @@ def checkin_rounds(port: int, args, pool: list[str]) -> Paired:
     return paired_posts(port, args, pool, path="/api/v1/checkins/", body=CHECKIN_BODY, lists=lists)
 
 
+#: The item lists of a sync/ answer (all three kinds are counted in the figure's notes).
+SYNC_KINDS = ("checkins", "exercise_sessions", "questionnaire_responses")
+
+
 def _count_statuses(data: bytes, statuses: dict[str, int]) -> None:
     answer = json.loads(data)
-    for kind in ("checkins", "exercise_sessions"):
+    for kind in SYNC_KINDS:
         for item in answer.get(kind, []):
             statuses[item["status"]] = statuses.get(item["status"], 0) + 1
 
 
 def bench_sync(port: int, args, sync_patients: list[tuple[str, dict]], singles: list[str]) -> list:
-    """POST sync/ with 500 items, all accepted (31 check-ins, one per allowed date, and
-    exercise sessions), vs one check-in POST, latency at concurrency 1; then the same body
-    again (500 replays, all unchanged) vs one check-in POST."""
+    """POST sync/ with 500 items, all accepted (31 check-ins, one per allowed date, 6
+    questionnaire responses and exercise sessions: scripts/benchmarks/data.py sync_body), vs
+    one check-in POST, latency at concurrency 1; then the same body again (500 replays, all
+    unchanged) vs one check-in POST. The notes count the statuses of every item."""
     today = utc_today()
     products, floors, replays = [], [], []
     statuses: dict[str, int] = {}

@@ -238,3 +238,58 @@ def test_sync_handles_checkins_and_exercise_sessions_in_one_request(patient_clie
     assert [i["status"] for i in response.json()["exercise_sessions"]] == ["created", "invalid"]
     assert response.json()["exercise_sessions"][0]["id"] == str(ExerciseSession.objects.get().id)
     assert list(response.json()["exercise_sessions"][1]["errors"]) == ["sets_done"]
+
+
+def _session_item(episode) -> dict:
+    from tests.exercises.factories import ExercisePlanFactory, PlanItemFactory
+
+    item = PlanItemFactory(plan=ExercisePlanFactory(episode=episode, starts_on=days_ago(20)))
+    return {
+        "client_id": str(uuid.uuid4()),
+        "date": str(days_ago(1)),
+        "plan_item": str(item.id),
+        "sets_done": 2,
+        "recorded_at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+
+
+def test_sync_writes_every_kind_in_one_transaction_each_with_its_record_change(
+    patient_client, episode
+):
+    from apps.episodes.models import RecordChange
+    from apps.exercises.models import ExerciseSession
+
+    body = {
+        "checkins": [checkin_payload(days_ago(2))],
+        "exercise_sessions": [_session_item(episode)],
+    }
+    with (
+        mock.patch(
+            "apps.intake.services.questionnaire_responses_sync", side_effect=RuntimeError("down")
+        ),
+        pytest.raises(RuntimeError),
+    ):
+        patient_client.post(URL, body, format="json")
+
+    # The last part failed: nothing of the request is stored, not even half of it.
+    assert (CheckIn.objects.count(), ExerciseSession.objects.count()) == (0, 0)
+    assert RecordChange.objects.count() == 0
+
+    response = patient_client.post(URL, body, format="json")
+
+    assert [item["status"] for item in response.json()["checkins"]] == ["created"]
+    assert [item["status"] for item in response.json()["exercise_sessions"]] == ["created"]
+    assert sorted(RecordChange.objects.values_list("from_date", flat=True)) == [
+        days_ago(2),
+        days_ago(1),
+    ]
+
+
+def test_a_null_item_refuses_the_envelope_and_any_other_value_is_an_item(patient_client, episode):
+    refused = patient_client.post(URL, {"checkins": [None]}, format="json")
+    answered = patient_client.post(URL, {"checkins": [7, "x", [1], {"a": 1.5}]}, format="json")
+
+    assert refused.status_code == 400
+    assert list(refused.json()["errors"]) == ["checkins"]
+    assert answered.status_code == 200
+    assert [item["status"] for item in answered.json()["checkins"]] == ["invalid"] * 4

@@ -16,19 +16,28 @@ MAX_SYNC_ITEMS = 500
 SYNC_ITEM_STATUS_CHOICES = [status.value for status in ItemStatus]
 
 
+class ParsedItemField(serializers.JSONField):
+    """An item of a `POST sync/` list, as the JSON parser made it (validated later, by its
+    own kind's rules): refused only when null, as JSONField refuses it. JSONField would also
+    encode every item again to check that it is JSON, which a parsed body always is."""
+
+    def to_internal_value(self, data):
+        return data
+
+
 class SyncRequestSerializer(serializers.Serializer):
     checkins = serializers.ListField(
-        child=serializers.JSONField(),
+        child=ParsedItemField(),
         required=False,
         help_text="Check-ins, each as `POST checkins/` takes it (CheckInRequest).",
     )
     exercise_sessions = serializers.ListField(
-        child=serializers.JSONField(),
+        child=ParsedItemField(),
         required=False,
         help_text="Exercise sessions, each as `POST exercise-sessions/` takes it.",
     )
     questionnaire_responses = serializers.ListField(
-        child=serializers.JSONField(),
+        child=ParsedItemField(),
         required=False,
         help_text="Questionnaire responses, each as `POST questionnaire-responses/` takes it.",
     )

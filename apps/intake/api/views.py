@@ -236,13 +236,11 @@ class SyncView(ConsentRefusalAdviceMixin, generics.GenericAPIView):
         envelope = SyncRequestSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)
         patient = patient_of_user(signed_in_user(request))
-        checkins, sessions = services.sync_submit(
+        checkins, sessions, responses = services.sync_all(
             patient=patient,
             checkin_items=envelope.validated_data.get("checkins", []),
             session_items=envelope.validated_data.get("exercise_sessions", []),
-        )
-        responses = services.questionnaire_responses_sync(
-            patient=patient, items=envelope.validated_data.get("questionnaire_responses", [])
+            response_items=envelope.validated_data.get("questionnaire_responses", []),
         )
         return Response(
             {
