@@ -20,15 +20,16 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Patient, User
-from apps.core.exceptions import ValidationFailed, flatten_errors
+from apps.core.exceptions import ValidationFailed
 from apps.core.sync import ItemResult, ItemStatus, client_id_of
 from apps.core.timezones import local_today
 from apps.episodes.models import Episode
 from apps.episodes.record_changes import record_change_write
 from apps.episodes.selectors import active_episode_of_request
-from apps.outcomes.checks import check_response, instruments_by_key
+from apps.outcomes.catalogue import cached_instrument, catalogue_token, instruments_by_key
+from apps.outcomes.checks import check_response
 from apps.outcomes.conf import outcomes_setting
-from apps.outcomes.inputs import QuestionnaireResponseInputSerializer
+from apps.outcomes.inputs import validate_response_input
 from apps.outcomes.models import (
     Answer,
     Instrument,
@@ -38,7 +39,15 @@ from apps.outcomes.models import (
     Score,
     ScoreDefinition,
 )
-from apps.outcomes.scoring import ALGORITHM_VERSIONS, ScoreOutcome, ScoreSpec, score
+from apps.outcomes.prior_scores import PriorScores, catalogue_and_prior_scores
+from apps.outcomes.scoring import (
+    ALGORITHM_VERSIONS,
+    Change,
+    ScoreOutcome,
+    ScoreSpec,
+    change_of,
+    score,
+)
 from apps.outcomes.single_write import write_one
 
 
@@ -83,6 +92,7 @@ class _Candidate:
     episode: Episode
     date: dt.date
     weights: dict[str, float | None]
+    response_id: uuid.UUID
 
 
 def _episodes_of(patient: Patient) -> list[Episode]:
@@ -119,14 +129,93 @@ def questionnaire_responses_submit_many(
 ) -> list[ItemResult]:
     """Store the responses a phone sent, each as its own POST would be: ``created``,
     ``unchanged`` (this client_id was stored before, or earlier in the batch) or
-    ``invalid`` with field errors. A fixed number of queries whatever the batch size.
+    ``invalid`` with field errors. A fixed number of queries whatever the batch size (the
+    instruments from this process's cache while the catalogue's token, one query, holds).
 
     ``read_first=False`` (the single POST): the stored client_ids are not read before
     validating: a valid repeat is answered by the write that the unique index refuses, and a
     refused item by a read of its client_id afterwards (`_replays_of_refused`), so every
     answer is what the read first would have given, without its query for a new response."""
+    return _submit(patient, items, read_first=read_first).results
+
+
+@dataclass
+class SubmittedResponse:
+    """The single POST's result and, when it created the response, each of its scores'
+    change (score id -> Change; None: the caller reads them, `selectors.
+    changes_for_responses`)."""
+
+    result: ItemResult
+    changes: dict[uuid.UUID, Change] | None
+
+
+def questionnaire_response_submit(*, patient: Patient, data: Any) -> ItemResult:
+    """``POST questionnaire-responses/``: the single-item form of the batch."""
+    return questionnaire_response_post(patient=patient, data=data).result
+
+
+def questionnaire_response_post(*, patient: Patient, data: Any) -> SubmittedResponse:
+    """The single POST with its answer's changes: the catalogue's token and the scores
+    before it (baseline, previous) are read in one query before the write
+    (apps/outcomes/prior_scores.py)."""
+    submitted = _submit(patient, [data], read_first=False, single=True)
+    return SubmittedResponse(submitted.results[0], submitted.changes)
+
+
+@dataclass
+class _Submitted:
+    results: list[ItemResult]
+    changes: dict[uuid.UUID, Change] | None = None
+
+
+def _submit(
+    patient: Patient, items: Sequence[Any], *, read_first: bool, single: bool = False
+) -> _Submitted:
     results: list[ItemResult | None] = [None] * len(items)
     stored = _stored_by_client_id(patient, map(client_id_of, items)) if read_first else {}
+    valid = _validated(items, stored, results)
+    episode = _episode_for(_episodes_of(patient)) if valid else None
+    prior: PriorScores | None = None
+    response_ids: dict[int, uuid.UUID] = {}
+    if single and valid and episode is not None:
+        index, data = valid[0]
+        response_ids[index] = uuid.uuid4()  # drawn now: the order of responses ties on it
+        prior = _prior_scores(patient, episode, data, response_ids[index])
+        token = prior.token
+    else:
+        token = catalogue_token() if valid else None
+    instruments = instruments_by_key(
+        {(d["instrument"], d["instrument_version"]) for _, d in valid}, token
+    )
+    candidates: list[_Candidate] = []
+    for index, data in valid:
+        instrument = instruments.get((data["instrument"], data["instrument_version"]))
+        day = _local_date(data["completed_at"], patient.timezone)
+        errors, weights = _checked(data, instrument, episode, day)
+        if errors or instrument is None or episode is None:
+            results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
+            continue
+        response_id = response_ids.get(index) or uuid.uuid4()
+        candidates.append(_Candidate(index, data, instrument, episode, day, weights, response_id))
+    _store(patient, candidates, results)
+    if not read_first:
+        _replays_of_refused(patient, items, results)
+    done = [result for result in results if result is not None]
+    changes = None
+    if prior is not None and done[0].status == ItemStatus.CREATED:
+        created = done[0].obj
+        assert isinstance(created, QuestionnaireResponse)  # noqa: S101 - what _store gives
+        changes = _changes_of_created(created, prior)
+    return _Submitted(done, changes)
+
+
+def _validated(
+    items: Sequence[Any],
+    stored: dict[uuid.UUID, QuestionnaireResponse],
+    results: list[ItemResult | None],
+) -> list[tuple[int, dict[str, Any]]]:
+    """The items valid in shape, by index; the others' results set (stored before: unchanged;
+    refused: invalid)."""
     valid: list[tuple[int, dict[str, Any]]] = []
     for index, raw in enumerate(items):
         client_id = client_id_of(raw)
@@ -134,38 +223,64 @@ def questionnaire_responses_submit_many(
         if found is not None:
             results[index] = ItemResult(ItemStatus.UNCHANGED, id=found.id, obj=found)
             continue
-        serializer = QuestionnaireResponseInputSerializer(data=raw)
-        if not isinstance(raw, dict) or not serializer.is_valid():
-            errors = (
-                flatten_errors(serializer.errors)
-                if isinstance(raw, dict)
-                else {"non_field_errors": [_("Expected an object.")]}
-            )
+        validated, errors = validate_response_input(raw)
+        if validated is None:
             results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
             continue
-        valid.append((index, serializer.validated_data))
+        valid.append((index, validated))
+    return valid
 
-    instruments = instruments_by_key({(d["instrument"], d["instrument_version"]) for _, d in valid})
-    episodes = _episodes_of(patient) if valid else []
-    candidates: list[_Candidate] = []
-    for index, data in valid:
-        instrument = instruments.get((data["instrument"], data["instrument_version"]))
-        errors, weights = check_response(data, instrument)
-        day = _local_date(data["completed_at"], patient.timezone)
-        episode = _episode_for(episodes)
-        if not errors and episode is None:
-            errors = {"non_field_errors": [_("You have no episode to record this against.")]}
-        elif not errors and episode is not None and day < episode.symptom_onset_date:
-            errors = {"completed_at": [_("Cannot be before the episode's symptom onset.")]}
-        # No errors means an instrument (`check_response`) and an episode were found.
-        if errors or instrument is None or episode is None:
-            results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
-            continue
-        candidates.append(_Candidate(index, data, instrument, episode, day, weights))
-    _store(patient, candidates, results)
-    if not read_first:
-        _replays_of_refused(patient, items, results)
-    return [result for result in results if result is not None]
+
+def _checked(
+    data: dict[str, Any], instrument: Instrument | None, episode: Episode | None, day: dt.date
+) -> tuple[dict[str, list[str]], dict[str, float | None]]:
+    """The errors against the instrument and the episode (none: both were found), and the
+    answers' weights."""
+    errors, weights = check_response(data, instrument)
+    if not errors and episode is None:
+        errors = {"non_field_errors": [_("You have no episode to record this against.")]}
+    elif not errors and episode is not None and day < episode.symptom_onset_date:
+        errors = {"completed_at": [_("Cannot be before the episode's symptom onset.")]}
+    return errors, weights
+
+
+def _prior_scores(
+    patient: Patient, episode: Episode, data: dict[str, Any], response_id: uuid.UUID
+) -> PriorScores:
+    """The single POST's one read before its write: the catalogue's token and the scores the
+    new response's changes depend on, for the score codes this process knows the instrument
+    version by (none the first time: the changes are then read after the write)."""
+    known = cached_instrument((data["instrument"], data["instrument_version"]))
+    return catalogue_and_prior_scores(
+        episode_id=episode.pk,
+        instrument=data["instrument"],
+        scores=[definition.code for definition in known.scores.all()] if known else [],
+        date=_local_date(data["completed_at"], patient.timezone),
+        completed_at=data["completed_at"],
+        response_id=response_id,
+    )
+
+
+def _changes_of_created(
+    response: QuestionnaireResponse, prior: PriorScores
+) -> dict[uuid.UUID, Change] | None:
+    """The changes of a response just created, from the scores before it (None when one of
+    its score codes was not asked for: the caller reads them)."""
+    changes: dict[uuid.UUID, Change] = {}
+    for written in response.scores.all():
+        definition = written.definition
+        if definition.code not in prior.by_score:
+            return None
+        baseline, previous = prior.by_score[definition.code]
+        changes[written.id] = change_of(
+            value=written.value,
+            baseline=baseline,
+            previous=previous,
+            better=definition.better,
+            mcid=definition.mcid,
+            mdc=definition.mdc,
+        )
+    return changes
 
 
 def _replays_of_refused(
@@ -197,7 +312,7 @@ def _planned(
             continue
         to_create[client_id] = (
             QuestionnaireResponse(
-                id=uuid.uuid4(),
+                id=candidate.response_id,
                 patient=patient,
                 episode=candidate.episode,
                 client_id=client_id,
@@ -329,11 +444,6 @@ def _answers_and_scores(
             )
         written[response.id] = (answers[first_answer:], scores[first_score:])
     return answers, scores, written
-
-
-def questionnaire_response_submit(*, patient: Patient, data: Any) -> ItemResult:
-    """``POST questionnaire-responses/``: the single-item form of the batch."""
-    return questionnaire_responses_submit_many(patient=patient, items=[data], read_first=False)[0]
 
 
 # --- Schedules and requests ------------------------------------------------------------------
