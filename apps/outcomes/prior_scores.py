@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any
 
 from django.db import connection
+from django.db.models import Field
 
 from apps.outcomes.models import (
     CatalogueVersion,
@@ -113,11 +114,16 @@ def catalogue_and_prior_scores(
     ``completed_at`` and ``id``): the catalogue's token, and per code of ``scores`` of the
     instrument code ``instrument``, the baseline and the previous scored value before it,
     in the order of every score read (date, completed_at, response id). One query."""
-    field = QuestionnaireResponse._meta.get_field
-    episode = field("episode").get_db_prep_value(episode_id, connection)
-    day = field("date").get_db_prep_value(date, connection)
-    instant = field("completed_at").get_db_prep_value(completed_at, connection)
-    own = field("id").get_db_prep_value(response_id, connection)
+
+    def prepared(name: str, value: Any) -> Any:
+        field = QuestionnaireResponse._meta.get_field(name)
+        assert isinstance(field, Field)  # noqa: S101 - concrete fields, not relations
+        return field.get_db_prep_value(value, connection)
+
+    episode = prepared("episode", episode_id)
+    day = prepared("date", date)
+    instant = prepared("completed_at", completed_at)
+    own = prepared("id", response_id)
     params: list[Any] = []
     for code in scores:
         for _order in ("ASC", "DESC"):

@@ -216,9 +216,9 @@ class QuestionnaireResponseListCreateView(generics.ListAPIView):
             raise ValidationError(result.errors)
         assert result.id is not None  # noqa: S101 - a stored response has its id
         if result.status == ItemStatus.CREATED:
-            # Just written by this request, with its answers and scores (services._as_read).
+            # Just written by this request, with its answers and scores (response_store._as_read).
             response = result.obj
-            assert isinstance(response, QuestionnaireResponse)  # noqa: S101 - what _store gives
+            assert isinstance(response, QuestionnaireResponse)  # noqa: S101 - what store gives
         else:  # stored before: as stored
             response = selectors.responses_visible_to(signed_in_user(request)).get(pk=result.id)
         changes = submitted.changes  # a created one's, read with the catalogue's token
