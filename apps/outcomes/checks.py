@@ -1,51 +1,15 @@
-"""A questionnaire response checked against the instrument version it names: the instruments
-read for a batch (`instruments_by_key`; each version's items and options read once per
-process) and each response's answers weighed against them (`check_response`). Used by
-apps/outcomes/services.py, which decides and stores."""
+"""A questionnaire response checked against the instrument version it names (read by
+apps/outcomes/catalogue.py, cached per process): its language and each answer weighed
+against the items (`check_response`). Used by apps/outcomes/services.py, which decides and
+stores."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from apps.outcomes.models import Instrument, Item
-
-
-def instruments_by_key(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Instrument]:
-    if not keys:
-        return {}
-    condition = Q(pk__in=[])
-    for code, version in keys:
-        condition |= Q(code=code, version=version)
-    instruments = list(Instrument.objects.filter(condition).prefetch_related("scores", "wordings"))
-    _with_items(instruments)
-    return {(i.code, i.version): i for i in instruments}
-
-
-#: Instrument id -> its items with their options, read once per process: an instrument
-#: version's items and options are written once, with it (apps/outcomes/loader.py: a changed
-#: definition is a new version), and never changed. (Its wordings and score definitions are
-#: read with it on every request: a wording load adds languages and lookup tables.)
-_ITEMS: dict[uuid.UUID, list[Item]] = {}
-
-
-def _with_items(instruments: list[Instrument]) -> None:
-    """Set each instrument's ``items`` (each with its ``options``) as a prefetch would, from
-    `_ITEMS` (one query for those not read yet by this process)."""
-    missing = [i.pk for i in instruments if i.pk not in _ITEMS]
-    if missing:
-        found: dict[uuid.UUID, list[Item]] = {pk: [] for pk in missing}
-        for item in Item.objects.filter(instrument_id__in=missing).prefetch_related("options"):
-            found[item.instrument_id].append(item)
-        _ITEMS.update(found)
-    for instrument in instruments:
-        items = instrument.items.all()  # an unevaluated queryset, filled in here
-        items._result_cache = list(_ITEMS[instrument.pk])
-        items._prefetch_done = True  # type: ignore[attr-defined]  # as prefetch_related sets it
-        instrument.__dict__.setdefault("_prefetched_objects_cache", {})["items"] = items
 
 
 def _answer_weight(item: Item, value: Any) -> tuple[float | None, str | None]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.core.bounds import RecordedAtField
+from apps.core.exceptions import flatten_errors
 
 DAYS_BACK_ALLOWED = 30  # phones sync late, as for check-ins
 MAX_ANSWERS = 100
@@ -114,3 +115,27 @@ class QuestionnaireRequestInputSerializer(serializers.Serializer):
         required=False,
         help_text="Days it stays due (default: the deployment's expiry).",
     )
+
+
+_SHAPE: list[QuestionnaireResponseInputSerializer] = []
+
+
+def validate_response_input(raw: Any) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
+    """A response's validated fields, or None and its field errors (flattened as
+    apps.core.exceptions.flatten_errors gives them). Validated by one data-less serializer
+    built once per process (``run_validation`` keeps no state on it; building one per item
+    deep-copies its fields and the answers' serializer, more Python than validating); a
+    refused item is validated again the ordinary way, so its errors are word for word what
+    ``is_valid()`` reports."""
+    if not isinstance(raw, dict):
+        return None, {"non_field_errors": [_("Expected an object.")]}
+    if not _SHAPE:
+        shape = QuestionnaireResponseInputSerializer()
+        _fields = shape.fields  # bound now, not by the first concurrent request
+        _SHAPE.append(shape)
+    try:
+        return dict(_SHAPE[0].run_validation(raw)), {}
+    except serializers.ValidationError:
+        serializer = QuestionnaireResponseInputSerializer(data=raw)
+        serializer.is_valid()
+        return None, flatten_errors(serializer.errors)

@@ -1,6 +1,8 @@
 """Loading instrument files into the database (``manage.py load_instrument``, and the
 shipped files after every ``migrate``). One transaction per file: a file that fails
-validation changes nothing. A new version is a new Instrument row (the previous one stops
+validation changes nothing, and a file that changes something gives the catalogue a new
+token in the same transaction (apps/outcomes/catalogue.py: every process's cache of the
+instruments stops holding). A new version is a new Instrument row (the previous one stops
 being current); stored responses and scores are never touched."""
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 
+from apps.outcomes.catalogue import catalogue_changed
 from apps.outcomes.definitions import (
     DEFINITION_FORMAT,
     WORDING_FORMAT,
@@ -90,6 +93,7 @@ def _load_definition(definition: InstrumentDef) -> LoadResult:
             _create_item(instrument, item, position)
         for position, score in enumerate(definition.scores):
             _create_score(instrument, score, position)
+        catalogue_changed()  # with the bulk writes and the update, which send no signals
     return LoadResult(definition.code, definition.version, "definition", True)
 
 
@@ -163,6 +167,8 @@ def _load_wording(raw: dict[str, Any]) -> LoadResult:
                 instrument=instrument, code=score_code
             ).exclude(lookup=table)
             changed = bool(updated.update(lookup=table)) or changed
+        if changed:
+            catalogue_changed()  # in this transaction: the update sends no signal
     return LoadResult(instrument.code, instrument.version, f"wording {wording.language}", changed)
 
 

@@ -292,3 +292,21 @@ class QuestionnaireRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument_code} requested {self.requested_on}"
+
+
+class CatalogueVersion(models.Model):
+    """One row: the version of the instrument catalogue (every instrument version with its
+    items, options, score definitions and wordings). Every change of the catalogue replaces
+    ``token`` in the same transaction (apps/outcomes/catalogue.py), so a process that cached
+    the catalogue under the token it read knows from the next read whether it still holds.
+    A random token, not a counter: a change rolled back (a test's transaction) never hands
+    its token to another change."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    token = models.UUIDField(default=uuid.uuid4)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="catalogue_version_one")]
+
+    def __str__(self) -> str:
+        return f"Instrument catalogue {self.token}"

@@ -1,10 +1,9 @@
 """Writes of questionnaire responses, schedules and requests (API.md: Outcome measures).
 
-A response is validated against the instrument version it names, scored on the server and
-stored with its answers and scores in one transaction, with the record-change row that
-tells the flag engine (``record_change_write``). Idempotent by ``client_id`` per patient:
-the unique constraint decides between concurrent identical requests, and the read-back
-tells ours (created) from theirs (unchanged). The batch code lives here, apart from
+A response is validated against the instrument version it names (from this process's
+cache of the catalogue while the database's catalogue token holds: apps/outcomes/
+catalogue.py), then scored and stored with its answers, its scores and its record-change
+row (apps/outcomes/response_store.py). The batch code lives here, apart from
 apps.core.sync's shared pieces, so it can move to a shared batch machinery later.
 """
 
@@ -16,19 +15,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Patient, User
-from apps.core.exceptions import ValidationFailed, flatten_errors
+from apps.core.exceptions import ValidationFailed
 from apps.core.sync import ItemResult, ItemStatus, client_id_of
 from apps.core.timezones import local_today
 from apps.episodes.models import Episode
 from apps.episodes.record_changes import record_change_write
 from apps.episodes.selectors import active_episode_of_request
-from apps.outcomes.checks import check_response, instruments_by_key
+from apps.outcomes.catalogue import cached_instrument, catalogue_token, instruments_by_key
+from apps.outcomes.checks import check_response
 from apps.outcomes.conf import outcomes_setting
-from apps.outcomes.inputs import QuestionnaireResponseInputSerializer
+from apps.outcomes.inputs import validate_response_input
 from apps.outcomes.models import (
     Answer,
     Instrument,
@@ -36,53 +36,27 @@ from apps.outcomes.models import (
     QuestionnaireResponse,
     QuestionnaireSchedule,
     Score,
-    ScoreDefinition,
 )
-from apps.outcomes.scoring import ALGORITHM_VERSIONS, ScoreOutcome, ScoreSpec, score
-from apps.outcomes.single_write import write_one
+from apps.outcomes.prior_scores import PriorScores, catalogue_and_prior_scores
+from apps.outcomes.response_store import Candidate, score_definition, store
+
+__all__ = [
+    "SubmittedResponse",
+    "questionnaire_request_create",
+    "questionnaire_response_post",
+    "questionnaire_response_submit",
+    "questionnaire_responses_submit_many",
+    "questionnaire_schedule_set",
+    "score_definition",  # scripts/cohort, tests: scored as the service scores
+    "scores_rescore",
+]
+from apps.outcomes.scoring import ALGORITHM_VERSIONS, Change, change_of
 
 
 def _local_date(instant: dt.datetime, tz_name: str) -> dt.date:
     import zoneinfo
 
     return instant.astimezone(zoneinfo.ZoneInfo(tz_name)).date()
-
-
-def spec_of(definition: ScoreDefinition) -> ScoreSpec:
-    """The pure scoring spec of a stored definition (item ranges from its items)."""
-    raw: dict[str, Any] = next(
-        (
-            s
-            for s in definition.instrument.definition.get("scores", [])
-            if s["code"] == definition.code
-        ),
-        {},
-    )
-    item_range = raw.get("item_range") or [0, 1]
-    return ScoreSpec(
-        algorithm=definition.algorithm,
-        items=tuple(definition.items),
-        min_answered=definition.min_answered,
-        item_min=float(item_range[0]),
-        item_max=float(item_range[1]),
-        reverse=bool(raw.get("reverse", False)),
-        lookup=definition.lookup,
-        lookup_key=str(raw.get("lookup_key", "raw_sum")),
-    )
-
-
-def score_definition(definition: ScoreDefinition, weights: dict[str, float | None]) -> ScoreOutcome:
-    return score(spec_of(definition), weights)
-
-
-@dataclass
-class _Candidate:
-    index: int
-    data: dict[str, Any]
-    instrument: Instrument
-    episode: Episode
-    date: dt.date
-    weights: dict[str, float | None]
 
 
 def _episodes_of(patient: Patient) -> list[Episode]:
@@ -119,14 +93,93 @@ def questionnaire_responses_submit_many(
 ) -> list[ItemResult]:
     """Store the responses a phone sent, each as its own POST would be: ``created``,
     ``unchanged`` (this client_id was stored before, or earlier in the batch) or
-    ``invalid`` with field errors. A fixed number of queries whatever the batch size.
+    ``invalid`` with field errors. A fixed number of queries whatever the batch size (the
+    instruments from this process's cache while the catalogue's token, one query, holds).
 
     ``read_first=False`` (the single POST): the stored client_ids are not read before
     validating: a valid repeat is answered by the write that the unique index refuses, and a
     refused item by a read of its client_id afterwards (`_replays_of_refused`), so every
     answer is what the read first would have given, without its query for a new response."""
+    return _submit(patient, items, read_first=read_first).results
+
+
+@dataclass
+class SubmittedResponse:
+    """The single POST's result and, when it created the response, each of its scores'
+    change (score id -> Change; None: the caller reads them, `selectors.
+    changes_for_responses`)."""
+
+    result: ItemResult
+    changes: dict[uuid.UUID, Change] | None
+
+
+def questionnaire_response_submit(*, patient: Patient, data: Any) -> ItemResult:
+    """``POST questionnaire-responses/``: the single-item form of the batch."""
+    return questionnaire_response_post(patient=patient, data=data).result
+
+
+def questionnaire_response_post(*, patient: Patient, data: Any) -> SubmittedResponse:
+    """The single POST with its answer's changes: the catalogue's token and the scores
+    before it (baseline, previous) are read in one query before the write
+    (apps/outcomes/prior_scores.py)."""
+    submitted = _submit(patient, [data], read_first=False, single=True)
+    return SubmittedResponse(submitted.results[0], submitted.changes)
+
+
+@dataclass
+class _Submitted:
+    results: list[ItemResult]
+    changes: dict[uuid.UUID, Change] | None = None
+
+
+def _submit(
+    patient: Patient, items: Sequence[Any], *, read_first: bool, single: bool = False
+) -> _Submitted:
     results: list[ItemResult | None] = [None] * len(items)
     stored = _stored_by_client_id(patient, map(client_id_of, items)) if read_first else {}
+    valid = _validated(items, stored, results)
+    episode = _episode_for(_episodes_of(patient)) if valid else None
+    prior: PriorScores | None = None
+    response_ids: dict[int, uuid.UUID] = {}
+    if single and valid and episode is not None:
+        index, data = valid[0]
+        response_ids[index] = uuid.uuid4()  # drawn now: the order of responses ties on it
+        prior = _prior_scores(patient, episode, data, response_ids[index])
+        token = prior.token
+    else:
+        token = catalogue_token() if valid else None
+    instruments = instruments_by_key(
+        {(d["instrument"], d["instrument_version"]) for _, d in valid}, token
+    )
+    candidates: list[Candidate] = []
+    for index, data in valid:
+        instrument = instruments.get((data["instrument"], data["instrument_version"]))
+        day = _local_date(data["completed_at"], patient.timezone)
+        errors, weights = _checked(data, instrument, episode, day)
+        if errors or instrument is None or episode is None:
+            results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
+            continue
+        response_id = response_ids.get(index) or uuid.uuid4()
+        candidates.append(Candidate(index, data, instrument, episode, day, weights, response_id))
+    store(patient, candidates, results)
+    if not read_first:
+        _replays_of_refused(patient, items, results)
+    done = [result for result in results if result is not None]
+    changes = None
+    if prior is not None and done[0].status == ItemStatus.CREATED:
+        created = done[0].obj
+        assert isinstance(created, QuestionnaireResponse)  # noqa: S101 - what store gives
+        changes = _changes_of_created(created, prior)
+    return _Submitted(done, changes)
+
+
+def _validated(
+    items: Sequence[Any],
+    stored: dict[uuid.UUID, QuestionnaireResponse],
+    results: list[ItemResult | None],
+) -> list[tuple[int, dict[str, Any]]]:
+    """The items valid in shape, by index; the others' results set (stored before: unchanged;
+    refused: invalid)."""
     valid: list[tuple[int, dict[str, Any]]] = []
     for index, raw in enumerate(items):
         client_id = client_id_of(raw)
@@ -134,38 +187,64 @@ def questionnaire_responses_submit_many(
         if found is not None:
             results[index] = ItemResult(ItemStatus.UNCHANGED, id=found.id, obj=found)
             continue
-        serializer = QuestionnaireResponseInputSerializer(data=raw)
-        if not isinstance(raw, dict) or not serializer.is_valid():
-            errors = (
-                flatten_errors(serializer.errors)
-                if isinstance(raw, dict)
-                else {"non_field_errors": [_("Expected an object.")]}
-            )
+        validated, errors = validate_response_input(raw)
+        if validated is None:
             results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
             continue
-        valid.append((index, serializer.validated_data))
+        valid.append((index, validated))
+    return valid
 
-    instruments = instruments_by_key({(d["instrument"], d["instrument_version"]) for _, d in valid})
-    episodes = _episodes_of(patient) if valid else []
-    candidates: list[_Candidate] = []
-    for index, data in valid:
-        instrument = instruments.get((data["instrument"], data["instrument_version"]))
-        errors, weights = check_response(data, instrument)
-        day = _local_date(data["completed_at"], patient.timezone)
-        episode = _episode_for(episodes)
-        if not errors and episode is None:
-            errors = {"non_field_errors": [_("You have no episode to record this against.")]}
-        elif not errors and episode is not None and day < episode.symptom_onset_date:
-            errors = {"completed_at": [_("Cannot be before the episode's symptom onset.")]}
-        # No errors means an instrument (`check_response`) and an episode were found.
-        if errors or instrument is None or episode is None:
-            results[index] = ItemResult(ItemStatus.INVALID, errors=errors)
-            continue
-        candidates.append(_Candidate(index, data, instrument, episode, day, weights))
-    _store(patient, candidates, results)
-    if not read_first:
-        _replays_of_refused(patient, items, results)
-    return [result for result in results if result is not None]
+
+def _checked(
+    data: dict[str, Any], instrument: Instrument | None, episode: Episode | None, day: dt.date
+) -> tuple[dict[str, list[str]], dict[str, float | None]]:
+    """The errors against the instrument and the episode (none: both were found), and the
+    answers' weights."""
+    errors, weights = check_response(data, instrument)
+    if not errors and episode is None:
+        errors = {"non_field_errors": [_("You have no episode to record this against.")]}
+    elif not errors and episode is not None and day < episode.symptom_onset_date:
+        errors = {"completed_at": [_("Cannot be before the episode's symptom onset.")]}
+    return errors, weights
+
+
+def _prior_scores(
+    patient: Patient, episode: Episode, data: dict[str, Any], response_id: uuid.UUID
+) -> PriorScores:
+    """The single POST's one read before its write: the catalogue's token and the scores the
+    new response's changes depend on, for the score codes this process knows the instrument
+    version by (none the first time: the changes are then read after the write)."""
+    known = cached_instrument((data["instrument"], data["instrument_version"]))
+    return catalogue_and_prior_scores(
+        episode_id=episode.pk,
+        instrument=data["instrument"],
+        scores=[definition.code for definition in known.scores.all()] if known else [],
+        date=_local_date(data["completed_at"], patient.timezone),
+        completed_at=data["completed_at"],
+        response_id=response_id,
+    )
+
+
+def _changes_of_created(
+    response: QuestionnaireResponse, prior: PriorScores
+) -> dict[uuid.UUID, Change] | None:
+    """The changes of a response just created, from the scores before it (None when one of
+    its score codes was not asked for: the caller reads them)."""
+    changes: dict[uuid.UUID, Change] = {}
+    for written in response.scores.all():
+        definition = written.definition
+        if definition.code not in prior.by_score:
+            return None
+        baseline, previous = prior.by_score[definition.code]
+        changes[written.id] = change_of(
+            value=written.value,
+            baseline=baseline,
+            previous=previous,
+            better=definition.better,
+            mcid=definition.mcid,
+            mdc=definition.mdc,
+        )
+    return changes
 
 
 def _replays_of_refused(
@@ -181,159 +260,6 @@ def _replays_of_refused(
     for client_id, found in _stored_by_client_id(patient, refused).items():
         index = refused[client_id]
         results[index] = ItemResult(ItemStatus.UNCHANGED, id=found.id, obj=found)
-
-
-def _planned(
-    patient: Patient, candidates: list[_Candidate]
-) -> tuple[dict[uuid.UUID, tuple[QuestionnaireResponse, _Candidate]], list[tuple[int, uuid.UUID]]]:
-    """The responses to create, one per client_id (the first item sending it), and each
-    item's (index, client_id)."""
-    to_create: dict[uuid.UUID, tuple[QuestionnaireResponse, _Candidate]] = {}
-    pending: list[tuple[int, uuid.UUID]] = []
-    for candidate in candidates:
-        client_id = candidate.data["client_id"]
-        pending.append((candidate.index, client_id))
-        if client_id in to_create:
-            continue
-        to_create[client_id] = (
-            QuestionnaireResponse(
-                id=uuid.uuid4(),
-                patient=patient,
-                episode=candidate.episode,
-                client_id=client_id,
-                instrument=candidate.instrument,
-                language=candidate.data["language"],
-                completed_at=candidate.data["completed_at"],
-                date=candidate.date,
-            ),
-            candidate,
-        )
-    return to_create, pending
-
-
-def _store(
-    patient: Patient, candidates: list[_Candidate], results: list[ItemResult | None]
-) -> None:
-    to_create, pending = _planned(patient, candidates)
-    if not to_create:
-        return
-    if len(pending) == 1 and connection.vendor == "postgresql":
-        index, client_id = pending[0]
-        result = _store_one(patient, *to_create[client_id])
-        if result is not None:
-            results[index] = result
-            return
-    with transaction.atomic():
-        QuestionnaireResponse.objects.bulk_create(
-            [response for response, _ in to_create.values()], ignore_conflicts=True
-        )
-        saved = {
-            r.client_id: r
-            for r in QuestionnaireResponse.objects.filter(
-                patient=patient, client_id__in=to_create.keys()
-            )
-        }
-        ours = [to_create[cid] for cid, r in saved.items() if r.id == to_create[cid][0].id]
-        answers, scores, written = _answers_and_scores(ours)
-        Answer.objects.bulk_create(answers)
-        Score.objects.bulk_create(scores)
-        for client_id, response in saved.items():
-            if response.id in written:  # ours: answered from what was just written
-                _as_read(response, to_create[client_id][1].instrument, *written[response.id])
-        reported: set[uuid.UUID] = set()
-        for index, client_id in pending:
-            response = saved[client_id]
-            created = response.id == to_create[client_id][0].id and client_id not in reported
-            reported.add(client_id)
-            status = ItemStatus.CREATED if created else ItemStatus.UNCHANGED
-            results[index] = ItemResult(status, id=response.id, obj=response)
-        changed: dict[Any, tuple[Episode, set[dt.date]]] = {}
-        for _response, candidate in ours:
-            changed.setdefault(candidate.episode.pk, (candidate.episode, set()))[1].add(
-                candidate.date
-            )
-        for episode, dates in changed.values():
-            record_change_write(episode=episode, changed_dates=sorted(dates))
-
-
-def _store_one(
-    patient: Patient, response: QuestionnaireResponse, candidate: _Candidate
-) -> ItemResult | None:
-    """The single POST (and a batch of one) on PostgreSQL: one statement
-    (apps/outcomes/single_write.py). None when neither it nor a stored one answers (left to
-    the general path)."""
-    answers, scores, _ = _answers_and_scores([(response, candidate)])
-    with write_one(response, answers, scores, date=candidate.date) as change:
-        if change is not None:
-            record_change_write(episode=candidate.episode, changed_dates=[candidate.date])
-            _as_read(response, candidate.instrument, answers, scores)
-            return ItemResult(ItemStatus.CREATED, id=response.id, obj=response)
-    # Not written: this client_id was stored first by another request; answer that one.
-    stored = QuestionnaireResponse.objects.filter(
-        patient=patient, client_id=response.client_id
-    ).first()
-    if stored is None:
-        return None
-    return ItemResult(ItemStatus.UNCHANGED, id=stored.id, obj=stored)
-
-
-def _as_read(
-    response: QuestionnaireResponse,
-    instrument: Instrument,
-    answers: list[Answer],
-    scores: list[Score],
-) -> None:
-    """Give a stored response its instrument, answers and scores (as written, each with its
-    item or definition) as `selectors.responses_visible_to` would read them, so that the POST
-    answers a created response without reading it back."""
-    response.instrument = instrument
-    cache = response.__dict__.setdefault("_prefetched_objects_cache", {})
-    for name, rows in (("answers", answers), ("scores", scores)):
-        related = getattr(response, name).all()
-        related._result_cache = rows
-        related._prefetch_done = True
-        cache[name] = related
-
-
-def _answers_and_scores(
-    ours: list[tuple[QuestionnaireResponse, _Candidate]],
-) -> tuple[list[Answer], list[Score], dict[uuid.UUID, tuple[list[Answer], list[Score]]]]:
-    """The answers and scores of the new responses, not stored; and by response id, its
-    own."""
-    answers: list[Answer] = []
-    scores: list[Score] = []
-    written: dict[uuid.UUID, tuple[list[Answer], list[Score]]] = {}
-    for response, candidate in ours:
-        first_answer, first_score = len(answers), len(scores)
-        items = {item.link_id: item for item in candidate.instrument.items.all()}
-        for answer in candidate.data["answers"]:
-            answers.append(
-                Answer(
-                    response=response,
-                    item=items[answer["item"]],
-                    value=answer["value"],
-                    weight=candidate.weights.get(answer["item"]),
-                )
-            )
-        for definition in candidate.instrument.scores.all():
-            definition.instrument = candidate.instrument
-            outcome = score_definition(definition, candidate.weights)
-            scores.append(
-                Score(
-                    response=response,
-                    definition=definition,
-                    value=outcome.value,
-                    reason=outcome.reason,
-                    algorithm_version=ALGORITHM_VERSIONS[definition.algorithm],
-                )
-            )
-        written[response.id] = (answers[first_answer:], scores[first_score:])
-    return answers, scores, written
-
-
-def questionnaire_response_submit(*, patient: Patient, data: Any) -> ItemResult:
-    """``POST questionnaire-responses/``: the single-item form of the batch."""
-    return questionnaire_responses_submit_many(patient=patient, items=[data], read_first=False)[0]
 
 
 # --- Schedules and requests ------------------------------------------------------------------

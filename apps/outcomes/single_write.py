@@ -1,7 +1,7 @@
 """The single questionnaire-response POST's write on PostgreSQL: the response, its answers, its
 scores and its record-change row in ONE statement (a data-modifying CTE, atomic on its own: no
 BEGIN/COMMIT round trips), instead of a transaction of five statements. Elsewhere, and for a
-batch of several, apps/outcomes/services.py's ``_store`` writes them in one transaction."""
+batch of several, apps/outcomes/response_store.py's ``store`` writes them in one transaction."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from apps.episodes.models import RecordChange
+from apps.outcomes import selectors, services
 from apps.outcomes.models import Answer, QuestionnaireResponse, Score
 from tests.episodes.factories import EpisodeFactory
 from tests.outcomes.helpers import psfs_body
@@ -53,6 +54,13 @@ def test_a_response_post_writes_in_one_statement_on_postgresql(patient, clock):
     assert not any('"episodes_episode"' in s for s in before[1:])  # came with the token
     assert '"episodes_episode"' in before[0]
     assert not any('"outcomes_item"' in s for s in before)  # read once per process
+    # The instrument, its scores and wordings from this process's cache: the one read before
+    # the write is the catalogue's token with the scores the changes are against.
+    reads = [s for s in before if not s.startswith(("BEGIN", "SAVEPOINT"))]  # SQLite: BEGIN
+    assert len(reads) == 2
+    assert '"outcomes_catalogueversion"' in reads[1]
+    for table in ("outcomes_instrument", "outcomes_scoredefinition", "outcomes_wording"):
+        assert not any(s.startswith("SELECT") and f'FROM "{table}"' in s for s in sql)
     writes = [s for s in sql if s.startswith(("INSERT", "WITH")) and RESPONSE_INSERT in s]
     assert len(writes) == 1
     if connection.vendor == "postgresql":
@@ -105,3 +113,56 @@ def test_a_repeat_with_a_refused_body_still_answers_the_stored_response(patient,
     assert again.json() == first.json()
     assert "answers" in other.json()["errors"]
     assert QuestionnaireResponse.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_created_response_is_answered_without_reading_every_score(patient, clock, monkeypatch):
+    """Its changes came with the catalogue's token, before the write (prior_scores.py); a
+    replay is answered with the stored response's changes, read over every score."""
+    EpisodeFactory(patient=patient, symptom_onset_date=NOW.date() - dt.timedelta(30))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(patient.user)[1]}")
+    earlier = NOW - dt.timedelta(hours=1)  # (at one instant, the ids would order them)
+    first = client.post(URL, psfs_body([1, 2, 3], completed_at=earlier), format="json")
+    read_every_score = []
+    every_score = selectors.changes_for_responses
+    monkeypatch.setattr(
+        selectors,
+        "changes_for_responses",
+        lambda responses: read_every_score.append(1) or every_score(responses),
+    )
+
+    body = psfs_body([4, 5, 6], completed_at=NOW)
+    created = client.post(URL, body, format="json")
+    assert read_every_score == []
+    again = client.post(URL, body, format="json")
+
+    assert (first.status_code, created.status_code, again.status_code) == (201, 201, 200)
+    [score] = created.json()["scores"]
+    assert (score["change_from_baseline"], score["change_from_previous"]) == (3.0, 3.0)
+    assert again.json() == created.json()
+    assert read_every_score == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_costs_the_same_statements_for_2_or_5_responses(patient, clock):
+    """`POST sync/`'s questionnaire responses (services.questionnaire_responses_submit_many):
+    the instruments from the cache once the catalogue's token (one query) holds."""
+    EpisodeFactory(patient=patient, symptom_onset_date=NOW.date() - dt.timedelta(30))
+
+    def batch(n):
+        return [psfs_body([4, 5, 6], completed_at=NOW) for _ in range(n)]
+
+    services.questionnaire_responses_submit_many(patient=patient, items=batch(1))  # warm
+    counts = []
+    for n in (2, 5):  # (one alone is the single POST's one statement on PostgreSQL)
+        with CaptureQueriesContext(connection) as queries:
+            results = services.questionnaire_responses_submit_many(patient=patient, items=batch(n))
+        assert [r.status for r in results] == ["created"] * n
+        sql = [q["sql"] for q in queries.captured_queries]
+        for table in ("outcomes_instrument", "outcomes_scoredefinition", "outcomes_wording"):
+            assert not any(s.startswith("SELECT") and f'FROM "{table}"' in s for s in sql)
+        assert sum('"outcomes_catalogueversion"' in s for s in sql) == 1
+        counts.append(len(sql))
+    assert counts[0] == counts[1]
+    assert Score.objects.count() == 8

@@ -210,19 +210,21 @@ class QuestionnaireResponseListCreateView(generics.ListAPIView):
     )
     def post(self, request: Request) -> Response:
         patient = _patient_or_403(request)
-        result = services.questionnaire_response_submit(patient=patient, data=request.data)
+        submitted = services.questionnaire_response_post(patient=patient, data=request.data)
+        result = submitted.result
         if result.status == ItemStatus.INVALID:
             raise ValidationError(result.errors)
         assert result.id is not None  # noqa: S101 - a stored response has its id
         if result.status == ItemStatus.CREATED:
-            # Just written by this request, with its answers and scores (services._as_read).
+            # Just written by this request, with its answers and scores (response_store._as_read).
             response = result.obj
-            assert isinstance(response, QuestionnaireResponse)  # noqa: S101 - what _store gives
+            assert isinstance(response, QuestionnaireResponse)  # noqa: S101 - what store gives
         else:  # stored before: as stored
             response = selectors.responses_visible_to(signed_in_user(request)).get(pk=result.id)
-        body = QuestionnaireResponseSerializer.data_of(
-            response, selectors.changes_for_responses([response])
-        )
+        changes = submitted.changes  # a created one's, read with the catalogue's token
+        if changes is None:
+            changes = selectors.changes_for_responses([response])
+        body = QuestionnaireResponseSerializer.data_of(response, changes)
         code = (
             status.HTTP_201_CREATED if result.status == ItemStatus.CREATED else status.HTTP_200_OK
         )
