@@ -198,8 +198,8 @@ def _answers_and_scores(
                     weight=candidate.weights.get(answer["item"]),
                 )
             )
+        # Each definition has its instrument set (catalogue.py): shared rows, never changed.
         for definition in candidate.instrument.scores.all():
-            definition.instrument = candidate.instrument
             outcome = score_definition(definition, candidate.weights)
             scores.append(
                 Score(
