@@ -22,6 +22,7 @@ from django.db.models import Model
 
 from apps.episodes.models import Episode
 from apps.exercises.models import Exercise, ExercisePlan, ExerciseSession, PlanItem
+from apps.exercises.selectors import last_day_in_force
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +71,6 @@ def _ranks(episodes: Sequence[Episode]) -> dict[uuid.UUID, int]:
     """Episode id -> its place in ``episodes`` (onset order): the per-episode selectors list
     each date's records episode by episode, and so does this module."""
     return {episode.pk: rank for rank, episode in enumerate(episodes)}
-
-
-def _last_day_in_force(ends: dt.date | None, resolved_on: dt.date | None) -> dt.date | None:
-    """apps.exercises.selectors._last_day_in_force: the plan's end, or the episode's
-    resolution when that is earlier (None: open-ended)."""
-    if resolved_on is not None and (ends is None or resolved_on < ends):
-        return resolved_on
-    return ends
 
 
 # The two reads are SQL text over the models' names: built by the ORM, their querysets cost
@@ -147,7 +140,7 @@ def items_in_force_by_date(
     names: dict[str, ExerciseName] = {}
     for episode_id, first, ends, pk, name, sets, reps, hold, days_per_week in rows:
         episode_id, pk = _uuid(episode_id), _uuid(pk)
-        last = _last_day_in_force(ends, resolved_on[episode_id])
+        last = last_day_in_force(ends, resolved_on[episode_id])
         if last is not None and (last < date_from or last < first):
             continue
         exercise = names.setdefault(name, ExerciseName(name))

@@ -54,12 +54,17 @@ def plans_of_episode(episode: Episode) -> QuerySet[ExercisePlan]:
     )
 
 
-def _last_day_in_force(plan: ExercisePlan, resolved_on: dt.date | None) -> dt.date | None:
-    """The plan's last day in force (None: open-ended); a resolved episode ends it."""
-    ends = plan.effective_ends_on
+def last_day_in_force(ends: dt.date | None, resolved_on: dt.date | None) -> dt.date | None:
+    """A plan's last day in force from its effective end (None: open-ended) and its episode's
+    resolution (None: not resolved): a resolved episode ends it."""
     if resolved_on is not None and (ends is None or resolved_on < ends):
         return resolved_on
     return ends
+
+
+def _last_day_in_force(plan: ExercisePlan, resolved_on: dt.date | None) -> dt.date | None:
+    """The plan's last day in force (None: open-ended); a resolved episode ends it."""
+    return last_day_in_force(plan.effective_ends_on, resolved_on)
 
 
 def item_in_force_on(plan_item: PlanItem, day: dt.date) -> bool:
