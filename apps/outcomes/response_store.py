@@ -57,6 +57,26 @@ def score_definition(definition: ScoreDefinition, weights: dict[str, float | Non
     return score(spec_of(definition), weights)
 
 
+def unsaved_scores(
+    response: QuestionnaireResponse, instrument: Instrument, weights: dict[str, float | None]
+) -> list[Score]:
+    """The scores of ``response`` by every definition of ``instrument`` (each definition's
+    ``instrument`` set), each stamped with its algorithm's version; not stored."""
+    scores = []
+    for definition in instrument.scores.all():
+        outcome = score_definition(definition, weights)
+        scores.append(
+            Score(
+                response=response,
+                definition=definition,
+                value=outcome.value,
+                reason=outcome.reason,
+                algorithm_version=ALGORITHM_VERSIONS[definition.algorithm],
+            )
+        )
+    return scores
+
+
 @dataclass
 class Candidate:
     index: int
@@ -199,16 +219,6 @@ def _answers_and_scores(
                 )
             )
         # Each definition has its instrument set (catalogue.py): shared rows, never changed.
-        for definition in candidate.instrument.scores.all():
-            outcome = score_definition(definition, candidate.weights)
-            scores.append(
-                Score(
-                    response=response,
-                    definition=definition,
-                    value=outcome.value,
-                    reason=outcome.reason,
-                    algorithm_version=ALGORITHM_VERSIONS[definition.algorithm],
-                )
-            )
+        scores += unsaved_scores(response, candidate.instrument, candidate.weights)
         written[response.id] = (answers[first_answer:], scores[first_score:])
     return answers, scores, written

@@ -91,8 +91,7 @@ def course_answers(course: Any) -> list[tuple[str, dt.date, dict[str, Any]]]:
 def write_questionnaire_responses(courses: Sequence[Any], *, zone: ZoneInfo) -> int:
     """Store the cohort chunk's responses, answers and scores; returns the responses."""
     from apps.outcomes.models import Answer, Instrument, QuestionnaireResponse, Score
-    from apps.outcomes.scoring import ALGORITHM_VERSIONS
-    from apps.outcomes.services import score_definition
+    from apps.outcomes.response_store import unsaved_scores
 
     instruments = {
         i.code: i
@@ -133,16 +132,7 @@ def write_questionnaire_responses(courses: Sequence[Any], *, zone: ZoneInfo) -> 
                 answers.append(Answer(response=response, item=item, value=value, weight=weight))
             for definition in instrument.scores.all():
                 definition.instrument = instrument
-                outcome = score_definition(definition, weights)
-                scores.append(
-                    Score(
-                        response=response,
-                        definition=definition,
-                        value=outcome.value,
-                        reason=outcome.reason,
-                        algorithm_version=ALGORITHM_VERSIONS[definition.algorithm],
-                    )
-                )
+            scores += unsaved_scores(response, instrument, weights)
     QuestionnaireResponse.objects.bulk_create(responses, batch_size=1000)
     Answer.objects.bulk_create(answers, batch_size=2000)
     Score.objects.bulk_create(scores, batch_size=2000)
