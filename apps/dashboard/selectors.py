@@ -5,7 +5,8 @@ page, so both show the same numbers. Every column is a database expression (subq
 the last 14 local days only), so sorting by any column, filtering and pagination happen in SQL
 and the number of queries does not depend on the size of the cohort: one query for the time
 zones present (which also counts the cohort when nothing filters it), one for the page's rows
-in order with their check-in columns, then four bulk reads for those rows only.
+in order with their check-in columns, current episode and open flags, then (for rows without
+a fresh maintained summary) two adherence reads for those rows only.
 
 The dashboard reads other apps' tables here only to aggregate them; writes go through their
 services.
@@ -79,6 +80,17 @@ ORDERING_FIELDS: tuple[str, ...] = (
     "days_since_last_checkin",
 )
 DEFAULT_ORDERING = "needs_action"
+
+
+#: The patient's and user's fields a summary row shows (API.md: Dashboard; the web cohort and
+#: today pages): the page query sorts the whole cohort with its selected columns, so the rest
+#: (password hash, contact details) stay unread.
+_ROW_FIELDS: tuple[str, ...] = (
+    "timezone",
+    "date_of_birth",
+    "user__first_name",
+    "user__last_name",
+)
 
 
 @dataclass(frozen=True)
@@ -196,6 +208,7 @@ def patient_summaries(
     status: str | None = None,
     now: dt.datetime | None = None,
     maintained: bool = True,
+    row_fields_only: bool = False,
 ) -> PatientSummaries:
     """One row per patient in ``user``'s care, with the dashboard's summary columns.
 
@@ -219,6 +232,10 @@ def patient_summaries(
     for every patient whose summary is fresh and are computed for the others
     (apps.dashboard.summary_store): the same values either way, which
     tests/dashboard/test_maintained_summaries.py holds after random sequences of writes.
+
+    With ``row_fields_only`` (the dashboard's own pages), the rows carry only the patient's
+    and user's fields a summary row shows (`_ROW_FIELDS`; any other field is a query of its
+    own): the whole cohort is sorted with the selected columns.
     """
     ordering = ordering or DEFAULT_ORDERING
     order_by = _order_by(ordering)
@@ -242,6 +259,8 @@ def patient_summaries(
     # narrowed to the caller's patients (cohort_ranking).
     page = narrowed(cohort_ranking(dates, columns, selected=selected, maintained=maintained))
     page = page.select_related("user")
+    if row_fields_only:
+        page = page.only(*_ROW_FIELDS)
     if filters is None:
         return PatientSummaries(page.order_by(*order_by), dates, count=sum(counts.values()))
     # Filters are SQL over computed columns: a filtered cohort needs its own count.

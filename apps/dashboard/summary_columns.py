@@ -27,6 +27,7 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
+    JSONField,
     OuterRef,
     Q,
     QuerySet,
@@ -42,9 +43,14 @@ from apps.accounts.models import Patient
 from apps.checkins.models import CheckIn
 from apps.core.timezones import local_today
 from apps.dashboard.expressions import DaysBetween, date_by_timezone, distinct_names
+from apps.dashboard.models import MaintainedSummary
 from apps.dashboard.summary_scores import catalogue_stamp
 from apps.episodes.models import EpisodeStatus
-from apps.episodes.selectors import current_episode_subquery, pending_record_changes
+from apps.episodes.selectors import (
+    current_episode_subquery,
+    current_episode_values_subquery,
+    pending_record_changes,
+)
 from apps.exercises.adherence import adherence_parts_expression, adherence_ratio_expression
 from apps.flags.models import LIVE_STATUSES, Flag
 from apps.flags.rules.base import SEVERITY_ORDER, Severity
@@ -182,6 +188,19 @@ def _stored_or_computed(name: str, computed: Any) -> Case:
     )
 
 
+def _fresh_latest_scores() -> Case:
+    """The fresh summary's latest scores (NULL when it is not fresh), as a subquery by the
+    patient's summary key rather than a column of the join: a selected expression with a
+    subquery is evaluated only for the rows kept by ``LIMIT``, where a joined column of this
+    width would be carried through the sort of the whole cohort."""
+    scores = MaintainedSummary.objects.filter(patient_id=OuterRef("pk")).values("latest_scores")
+    return Case(
+        When(_is_fresh(), then=Subquery(scores)),
+        default=Value(None),
+        output_field=JSONField(),
+    )
+
+
 def _base_column_factories(*, maintained: bool = False) -> dict[str, Callable[[], Any]]:
     """The stored facts each summary column is derived from (one subquery each), built only
     when asked for: building the adherence subqueries costs more than running them. With
@@ -201,7 +220,7 @@ def _base_column_factories(*, maintained: bool = False) -> dict[str, Callable[[]
     return {
         "summary_fresh": lambda: ExpressionWrapper(_is_fresh(), output_field=BooleanField()),
         "summary_adherence_7d": partial(F, "fresh_summary__adherence_7d"),
-        "summary_latest_scores": partial(F, "fresh_summary__latest_scores"),
+        "summary_latest_scores": _fresh_latest_scores,
         **factories,
     }
 
@@ -210,6 +229,7 @@ def _computed_factories(
     adherence_part: Callable[[int], Subquery[FloatField]],
 ) -> dict[str, Callable[[], Any]]:
     return {
+        "current_episode": current_episode_values_subquery,
         "episode_id": lambda: _current_episode("id"),
         "symptom_onset_date": lambda: _current_episode("symptom_onset_date"),
         "episode_status": lambda: _current_episode("status"),
@@ -275,6 +295,7 @@ _DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "summary_fresh": (),
     "summary_adherence_7d": (),
     "summary_latest_scores": (),
+    "current_episode": (),
     "episode_id": (),
     "symptom_onset_date": (),
     "episode_status": (),

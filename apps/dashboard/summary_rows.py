@@ -1,9 +1,10 @@
-"""The summary rows of one page of the cohort: the page's patients completed by bulk reads.
+"""The summary rows of one page of the cohort: the page's patients, read with their current
+episode and open-flag counts in the ranking query itself, completed in Python.
 
-Reads: episodes.Episode (the current episodes of the page's patients), exercises.PlanItem and
-exercises.ExerciseSession (their adherence), flags.Flag (through
-`apps.flags.selectors.open_flag_counts_by_patient`); records the access (apps.core).
-Four bulk reads whatever the number of rows.
+Reads: exercises.PlanItem and exercises.ExerciseSession (the adherence of rows without a fresh
+maintained summary: two bulk reads whatever their number, none when every row is fresh);
+records the access (apps.core). `_current_episodes` is the bulk read of current episodes the
+summary store uses.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from django.db.models import QuerySet
 from apps.accounts.models import Patient
 from apps.core.access_recorder import record_patient_access
 from apps.dashboard.summary_columns import SEVERITIES, WINDOW_DAYS
-from apps.episodes.selectors import current_episodes_by_patient
+from apps.episodes.selectors import current_episode_of_values, current_episodes_by_patient
 from apps.exercises.selectors import adherence_of_windows
-from apps.flags.selectors import open_flag_counts_by_patient
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -68,13 +68,18 @@ def _adherence(
     return {patient: None if r is None else float(r) for patient, r in ratios.items()}
 
 
-#: Columns read with the page's rows in the ranking query itself (cheap index lookups for the
-#: page's patients only); the rest come from bulk reads of those patients.
+#: Columns read with the page's rows in the ranking query itself: a selected column that is
+#: not sorted on is computed only for the rows kept by ``LIMIT`` (cheap index lookups for the
+#: page's patients only), and one statement costs less than a bulk read after it. The current
+#: episode comes as one JSON object (`current_episode_values_subquery`); the open-flag counts
+#: are the SQL form a sort by them uses, so the values shown agree with the order.
 _ROW_COLUMNS: tuple[str, ...] = (
     "last_checkin_date",
     "pain_now_latest",
     "pain_7d_mean",
     "pain_previous_7d_mean",
+    "current_episode",
+    *(f"open_flags_{severity}" for severity in SEVERITIES),
 )
 #: With maintained summaries, each row also says whether its summary stood in for the
 #: computed columns (`summary_columns._stored_or_computed`: the columns of a stale summary
@@ -98,11 +103,11 @@ def _weeks_since_onset(episode: dict[str, Any] | None, today: dt.date | None) ->
 
 
 def _summarise(patients: list[Patient], dates: dict[str, dt.date]) -> list[PatientSummary]:
-    """``rows`` (patients read with `_ROW_COLUMNS`) completed with the other summary columns,
-    from four bulk reads whatever their number: the current episodes, the adherence of their
-    7-day windows (two reads, only for rows without a fresh maintained summary) and the open
-    flags. Adherence is computed exactly as `_adherence_parts` computes it in SQL, so a sort
-    by it agrees with the values shown."""
+    """``rows`` (patients read with `_ROW_COLUMNS`) completed with the other summary columns:
+    derived in Python from the columns read with the row, and the adherence of their 7-day
+    windows read in bulk (two reads, only for rows without a fresh maintained summary).
+    Adherence is computed exactly as `_adherence_parts` computes it in SQL, so a sort by it
+    agrees with the values shown."""
     # The ranking query annotated `_ROW_COLUMNS` (chosen at run time, so untyped); the other
     # summary columns are set below.
     rows = cast("list[PatientSummary]", patients)
@@ -113,7 +118,11 @@ def _summarise(patients: list[Patient], dates: dict[str, dt.date]) -> list[Patie
     # the recording access selectors): the access log must list them.
     record_patient_access(ids)
     todays = {row.pk: dates.get(row.timezone) for row in rows}
-    episodes = _current_episodes(ids)
+    episodes = {
+        row.pk: episode
+        for row in rows
+        if (episode := current_episode_of_values(getattr(row, "current_episode", None)))
+    }
     windows = {
         pk: (today - dt.timedelta(days=WINDOW_DAYS - 1), today)
         for pk, today in todays.items()
@@ -125,7 +134,6 @@ def _summarise(patients: list[Patient], dates: dict[str, dt.date]) -> list[Patie
     adherence = _adherence(
         {pk: episode for pk, episode in episodes.items() if pk in stale_windows}, stale_windows
     )
-    flags = open_flag_counts_by_patient(ids)
     for row in rows:
         today = todays[row.pk]
         episode = episodes.get(row.pk)
@@ -143,8 +151,6 @@ def _summarise(patients: list[Patient], dates: dict[str, dt.date]) -> list[Patie
         row.adherence_7d = (
             getattr(row, "summary_adherence_7d", None) if row.pk in fresh else adherence.get(row.pk)
         )
-        for severity in SEVERITIES:
-            setattr(row, f"open_flags_{severity}", flags[row.pk][severity])
     return rows
 
 
@@ -152,9 +158,10 @@ class PatientSummaries(Sequence):
     """The cohort, sorted and filtered in SQL, summarised only for the rows asked for.
 
     Behaves like a queryset for paginators (``count()``, slicing): a slice costs one query for
-    the page's rows in order and four bulk reads for their summaries, whatever the size of the
-    cohort; ``count()`` is free when the cohort is not filtered (the time-zone query counted
-    it), one query otherwise."""
+    the page's rows in order and at most two bulk reads for their summaries (adherence of the
+    rows without a fresh maintained summary), whatever the size of the cohort; ``count()`` is
+    free when the cohort is not filtered (the time-zone query counted it), one query
+    otherwise."""
 
     ordered = True
 

@@ -99,6 +99,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
         filters=filters,
         search=search,
         status=status,
+        row_fields_only=True,  # PatientSummarySerializer reads no other field
     )
     page = Paginator(summaries, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = PatientSummarySerializer(with_latest_scores(list(page.object_list)), many=True).data

@@ -95,11 +95,12 @@ def active_episode_of_request(patient: Patient) -> Episode | None:
 
 # --- The current episode --------------------------------------------------------------------
 # The patient's *current* episode, the one every summary and course page shows by default:
-# the active one, else the latest by onset (then by creation). One definition in four forms
+# the active one, else the latest by onset (then by creation). One definition in several forms
 # that tests/episodes/test_current_episode.py holds together: an ordering (`current_first`),
 # one patient's (`current_episode_for`), a correlated subquery for an annotation
-# (`current_episode_subquery`), many patients' in one query (`current_episodes_by_patient`)
-# and a pick among loaded episodes (`current_of`).
+# (`current_episode_subquery`, or `current_episode_values_subquery` for several fields as one
+# JSON object), many patients' in one query (`current_episodes_by_patient`) and a pick among
+# loaded episodes (`current_of`).
 
 
 def current_first() -> list[Any]:
@@ -125,9 +126,44 @@ def current_episode_for(patient: Patient) -> Episode | None:
 def current_episode_subquery(field: str, *, patient: Any = None) -> Subquery:
     """A field of the current episode of the outer row's patient (default
     ``OuterRef("pk")``: the outer rows are patients), for an annotation."""
+    return Subquery(_current_first_of(patient).values(field)[:1])
+
+
+def _current_first_of(patient: Any) -> QuerySet[Episode]:
+    """The outer row's patient's episodes, current first (default ``OuterRef("pk")``)."""
     outer = OuterRef("pk") if patient is None else patient
-    episodes = Episode.objects.filter(patient_id=outer).order_by(*current_first())
-    return Subquery(episodes.values(field)[:1])
+    return Episode.objects.filter(patient_id=outer).order_by(*current_first())
+
+
+#: The fields `current_episode_values_subquery` carries.
+CURRENT_CARRIED = ("id", "status", "affected_side", "symptom_onset_date", "resolved_on")
+
+
+def current_episode_values_subquery(*, patient: Any = None) -> Subquery:
+    """The `CURRENT_CARRIED` fields of the current episode of the outer row's patient as one
+    JSON object (NULL: no episode), for an annotation: one subquery where
+    `current_episode_subquery` needs one per field. `current_episode_of_values` reads it."""
+    episodes = _current_first_of(patient)
+    return Subquery(
+        episodes.values(episode=JSONObject(**{name: name for name in CURRENT_CARRIED}))[:1],
+        output_field=JSONField(),
+    )
+
+
+def current_episode_of_values(values: Mapping[str, Any] | str | None) -> dict[str, Any] | None:
+    """`current_episode_values_subquery`'s JSON as Python values (an id, dates), as
+    `current_episodes_by_patient` gives an episode's fields; None for no episode."""
+    if values is None:
+        return None
+    fields: Mapping[str, Any] = json.loads(values) if isinstance(values, str) else values
+    onset, resolved = fields["symptom_onset_date"], fields["resolved_on"]
+    return {
+        "id": uuid.UUID(str(fields["id"])),
+        "status": fields["status"],
+        "affected_side": fields["affected_side"],
+        "symptom_onset_date": None if onset is None else parse_date(str(onset)),
+        "resolved_on": None if resolved is None else parse_date(str(resolved)),
+    }
 
 
 def _current_key(episode: Episode | Mapping[str, Any]) -> tuple:

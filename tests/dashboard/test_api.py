@@ -122,9 +122,10 @@ def test_five_and_fifty_patients_take_the_same_queries(
         with_scores(
             patient_with_course(care_team, pain_last_7=[3, 4], sessions_last_7=2, flags=("soon",))
         )
-    # time zones with the count, the page's rows, 4 bulk reads, one INSERT of the access log
-    # (apps.audit), and the latest scores (apps.dashboard.row_scores)
-    with django_assert_num_queries(8) as small:
+    # time zones with the count, the page's rows (with their current episodes and open-flag
+    # counts), the 2 adherence reads (no maintained summary here), one INSERT of the access
+    # log (apps.audit), and the latest scores (apps.dashboard.row_scores)
+    with django_assert_num_queries(6) as small:
         assert physio_client.get(URL, {"ordering": "-pain_7d_change"}).json()["count"] == 5
     for _ in range(45):
         with_scores(

@@ -1,6 +1,7 @@
 """ "The current episode" has one definition (apps.episodes.selectors): the active one, else
 the latest by onset, then by creation. Its forms — one patient's, the subquery the dashboard
-sorts by, the bulk read of a page, the pick among loaded episodes — agree on every case."""
+sorts by, the one-object subquery a dashboard row reads, the bulk read of a page, the pick among
+loaded episodes — agree on every case."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from apps.episodes.selectors import (
     active_episode_for,
     active_episodes,
     current_episode_for,
+    current_episode_of_values,
     current_episode_subquery,
+    current_episode_values_subquery,
     current_episodes_by_patient,
     current_of,
     episodes_of_patient,
@@ -84,10 +87,24 @@ def test_every_form_of_the_current_episode_agrees(name):
         .values_list("current", flat=True)
         .get()
     )
-    by_patient = current_episodes_by_patient([patient.pk], "resolved_on")
+    by_patient = current_episodes_by_patient([patient.pk], "resolved_on", "affected_side")
     picked = current_of(list(episodes_of_patient(patient)))
+    carried = current_episode_of_values(
+        Patient.objects.filter(pk=patient.pk)
+        .annotate(current=current_episode_values_subquery())
+        .values_list("current", flat=True)
+        .get()
+    )
 
     assert (one.pk if one else None) == expected
+    if one is None:
+        assert carried is None
+    else:
+        # The carried fields come back as the bulk read gives them: typed, not JSON text.
+        assert carried == {
+            name: by_patient[patient.pk][name]
+            for name in ("id", "status", "affected_side", "symptom_onset_date", "resolved_on")
+        }
     assert annotated == expected
     assert (by_patient[patient.pk]["id"] if patient.pk in by_patient else None) == expected
     assert (picked.pk if picked else None) == expected

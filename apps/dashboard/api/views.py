@@ -44,6 +44,7 @@ class PatientSummaryListView(generics.ListAPIView):
             filters=query.filters(),
             search=query.validated_data.get("search"),
             status=query.validated_data.get("status", "all"),
+            row_fields_only=True,  # PatientSummarySerializer reads no other field
         )
 
     def paginate_queryset(self, queryset):
