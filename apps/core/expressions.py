@@ -12,6 +12,15 @@ if TYPE_CHECKING:
     from django.db.models.sql.compiler import SQLCompiler
 
 
+class PlainAggregate(Func):
+    """An aggregate function Django does not know to be one, so a correlated subquery over it
+    needs no ``GROUP BY``: a plain aggregate is cheaper for PostgreSQL to run once per outer
+    row (and over no rows it gives NULL, or 0 for a count, as the grouped form gave after
+    `Coalesce`)."""
+
+    contains_aggregate = False
+
+
 class DaysBetween(Func):
     """Whole days from the date ``start`` to the date ``end`` (``end - start``)."""
 

@@ -25,7 +25,6 @@ from django.db.models import (
     Field,
     FilteredRelation,
     FloatField,
-    Func,
     IntegerField,
     JSONField,
     OuterRef,
@@ -41,6 +40,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Patient
 from apps.checkins.models import CheckIn
+from apps.core.expressions import PlainAggregate
 from apps.core.timezones import local_today
 from apps.dashboard.expressions import DaysBetween, date_by_timezone, distinct_names
 from apps.dashboard.models import MaintainedSummary
@@ -52,8 +52,8 @@ from apps.episodes.selectors import (
     pending_record_changes,
 )
 from apps.exercises.adherence import adherence_parts_expression, adherence_ratio_expression
-from apps.flags.models import LIVE_STATUSES, Flag
 from apps.flags.rules.base import SEVERITY_ORDER, Severity
+from apps.flags.selectors import open_flag_count_subquery
 
 #: Severities from most to least pressing (the `Severity` enum's order).
 SEVERITIES: tuple[str, ...] = SEVERITY_ORDER
@@ -74,20 +74,9 @@ def _current_episode(field: str) -> Subquery:
     return current_episode_subquery(field)
 
 
-class _PlainAggregate(Func):
-    """An aggregate function Django does not know to be one, so a correlated subquery over it
-    needs no ``GROUP BY``: a plain aggregate is cheaper for PostgreSQL to run once per patient
-    (and over no rows it gives NULL, or 0 for a count, as the grouped form gave after
-    `Coalesce`)."""
-
-    contains_aggregate = False
-
-
 def _mean_pain(*, since: str, until: str) -> Subquery:
     """Mean ``pain_now`` of the patient's check-ins (any episode) between two annotated dates."""
-    mean = _PlainAggregate(
-        Cast("pain_now", FloatField()), function="AVG", output_field=FloatField()
-    )
+    mean = PlainAggregate(Cast("pain_now", FloatField()), function="AVG", output_field=FloatField())
     rows = CheckIn.objects.filter(
         patient_id=OuterRef("pk"), date__gte=OuterRef(since), date__lte=OuterRef(until)
     )
@@ -102,14 +91,6 @@ def _adherence_parts() -> tuple[Subquery[FloatField], Subquery[FloatField]]:
         date_from=OuterRef("window_start"),
         date_to=OuterRef("local_today"),
     )
-
-
-def _open_flag_count(severity: str) -> Subquery:
-    count = _PlainAggregate(Value(1), function="COUNT", output_field=IntegerField())
-    rows = Flag.objects.filter(
-        patient_id=OuterRef("pk"), status__in=LIVE_STATUSES, severity=severity
-    )
-    return Subquery(rows.order_by().values(count=count), output_field=IntegerField())
 
 
 def _dates_of(timezone_names: Iterable[str], now: dt.datetime | None) -> dict[str, dt.date]:
@@ -242,7 +223,8 @@ def _computed_factories(
         "adherence_counted": lambda: adherence_part(0),
         "adherence_prescribed": lambda: adherence_part(1),
         **{
-            f"open_flags_{severity}": partial(_open_flag_count, severity) for severity in SEVERITIES
+            f"open_flags_{severity}": partial(open_flag_count_subquery, severity)
+            for severity in SEVERITIES
         },
     }
 

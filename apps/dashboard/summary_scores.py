@@ -44,9 +44,9 @@ _STAMPED_FIELDS = (
 
 
 class _PlainStringAgg(StringAgg):
-    """``STRING_AGG`` over every row, with no ``GROUP BY`` (as `summary_columns`'
-    ``_PlainAggregate``): the subquery is one uncorrelated scalar, evaluated once per
-    statement."""
+    """``STRING_AGG`` over every row, with no ``GROUP BY`` (as
+    `apps.core.expressions.PlainAggregate`): the subquery is one uncorrelated scalar,
+    evaluated once per statement."""
 
     contains_aggregate = False
 

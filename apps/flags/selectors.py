@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Field, Q, QuerySet
+from django.db.models import Count, Field, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.http import Http404
 
 from apps.accounts.models import Role, User
 from apps.accounts.selectors import patients_for_clinician
+from apps.core.expressions import PlainAggregate
 from apps.core.timezones import local_date_of, local_today
 from apps.exercises.selectors import (
     WindowAdherence,
@@ -381,6 +382,17 @@ def flags_opened_by_date(
     for flag in flags:
         found[flag.opened_for_date].append(flag)
     return dict(found)
+
+
+def open_flag_count_subquery(severity: str, *, patient: Any = None) -> Subquery:
+    """The number of open or acknowledged flags of ``severity`` of the outer row's patient
+    (default ``OuterRef("pk")``: the outer rows are patients), for an annotation: the SQL
+    form of `open_flag_counts_by_patient` (tests/flags/test_open_flag_counts.py holds the two
+    together). 0 when there is none."""
+    outer = OuterRef("pk") if patient is None else patient
+    count = PlainAggregate(Value(1), function="COUNT", output_field=IntegerField())
+    rows = Flag.objects.filter(patient_id=outer, status__in=LIVE_STATUSES, severity=severity)
+    return Subquery(rows.order_by().values(count=count), output_field=IntegerField())
 
 
 def open_flag_counts_by_patient(patient_ids: Iterable[Any]) -> dict[Any, dict[str, int]]:
