@@ -12,10 +12,8 @@ from apps.outcomes.models import (
     Instrument,
     QuestionnaireRequest,
     QuestionnaireResponse,
-    Score,
 )
-from apps.outcomes.scoring import ALGORITHM_VERSIONS
-from apps.outcomes.services import score_definition
+from apps.outcomes.response_store import unsaved_scores
 
 
 def stored_response(
@@ -43,15 +41,9 @@ def stored_response(
         )
         weights[link_id] = weight
         Answer.objects.create(response=response, item=item, value=value, weight=weight)
-    for definition in found.scores.all():
-        outcome = score_definition(definition, weights)
-        Score.objects.create(
-            response=response,
-            definition=definition,
-            value=outcome.value,
-            reason=outcome.reason,
-            algorithm_version=ALGORITHM_VERSIONS[definition.algorithm],
-        )
+    # Scored as the product scores a stored response (apps.outcomes.response_store).
+    for unsaved in unsaved_scores(response, found, weights):
+        unsaved.save()
     return response
 
 
